@@ -1,0 +1,74 @@
+import { create } from 'zustand';
+import type { Checkpoint } from '../formats/checkpoint';
+
+/**
+ * The shared state every panel reads: loaded checkpoints, load errors and role assignments.
+ * Panels keep their own state in their own stores; they read this one through selectors.
+ * `inputs` keeps the user's files (Blobs are cheap handles, not copies) so a Worker can reopen
+ * the same checkpoint on its side: Blobs cross postMessage, parsed readers do not.
+ */
+export interface InputFile {
+  /** Relative path as dropped (folder/file), or the file name. */
+  path: string;
+  blob: Blob;
+}
+
+export interface LoadedCheckpoint {
+  id: string;
+  checkpoint: Checkpoint;
+  inputs: InputFile[];
+  /** 'demo' for the built-in demo, 'user' for dropped files, 'experiment' for finetune outputs. */
+  origin: 'demo' | 'user' | 'experiment';
+}
+
+export interface LoadError {
+  id: string;
+  file: string;
+  message: string;
+}
+
+export interface WorkbenchState {
+  checkpoints: LoadedCheckpoint[];
+  errors: LoadError[];
+  /** role id ('pre' | 'aux' | 'sft' | 'down' | …) → checkpoint id */
+  roles: Record<string, string | undefined>;
+  addCheckpoint(ck: Omit<LoadedCheckpoint, 'id'>): string;
+  removeCheckpoint(id: string): void;
+  addError(file: string, message: string): void;
+  dismissError(id: string): void;
+  setRole(role: string, checkpointId: string | undefined): void;
+}
+
+let nextId = 1;
+
+export const useWorkbench = create<WorkbenchState>()((set) => ({
+  checkpoints: [],
+  errors: [],
+  roles: {},
+  addCheckpoint(ck) {
+    const id = `ck${nextId++}`;
+    set((s) => ({ checkpoints: [...s.checkpoints, { ...ck, id }] }));
+    return id;
+  },
+  removeCheckpoint(id) {
+    set((s) => ({
+      checkpoints: s.checkpoints.filter((c) => c.id !== id),
+      roles: Object.fromEntries(Object.entries(s.roles).filter(([, v]) => v !== id)),
+    }));
+  },
+  addError(file, message) {
+    set((s) => ({ errors: [...s.errors, { id: `err${nextId++}`, file, message }] }));
+  },
+  dismissError(id) {
+    set((s) => ({ errors: s.errors.filter((e) => e.id !== id) }));
+  },
+  setRole(role, checkpointId) {
+    set((s) => ({ roles: { ...s.roles, [role]: checkpointId } }));
+  },
+}));
+
+/** The checkpoint holding a role, if any. */
+export function checkpointForRole(s: WorkbenchState, role: string): LoadedCheckpoint | undefined {
+  const id = s.roles[role];
+  return id ? s.checkpoints.find((c) => c.id === id) : undefined;
+}
