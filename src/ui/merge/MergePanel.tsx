@@ -1,4 +1,132 @@
-// Placeholder until the merge panel lands (owned by the merge area).
+import { useEffect, useMemo } from 'react';
+import { useWorkbench } from '../../store/workbench';
+import { syncDraftToUrl, useMergeStore } from '../../store/merge';
+import { METHODS } from '../../merge/registry';
+import { recipeToJson, recipeToMergekitYaml } from '../../merge/recipe-yaml';
+import type { MergeMethod } from '../../merge/types';
+import type { SinkSpec } from '../../workers/merge-protocol';
+import { bindDraft, previewPlan } from './bindings';
+import { downloadFiles, saveBlob } from './download';
+import { OutputOptions } from './OutputOptions';
+import { ParamEditor } from './ParamEditor';
+import { FilterEditor, MismatchList, RoleSummary } from './RolesAndFilters';
+import { RunOutcome, RunProgress } from './RunStatus';
+import { METHOD_ORDER } from './recipe-draft';
+import './merge.css';
+
+/** The Merge tab: recipe (method, parameters, filters, output), inputs, run with progress, result. */
 export default function MergePanel() {
-  return <section aria-label="merge"><p>The merge panel is not built yet.</p></section>;
+  const checkpoints = useWorkbench((s) => s.checkpoints);
+  const roles = useWorkbench((s) => s.roles);
+  const draft = useMergeStore((s) => s.draft);
+  const modelIds = useMergeStore((s) => s.modelIds);
+  const vectorId = useMergeStore((s) => s.vectorId);
+  const status = useMergeStore((s) => s.status);
+  const outcome = useMergeStore((s) => s.outcome);
+  const urlErrors = useMergeStore((s) => s.urlErrors);
+  const store = useMergeStore.getState();
+  useEffect(() => syncDraftToUrl(), []);
+
+  const binding = useMemo(() => bindDraft(draft.recipe, checkpoints, roles, modelIds, vectorId), [draft.recipe, checkpoints, roles, modelIds, vectorId]);
+  const preview = useMemo(() => previewPlan(binding), [binding]);
+  const baseNames = useMemo(() => binding.bound[0]?.ck?.checkpoint.tensors.map((t) => t.name) ?? [], [binding]);
+  const layerCount = preview.kind === 'plan' ? preview.plan.layerCount : 0;
+  const busy = status === 'running' || status === 'cancelling';
+  const def = METHODS[draft.recipe.method];
+  const canRun = !busy && preview.kind === 'plan';
+
+  const run = async () => {
+    const recipe = binding.recipe;
+    const fileName = recipe.method === 'extract' ? 'capability-vector.safetensors' : `merged-${recipe.method}.safetensors`;
+    let sink: SinkSpec = { kind: 'opfs' };
+    if (draft.output === 'disk') {
+      try {
+        const w = window as unknown as {
+          showSaveFilePicker(o: object): Promise<FileSystemFileHandle>;
+          showDirectoryPicker(o: object): Promise<FileSystemDirectoryHandle>;
+        };
+        sink = recipe.shardSize > 0
+          ? { kind: 'fsa-dir', handle: await w.showDirectoryPicker({ mode: 'readwrite', id: 'capvector-merge' }) }
+          : { kind: 'fsa-file', handle: await w.showSaveFilePicker({ suggestedName: fileName, id: 'capvector-merge', types: [{ description: 'safetensors', accept: { 'application/octet-stream': ['.safetensors'] } }] }) };
+      } catch (e) {
+        if (e instanceof DOMException && e.name === 'AbortError') return; // the user closed the picker
+        throw e;
+      }
+    }
+    const out = await store.start({ recipe, inputs: binding.roleInputs, engine: draft.engine, sink, fileName, hashInputs: true });
+    if (out.kind === 'done' && out.sink === 'opfs') await downloadFiles(out.files);
+  };
+
+  return (
+    <section aria-label="merge" className="cv-merge">
+      {urlErrors.length > 0 && (
+        <div className="cv-alert" role="alert">
+          {urlErrors.map((e) => <p key={e}>{e}</p>)}
+          <button type="button" className="cv-btn cv-btn-small" onClick={store.dismissUrlErrors}>Dismiss</button>
+        </div>
+      )}
+      <section className="cv-card" aria-labelledby="merge-method-h">
+        <h3 id="merge-method-h">Method</h3>
+        <fieldset disabled={busy}>
+          <label className="cv-field">
+            <span>Merge method</span>
+            <select value={draft.recipe.method} onChange={(e) => store.setMethod(e.target.value as MergeMethod)}>
+              {METHOD_ORDER.map((m) => (
+                <option key={m} value={m}>{METHODS[m].label}</option>
+              ))}
+            </select>
+          </label>
+          <p className="cv-muted cv-small">{def.doc}</p>
+          {def.params.filter((p) => p.scope === 'global').map((p) => (
+            <ParamEditor key={`${draft.recipe.method}.${p.name}`} decl={p} value={draft.recipe.params[p.name]} onChange={(v) => store.setParam(p.name, v)} layerCount={layerCount} />
+          ))}
+          {def.roles.includes('models') && (
+            <ModelParams names={binding.bound.filter((b) => b.role.startsWith('model:')).map((b) => b.ck?.checkpoint.name ?? '?')} layerCount={layerCount} />
+          )}
+        </fieldset>
+      </section>
+      <RoleSummary binding={binding} preview={preview} />
+      <FilterEditor names={baseNames} />
+      <OutputOptions disabled={busy} />
+      <div className="cv-toolbar">
+        <button type="button" className="cv-btn cv-btn-primary" disabled={!canRun} onClick={() => void run().catch((e) => useMergeStore.setState({ status: 'error', outcome: { kind: 'error', message: e instanceof Error ? e.message : String(e) } }))}>
+          Run merge
+        </button>
+        <button type="button" className="cv-btn" disabled={binding.unbound.length > 0} onClick={() => saveBlob(new Blob([recipeToJson(binding.recipe)], { type: 'application/json' }), 'recipe.json')}>
+          Export recipe (JSON)
+        </button>
+        <button type="button" className="cv-btn" disabled={binding.unbound.length > 0} onClick={() => saveBlob(new Blob([recipeToMergekitYaml(binding.recipe)], { type: 'text/yaml' }), 'mergekit.yaml')}>
+          Export recipe (mergekit YAML)
+        </button>
+      </div>
+      {outcome?.kind === 'refused' && !busy && <MismatchList message={outcome.message} issues={outcome.blocking} onExclude={store.addExclusions} />}
+      <RunProgress />
+      <RunOutcome />
+    </section>
+  );
+}
+
+function ModelParams({ names, layerCount }: { names: string[]; layerCount: number }) {
+  const recipe = useMergeStore((s) => s.draft.recipe);
+  const setModelParam = useMergeStore((s) => s.setModelParam);
+  const decls = METHODS[recipe.method].params.filter((p) => p.scope === 'model');
+  if (!decls.length || !names.length) return null;
+  return (
+    <fieldset>
+      <legend>Per-model parameters</legend>
+      {names.map((n, i) =>
+        decls.map((d) => (
+          <ParamEditor
+            key={`${i}.${d.name}`}
+            decl={d}
+            context={`${n} (model ${i + 1})`}
+            scalarOnly
+            value={recipe.roles.models?.[i]?.params?.[d.name]}
+            onChange={(v) => setModelParam(i, d.name, v)}
+            layerCount={layerCount}
+          />
+        )),
+      )}
+    </fieldset>
+  );
 }

@@ -1,0 +1,283 @@
+/**
+ * The Merge panel end to end in real Chromium (WebGPU on SwiftShader): load the demo, merge, download,
+ * and compare the downloaded safetensors in Node against a float64 PyTorch reference rounded once
+ * (tests/fixtures/make_demo_merge_golden.py). Also: cancel mid-merge leaves nothing, a checkpoint that
+ * lacks a tensor is refused by name, and the File System Access sink writes only on commit.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { card, dropFiles, loadDemo, openApp, watchRequests } from './helpers';
+
+const ROOT = join(import.meta.dirname, '..');
+const DEMO = join(ROOT, 'public/demo');
+const GOLDEN = join(ROOT, 'tests/fixtures/merge-demo');
+
+interface StTensor { dtype: string; shape: number[]; data: Uint8Array }
+interface St { names: string[]; tensors: Map<string, StTensor>; metadata: Record<string, string> }
+
+/** A safetensors file parsed by hand (independent of the app's reader). */
+function parseSafetensors(buf: Uint8Array): St {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const n = Number(dv.getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + n)));
+  const metadata = header.__metadata__ ?? {};
+  delete header.__metadata__;
+  const entries = Object.entries(header as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>);
+  entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
+  const tensors = new Map<string, StTensor>();
+  let expectOffset = 0;
+  for (const [name, e] of entries) {
+    expect(e.data_offsets[0], `${name} offsets tile the data`).toBe(expectOffset);
+    expectOffset = e.data_offsets[1];
+    tensors.set(name, { dtype: e.dtype, shape: e.shape, data: buf.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]) });
+  }
+  expect(8 + n + expectOffset, 'no trailing bytes').toBe(buf.byteLength);
+  return { names: entries.map(([k]) => k), tensors, metadata };
+}
+
+/** Element-wise comparison in units in the last place of 16-bit floats (bf16/f16: ordered bit patterns). */
+function compareToGolden(got: St, want: St) {
+  expect(got.names, 'tensor names and order kept').toEqual(want.names);
+  let total = 0;
+  let exact = 0;
+  let worst = 0;
+  for (const name of want.names) {
+    const g = got.tensors.get(name)!;
+    const w = want.tensors.get(name)!;
+    expect([name, g.dtype, g.shape]).toEqual([name, w.dtype, w.shape]);
+    expect(g.data.byteLength).toBe(w.data.byteLength);
+    const size = w.dtype === 'F32' ? 4 : 2;
+    const dg = new DataView(g.data.buffer, g.data.byteOffset, g.data.byteLength);
+    const dw = new DataView(w.data.buffer, w.data.byteOffset, w.data.byteLength);
+    for (let i = 0; i < w.data.byteLength; i += size) {
+      const a = size === 4 ? dg.getUint32(i, true) : dg.getUint16(i, true);
+      const b = size === 4 ? dw.getUint32(i, true) : dw.getUint16(i, true);
+      total += 1;
+      if (a === b) {
+        exact += 1;
+        continue;
+      }
+      // Map sign-magnitude bits onto a monotonic integer line; the distance is the ulp count.
+      const signBit = size === 4 ? 0x80000000 : 0x8000;
+      const ord = (x: number) => (x >= signBit ? -(x - signBit) : x);
+      worst = Math.max(worst, Math.abs(ord(a) - ord(b)));
+    }
+  }
+  return { total, exact, worst };
+}
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+async function openMergeWithDemo(page: Page) {
+  await openApp(page, '#checkpoints');
+  await loadDemo(page);
+  await page.getByRole('tab', { name: 'Merge' }).click();
+  await expect(page.getByTestId('merge-alignment')).toContainText('161 merged');
+}
+
+async function setupCapvector(page: Page, opts: { engine: 'webgpu' | 'cpu'; dtype: 'keep' | 'F16' }) {
+  await page.getByLabel('Merge method').selectOption('capvector');
+  await page.getByLabel('α', { exact: true }).fill('0.8');
+  await page.getByLabel('Output dtype').selectOption(opts.dtype);
+  await page.getByLabel('Compute engine').selectOption(opts.engine);
+  await page.getByLabel('Save to').selectOption('download');
+  // The recipe lives in the URL.
+  await expect.poll(() => page.evaluate(() => decodeURIComponent(location.hash))).toContain('"alpha":0.8');
+}
+
+for (const c of [
+  { engine: 'webgpu' as const, dtype: 'keep' as const, golden: 'expected_capvector_a0.8_keep.safetensors', badge: 'Ran on WebGPU' },
+  { engine: 'cpu' as const, dtype: 'F16' as const, golden: 'expected_capvector_a0.8_f16.safetensors', badge: 'Ran on CPU' },
+]) {
+  test(`capvector α=0.8 on ${c.engine}, dtype ${c.dtype}: the download equals the float64 reference`, async ({ page }, info) => {
+    const noLeaks = watchRequests(page);
+    await openMergeWithDemo(page);
+    await setupCapvector(page, c);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Run merge' }).click();
+    const dl = await download;
+    const out = info.outputPath(dl.suggestedFilename());
+    await dl.saveAs(out);
+    const result = page.getByTestId('merge-result');
+    await expect(result).toBeVisible();
+    await expect(result.getByTestId('merge-engine')).toContainText(c.badge);
+    await expect(result).toContainText('161 merged');
+
+    const got = parseSafetensors(new Uint8Array(readFileSync(out)));
+    const want = parseSafetensors(new Uint8Array(readFileSync(join(GOLDEN, c.golden))));
+    const { total, exact, worst } = compareToGolden(got, want);
+    info.annotations.push({ type: 'bit-exact', description: `${exact}/${total}, worst ${worst} ulp` });
+    expect(total).toBe(813688);
+    expect(worst, 'no element off by more than 1 ulp').toBeLessThanOrEqual(1);
+    expect(exact / total, 'at least 99.9% bit-exact').toBeGreaterThanOrEqual(0.999);
+
+    // __metadata__: the recipe that made it, and the SHA-256 of every input file.
+    const recipe = JSON.parse(got.metadata['capvector.recipe']);
+    expect(recipe).toMatchObject({ method: 'capvector', params: { alpha: 0.8 }, outDtype: c.dtype, roles: { pre: 'pre.safetensors', aux: 'aux', sft: 'sft.safetensors' } });
+    const inputs = JSON.parse(got.metadata['capvector.inputs']) as { role: string; name: string; sha256: string }[];
+    const expected = [
+      ['pre', 'pre.safetensors'],
+      ['aux', 'aux/model.safetensors.index.json'],
+      ['aux', 'aux/model-00001-of-00002.safetensors'],
+      ['aux', 'aux/model-00002-of-00002.safetensors'],
+      ['sft', 'sft.safetensors'],
+    ].map(([role, name]) => ({ role, name, sha256: sha256(join(DEMO, name)) }));
+    expect([...inputs].sort((a, b) => a.name.localeCompare(b.name))).toEqual([...expected].sort((a, b) => a.name.localeCompare(b.name)));
+
+    // The merged file opens in the workbench as an experiment.
+    await result.getByRole('button', { name: 'Open result in workbench' }).click();
+    await expect(result.getByRole('status').filter({ hasText: 'Added' })).toContainText('161 tensors');
+    await page.getByRole('tab', { name: 'Checkpoints' }).click();
+    await expect(page.getByTestId('checkpoint-card')).toHaveCount(5);
+    noLeaks();
+  });
+}
+
+test('a checkpoint missing a tensor is refused with the tensor named, and one click excludes it', async ({ page }) => {
+  const gone = 'language_model.model.layers.3.mlp.up_proj.weight';
+  // sft without one tensor: rewrite the header and data by hand.
+  const src = parseSafetensors(new Uint8Array(readFileSync(join(DEMO, 'sft.safetensors'))));
+  const header: Record<string, unknown> = {};
+  const parts: Uint8Array[] = [];
+  let off = 0;
+  for (const name of src.names.filter((n) => n !== gone)) {
+    const t = src.tensors.get(name)!;
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + t.data.byteLength] };
+    parts.push(t.data);
+    off += t.data.byteLength;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const len = new Uint8Array(8);
+  new DataView(len.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  const broken = Buffer.concat([len, json, ...parts]);
+
+  await openApp(page, '#checkpoints');
+  await loadDemo(page);
+  await dropFiles(page, [{ path: 'sft-broken.safetensors', data: broken }]);
+  await expect(page.getByTestId('checkpoint-card')).toHaveCount(5);
+  await card(page, 'sft-broken').getByRole('combobox', { name: /Role of/ }).selectOption('sft');
+  await page.getByRole('tab', { name: 'Merge' }).click();
+  const refusal = page.getByTestId('merge-mismatches');
+  await expect(refusal).toContainText(gone);
+  await expect(refusal).toContainText('missing in sft');
+  await expect(page.getByRole('button', { name: 'Run merge' })).toBeDisabled();
+  await refusal.getByRole('button', { name: /Exclude these 1 tensor/ }).click();
+  await expect(page.getByTestId('merge-alignment')).toContainText('160 merged, 1 copied');
+  await expect(page.getByTestId('merge-filter-count')).toContainText('160 of 161');
+  await expect(page.getByRole('button', { name: 'Run merge' })).toBeEnabled();
+});
+
+/** Three large bf16 checkpoints (made here, not committed) so that a merge lasts long enough to cancel. */
+function makeBigTriple(dir: string): string[] {
+  const tensors = 6;
+  const numel = 4 << 20; // 8 MiB of bf16 each: 48 MiB a file
+  const paths: string[] = [];
+  for (const role of ['pre', 'aux', 'sft']) {
+    const header: Record<string, unknown> = {};
+    for (let i = 0; i < tensors; i++) header[`model.layers.${i}.mlp.weight`] = { dtype: 'BF16', shape: [numel], data_offsets: [i * numel * 2, (i + 1) * numel * 2] };
+    const json = Buffer.from(JSON.stringify(header));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    const data = Buffer.alloc(tensors * numel * 2, role === 'pre' ? 0x3f : role === 'aux' ? 0x40 : 0x3e);
+    const p = join(dir, `big-${role}.safetensors`);
+    writeFileSync(p, Buffer.concat([len, json, data]));
+    paths.push(p);
+  }
+  return paths;
+}
+
+async function opfsRunDirs(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    const names: string[] = [];
+    try {
+      const dir = await root.getDirectoryHandle('capvector-merges');
+      for await (const k of (dir as any).keys()) names.push(k as string);
+    } catch {
+      // No merge has written yet.
+    }
+    return names;
+  });
+}
+
+test('cancel mid-merge: no download, no file left in browser storage, and the next merge runs', async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cv-merge-e2e-'));
+  try {
+    await openApp(page, '#checkpoints');
+    await page.getByTestId('file-input').setInputFiles(makeBigTriple(dir));
+    await expect(page.getByTestId('checkpoint-card')).toHaveCount(3);
+    for (const role of ['pre', 'aux', 'sft']) await card(page, `big-${role}`).getByRole('combobox', { name: /Role of/ }).selectOption(role);
+    await page.getByRole('tab', { name: 'Merge' }).click();
+    await expect(page.getByTestId('merge-alignment')).toContainText('6 merged');
+    await page.getByLabel('Compute engine').selectOption('webgpu');
+    await page.getByLabel('Save to').selectOption('download');
+    let downloads = 0;
+    page.on('download', () => (downloads += 1));
+
+    await page.getByRole('button', { name: 'Run merge' }).click();
+    const bar = page.getByRole('progressbar', { name: 'Merge progress' });
+    await expect.poll(async () => Number((await bar.getAttribute('value')) ?? 0), { timeout: 60_000, intervals: [20] }).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Cancel merge' }).click();
+    await expect(page.getByTestId('merge-cancelled')).toContainText('Nothing was saved');
+    await page.waitForTimeout(1000);
+    expect(downloads, 'a cancelled merge offers no download').toBe(0);
+    expect(await opfsRunDirs(page), 'the partial output was removed').toEqual([]);
+
+    // The UI recovers: the same inputs merge to completion on the CPU engine.
+    await page.getByLabel('Compute engine').selectOption('cpu');
+    const download = page.waitForEvent('download', { timeout: 90_000 });
+    await page.getByRole('button', { name: 'Run merge' }).click();
+    const dl = await download;
+    const out = join(dir, 'out.safetensors');
+    await dl.saveAs(out);
+    const st = parseSafetensors(new Uint8Array(readFileSync(out)));
+    expect(st.names.length).toBe(6);
+    // α = 1 (the default): 0x3f3f + (0x4040 − 0x3e3e) in bf16 = 0.74609375 + (3 − 0.185546875) = 3.5605… → 0x4064 (3.5625).
+    expect(new DataView(st.tensors.get('model.layers.5.mlp.weight')!.data.buffer).getUint16(st.tensors.get('model.layers.5.mlp.weight')!.data.byteOffset, true)).toBe(0x4064);
+    expect(await opfsRunDirs(page)).toHaveLength(1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('File System Access output: written as it goes, complete only on commit, removed on cancel', async ({ page }) => {
+  // A stand-in for the native pickers that hands out real origin-private handles (createWritable and all).
+  await page.addInitScript(() => {
+    const w = window as any;
+    w.showSaveFilePicker = async (o: { suggestedName: string }) => (await navigator.storage.getDirectory()).getFileHandle(`picked-${o.suggestedName}`, { create: true });
+    w.showDirectoryPicker = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('picked-folder', { create: true });
+  });
+  await openMergeWithDemo(page);
+  await setupCapvector(page, { engine: 'cpu', dtype: 'keep' });
+  await page.getByLabel('Save to').selectOption('disk');
+  let downloads = 0;
+  page.on('download', () => (downloads += 1));
+  await page.getByRole('button', { name: 'Run merge' }).click();
+  await expect(page.getByTestId('merge-result')).toContainText('the file/folder you picked');
+  expect(downloads).toBe(0);
+  const bytes = await page.evaluate(async () => {
+    const f = await (await (await navigator.storage.getDirectory()).getFileHandle('picked-merged-capvector.safetensors')).getFile();
+    return Array.from(new Uint8Array(await f.arrayBuffer()));
+  });
+  const got = parseSafetensors(new Uint8Array(bytes));
+  const want = parseSafetensors(new Uint8Array(readFileSync(join(GOLDEN, 'expected_capvector_a0.8_keep.safetensors'))));
+  const { worst, exact, total } = compareToGolden(got, want);
+  expect(worst).toBeLessThanOrEqual(1);
+  expect(exact / total).toBeGreaterThanOrEqual(0.999);
+
+  // Sharded into the picked folder: every shard and the index appear only after commit.
+  await page.getByLabel(/Shard size/).fill('0.5');
+  await page.getByRole('button', { name: 'Run merge' }).click();
+  await expect(page.getByTestId('merge-result')).toContainText('model.safetensors.index.json');
+  const listed = await page.evaluate(async () => {
+    const d = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked-folder');
+    const out: string[] = [];
+    for await (const k of (d as any).keys()) out.push(k as string);
+    return out.sort();
+  });
+  expect(listed).toContain('model.safetensors.index.json');
+  expect(listed.filter((n) => n.endsWith('.safetensors')).length).toBeGreaterThan(1);
+});

@@ -1,0 +1,38 @@
+/**
+ * Checks shared by both engines, so a bad call fails the same way whichever engine runs it.
+ */
+import type { ChunkInput, DeltaTerm } from '../../engine';
+import type { ComputeDType } from '../../../formats/dtype';
+
+export const ELEMENT_BYTES: Record<ComputeDType, number> = { F32: 4, F16: 2, BF16: 2 };
+
+/** Element count shared by all inputs; throws a clear message when they disagree or bytes are ragged. */
+export function elementCount(op: string, inputs: ChunkInput[]): number {
+  if (inputs.length === 0) throw new Error(`${op}: no inputs`);
+  let n = -1;
+  inputs.forEach((inp, k) => {
+    const size = ELEMENT_BYTES[inp.dtype];
+    if (size === undefined) throw new Error(`${op}: input ${k} has dtype ${inp.dtype}; engines compute F32, F16 and BF16 only`);
+    if (inp.bytes.byteLength % size !== 0) throw new Error(`${op}: input ${k} (${inp.dtype}) has ${inp.bytes.byteLength} bytes, not a whole number of elements`);
+    const m = inp.bytes.byteLength / size;
+    if (n >= 0 && m !== n) throw new Error(`${op}: input ${k} has ${m} elements, input 0 has ${n}; all inputs of a call must match`);
+    n = m;
+  });
+  return n;
+}
+
+function checkIndex(op: string, what: string, i: number | null, count: number): void {
+  if (i === null) return;
+  if (!Number.isInteger(i) || i < 0 || i >= count) throw new Error(`${op}: ${what} refers to input ${i}, but there are ${count} inputs`);
+}
+
+export function checkTerms(op: string, terms: DeltaTerm[], base: number | null, count: number): void {
+  checkIndex(op, 'base', base, count);
+  terms.forEach((t, j) => {
+    checkIndex(op, `term ${j}.a`, t.a, count);
+    checkIndex(op, `term ${j}.b`, t.b, count);
+    if (typeof t.w !== 'number') throw new Error(`${op}: term ${j} has no weight`);
+  });
+}
+
+export { checkIndex };

@@ -1,0 +1,293 @@
+/**
+ * The WebGPU engine: raw WebGPU (no tfjs), WGSL generated per call shape and cached by shaderKey.
+ * Inputs are uploaded as packed u32 words (F32 one element a word, F16/BF16 two, odd counts padded)
+ * into one storage buffer; math is float32 in the order kernels/<op>/<op>.ref.ts defines; outputs are
+ * encoded with integer round-to-nearest-even. A call larger than one binding (or than
+ * `maxDispatchElements`) runs as several dispatches, each 2D when it needs more workgroups than one
+ * dimension allows. Calls may overlap (each owns its buffers, taken from a small pool); nothing is locked.
+ */
+import type { ChunkInput, CombineSpec, DareSpec, Engine, StatsResult, StatsSpec, TiesSpec } from './engine';
+import type { ComputeDType } from '../formats/dtype';
+import { acquireDevice, type AdapterDescription } from './device';
+import { BufferPool } from './buffer-pool';
+import { checkTerms, elementCount, ELEMENT_BYTES } from './kernels/common/inputs';
+import { WORKGROUP, type KernelPlan } from './kernels/common/common.wgsl';
+import { combineKernel } from './kernels/combine/combine.wgsl';
+import { tiesKernel } from './kernels/ties/ties.wgsl';
+import { dareKernel, hashKernel } from './kernels/dare/dare.wgsl';
+import { dareDropBelow } from './kernels/dare/hash';
+import {
+  PAIR_WORDS, STATS_ELEMENTS_PER_GROUP, VECTOR_WORDS, statsKernel, statsRecordWords, statsWorkgroupBytes,
+} from './kernels/stats/stats.wgsl';
+import { checkStatsSpec, emptyPairStats, emptyVectorStats } from './kernels/stats/stats.ref';
+
+// GPUBufferUsage / GPUMapMode values, spelled out so this module also loads where those globals are absent.
+const MAP_READ = 0x1;
+const COPY_SRC = 0x4;
+const COPY_DST = 0x8;
+const STORAGE = 0x80;
+
+export interface WebGpuEngineOptions {
+  /** Cap on elements per dispatch (the parity tests force multi-dispatch calls with it). */
+  maxDispatchElements?: number;
+  /** Cap on workgroups per dispatch dimension (tests force 2D dispatch with it). */
+  maxWorkgroupsPerDimension?: number;
+  adapter?: AdapterDescription;
+}
+
+/** Decodes an order-preserving key (stats.wgsl.ts's fkey) back to its float. */
+const keyF32 = new Float32Array(1);
+const keyU32 = new Uint32Array(keyF32.buffer);
+function keyToFloat(key: number): number {
+  keyU32[0] = key & 0x80000000 ? key & 0x7fffffff : ~key >>> 0;
+  return keyF32[0];
+}
+
+export class WebGpuEngine implements Engine {
+  readonly kind = 'webgpu' as const;
+  readonly maxChunkElements: number;
+  readonly adapter: AdapterDescription | undefined;
+  private readonly bindingBytes: number;
+  private readonly maxDim: number;
+  private readonly maxDispatch: number;
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipelineLayout: GPUPipelineLayout;
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly pool: BufferPool;
+  private disposed = false;
+
+  /** Acquires a device (largest buffer limits) and builds the engine on it. */
+  static async create(opts: WebGpuEngineOptions & { gpu?: GPU } = {}): Promise<WebGpuEngine> {
+    const { device, adapter } = await acquireDevice(opts.gpu);
+    return new WebGpuEngine(device, { ...opts, adapter });
+  }
+
+  constructor(readonly device: GPUDevice, opts: WebGpuEngineOptions = {}) {
+    const lim = device.limits;
+    this.adapter = opts.adapter;
+    this.bindingBytes = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize);
+    this.maxDim = Math.max(1, Math.min(lim.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity));
+    this.maxDispatch = Math.max(512, Math.floor((opts.maxDispatchElements ?? Infinity) / 512) * 512);
+    // Room for four float32 inputs in one binding: the executor's chunks then need one dispatch.
+    this.maxChunkElements = Math.floor(this.bindingBytes / 16 / 512) * 512;
+    this.pool = new BufferPool(device, lim.maxBufferSize);
+    const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({ binding, visibility: 4 /* COMPUTE */, buffer: { type } });
+    this.layout = device.createBindGroupLayout({ entries: [entry(0, 'read-only-storage'), entry(1, 'storage'), entry(2, 'read-only-storage')] });
+    this.pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [this.layout] });
+  }
+
+  private pipeline(plan: KernelPlan): Promise<GPUComputePipeline> {
+    let p = this.pipelines.get(plan.key);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: plan.code, label: plan.key });
+      p = this.device.createComputePipelineAsync({ layout: this.pipelineLayout, compute: { module, entryPoint: 'main' }, label: plan.key })
+        .catch(async (e) => {
+          this.pipelines.delete(plan.key);
+          const info = await module.getCompilationInfo().catch(() => null);
+          const msgs = info?.messages.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ');
+          throw new Error(`WebGPU kernel ${plan.key} failed to compile: ${msgs || (e as Error).message}`);
+        });
+      this.pipelines.set(plan.key, p);
+    }
+    return p;
+  }
+
+  /** Elements per dispatch: inputs (plus padding) and output must each fit one binding. */
+  private dispatchElements(inputs: ChunkInput[], outBytesPerElement: number): number {
+    const inBytes = inputs.reduce((s, x) => s + ELEMENT_BYTES[x.dtype], 0);
+    const room = this.bindingBytes - 8 * inputs.length - 16;
+    const cap = Math.floor(room / Math.max(inBytes, outBytesPerElement, 1));
+    return Math.max(512, Math.min(this.maxDispatch, Math.floor(cap / 512) * 512));
+  }
+
+  private grid(groups: number): [number, number] {
+    return groups <= this.maxDim ? [groups, 1] : [this.maxDim, Math.ceil(groups / this.maxDim)];
+  }
+
+  /**
+   * Uploads elements [s, s+m) of every input, runs `plan` once and hands the mapped output words to `take`.
+   */
+  private async dispatch(plan: KernelPlan, inputs: ChunkInput[], s: number, m: number, first: number, groups: number,
+    rowThreads: number, outWords: number, take: (words: ArrayBuffer) => void): Promise<void> {
+    if (this.disposed) throw new Error('WebGPU engine was disposed');
+    const pipeline = await this.pipeline(plan);
+    const dev = this.device;
+    const offsets: number[] = [];
+    let words = 0;
+    for (const x of inputs) {
+      offsets.push(words);
+      words += Math.ceil((m * ELEMENT_BYTES[x.dtype]) / 4);
+    }
+    const [gx, gy] = this.grid(groups);
+    const params = new Uint32Array([m, gx * rowThreads, first >>> 0, Math.floor(first / 4294967296), ...offsets, ...plan.params]);
+    const bufs: GPUBuffer[] = [];
+    const src = this.pool.acquire(Math.max(4, words * 4), STORAGE | COPY_DST, 'cv-src');
+    bufs.push(src);
+    const prm = this.pool.acquire(params.byteLength, STORAGE | COPY_DST, 'cv-params');
+    bufs.push(prm);
+    const dst = this.pool.acquire(outWords * 4, STORAGE | COPY_SRC, 'cv-dst');
+    bufs.push(dst);
+    const read = this.pool.acquire(outWords * 4, MAP_READ | COPY_DST, 'cv-read');
+    bufs.push(read);
+    let ok = false;
+    try {
+      dev.pushErrorScope('out-of-memory');
+      dev.pushErrorScope('validation');
+      inputs.forEach((x, k) => {
+        const size = ELEMENT_BYTES[x.dtype];
+        writePadded(dev.queue, src, offsets[k] * 4, x.bytes.subarray(s * size, (s + m) * size));
+      });
+      dev.queue.writeBuffer(prm, 0, params);
+      const bind = dev.createBindGroup({
+        layout: this.layout,
+        entries: [
+          { binding: 0, resource: { buffer: src, size: Math.max(4, words * 4) } },
+          { binding: 1, resource: { buffer: dst, size: outWords * 4 } },
+          { binding: 2, resource: { buffer: prm, size: params.byteLength } },
+        ],
+      });
+      const enc = dev.createCommandEncoder({ label: plan.key });
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bind);
+      pass.dispatchWorkgroups(gx, gy);
+      pass.end();
+      enc.copyBufferToBuffer(dst, 0, read, 0, outWords * 4);
+      dev.queue.submit([enc.finish()]);
+      const validation = dev.popErrorScope();
+      const oom = dev.popErrorScope();
+      const [ve, oe] = await Promise.all([validation, oom]);
+      if (ve || oe) throw new Error(`WebGPU ${plan.key}: ${(ve ?? oe)!.message}`);
+      await read.mapAsync(1 /* GPUMapMode.READ */, 0, outWords * 4);
+      take(read.getMappedRange(0, outWords * 4));
+      read.unmap();
+      ok = true;
+    } finally {
+      for (const b of bufs) if (ok) this.pool.release(b);
+      else this.pool.discard(b);
+    }
+  }
+
+  /** Runs an elementwise plan over all elements (several dispatches if needed) into outDtype bytes. */
+  private async elementwise(plan: KernelPlan, inputs: ChunkInput[], n: number, outDtype: ComputeDType, first: number): Promise<Uint8Array> {
+    const size = ELEMENT_BYTES[outDtype];
+    const out = new Uint8Array(n * size);
+    const per = this.dispatchElements(inputs, size);
+    for (let s = 0; s < n; s += per) {
+      const m = Math.min(per, n - s);
+      const threads = Math.ceil(m / 2);
+      const groups = Math.ceil(threads / WORKGROUP);
+      const outWords = Math.ceil((m * size) / 4);
+      await this.dispatch(plan, inputs, s, m, first + s, groups, WORKGROUP, outWords, (buf) => {
+        out.set(new Uint8Array(buf, 0, m * size), s * size);
+      });
+    }
+    return out;
+  }
+
+  async combine(inputs: ChunkInput[], spec: CombineSpec): Promise<Uint8Array> {
+    const n = elementCount('combine', inputs);
+    checkTerms('combine', spec.terms, spec.base, inputs.length);
+    return this.elementwise(combineKernel(inputs.map((x) => x.dtype), spec), inputs, n, spec.outDtype, 0);
+  }
+
+  async ties(inputs: ChunkInput[], spec: TiesSpec): Promise<Uint8Array> {
+    const n = elementCount('ties', inputs);
+    checkTerms('ties', spec.terms, spec.base, inputs.length);
+    if (spec.thresholds.length !== spec.terms.length) throw new Error(`ties: ${spec.thresholds.length} thresholds for ${spec.terms.length} terms`);
+    return this.elementwise(tiesKernel(inputs.map((x) => x.dtype), spec), inputs, n, spec.outDtype, 0);
+  }
+
+  async dare(inputs: ChunkInput[], spec: DareSpec): Promise<Uint8Array> {
+    const n = elementCount('dare', inputs);
+    checkTerms('dare', spec.terms, spec.base, inputs.length);
+    if (spec.salts.length !== spec.terms.length) throw new Error(`dare: ${spec.salts.length} salts for ${spec.terms.length} terms`);
+    if (!Number.isSafeInteger(spec.firstElement) || spec.firstElement < 0) throw new Error(`dare: firstElement ${spec.firstElement} is not a non-negative integer`);
+    dareDropBelow(spec.p);
+    return this.elementwise(dareKernel(inputs.map((x) => x.dtype), spec), inputs, n, spec.outDtype, spec.firstElement);
+  }
+
+  /** The raw DARE hash of n elements from `firstElement` (diagnostics: parity tests compare it with hash.ts). */
+  async dareHashes(seed: number, salt: number, firstElement: number, n: number): Promise<Uint32Array> {
+    const out = new Uint32Array(n);
+    const per = this.dispatchElements([], 4);
+    for (let s = 0; s < n; s += per) {
+      const m = Math.min(per, n - s);
+      await this.dispatch(hashKernel(seed, salt), [], s, m, firstElement + s, Math.ceil(m / WORKGROUP), WORKGROUP, m, (buf) => {
+        out.set(new Uint32Array(buf, 0, m), s);
+      });
+    }
+    return out;
+  }
+
+  async stats(inputs: ChunkInput[], spec: StatsSpec): Promise<StatsResult> {
+    const n = elementCount('stats', inputs);
+    checkStatsSpec(spec, inputs.length);
+    if (statsWorkgroupBytes(spec) > this.device.limits.maxComputeWorkgroupStorageSize) return this.statsSplit(inputs, spec);
+    const vectors = spec.vectors.map(() => emptyVectorStats());
+    const pairs = spec.pairs.map(() => emptyPairStats());
+    for (const v of vectors) v.count = n;
+    const R = statsRecordWords(spec);
+    if (R === 0 || n === 0) return { vectors, pairs };
+    const plan = statsKernel(inputs.map((x) => x.dtype), spec);
+    const per = this.dispatchElements(inputs, 0);
+    for (let s = 0; s < n; s += per) {
+      const m = Math.min(per, n - s);
+      const groups = Math.ceil(m / STATS_ELEMENTS_PER_GROUP);
+      await this.dispatch(plan, inputs, s, m, s, groups, 1, groups * R, (buf) => {
+        const u = new Uint32Array(buf, 0, groups * R);
+        const f = new Float32Array(buf, 0, groups * R);
+        for (let g = 0; g < groups; g++) {
+          const r = g * R;
+          vectors.forEach((v, k) => {
+            const o = r + k * VECTOR_WORDS;
+            v.sum += f[o];
+            v.sumSq += f[o + 1];
+            if (u[o + 2] !== 0xffffffff) v.min = Math.min(v.min, keyToFloat(u[o + 2]));
+            if (u[o + 3] !== 0) v.max = Math.max(v.max, keyToFloat(u[o + 3]));
+            v.nan += u[o + 4];
+            v.inf += u[o + 5];
+            v.nearZero += u[o + 6];
+          });
+          pairs.forEach((p, k) => {
+            const o = r + vectors.length * VECTOR_WORDS + k * PAIR_WORDS;
+            p.dot += f[o];
+            p.signAgree += u[o + 1];
+            p.bothNonzero += u[o + 2];
+          });
+        }
+      });
+    }
+    return { vectors, pairs };
+  }
+
+  /** Too many vectors for workgroup memory: one vector, or one pair, per pass. */
+  private async statsSplit(inputs: ChunkInput[], spec: StatsSpec): Promise<StatsResult> {
+    const vectors = [];
+    for (const v of spec.vectors) vectors.push((await this.stats(inputs, { vectors: [v], pairs: [], nearZero: spec.nearZero })).vectors[0]);
+    const pairs = [];
+    for (const [p, q] of spec.pairs) {
+      const r = await this.stats(inputs, { vectors: [spec.vectors[p], spec.vectors[q]], pairs: [[0, 1]], nearZero: spec.nearZero });
+      pairs.push(r.pairs[0]);
+    }
+    return { vectors, pairs };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.pool.dispose();
+    this.pipelines.clear();
+  }
+}
+
+/** queue.writeBuffer needs 4-byte multiples: the ragged tail of a 16-bit input goes in a zero-padded word. */
+function writePadded(queue: GPUQueue, buf: GPUBuffer, offset: number, bytes: Uint8Array): void {
+  const whole = bytes.byteLength & ~3;
+  if (whole > 0) queue.writeBuffer(buf, offset, bytes as Uint8Array<ArrayBuffer>, 0, whole);
+  if (whole < bytes.byteLength) {
+    const tail = new Uint8Array(4);
+    tail.set(bytes.subarray(whole));
+    queue.writeBuffer(buf, offset + whole, tail);
+  }
+}
+

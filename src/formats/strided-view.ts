@@ -1,0 +1,112 @@
+import type { ByteSource } from './byte-source';
+
+/**
+ * Reading a strided view (torch tensors that are transposes, slices, expands; Fortran-ordered npy) as
+ * contiguous row-major bytes. Only the storage span the requested elements touch is read.
+ */
+export interface StridedLayout {
+  shape: readonly number[];
+  /** Element strides, one per dimension (may be 0 for expanded dimensions). */
+  strides: readonly number[];
+  /** First element of the view inside the storage, in elements. */
+  offset: number;
+  elemSize: number;
+  /** Byte-swap each element (big-endian storage). */
+  swap: boolean;
+}
+
+/** Row-major strides of a shape. */
+export function rowMajorStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Whether the view is a plain row-major block (dimensions of size 1 may carry any stride). */
+export function isRowMajor(shape: readonly number[], strides: readonly number[]): boolean {
+  let expect = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] === 1) continue;
+    if (strides[i] !== expect) return false;
+    expect *= shape[i];
+  }
+  return true;
+}
+
+/** Highest storage element a view touches (offset when empty); used to check views against their storage. */
+export function lastElement(l: Pick<StridedLayout, 'shape' | 'strides' | 'offset'>): number {
+  let m = l.offset;
+  for (let i = 0; i < l.shape.length; i++) if (l.shape[i] > 0) m += (l.shape[i] - 1) * l.strides[i];
+  return m;
+}
+
+export function byteSwap(bytes: Uint8Array, elemSize: number): void {
+  if (elemSize === 1) return;
+  for (let i = 0; i + elemSize <= bytes.length; i += elemSize) {
+    for (let a = i, b = i + elemSize - 1; a < b; a++, b--) {
+      const t = bytes[a];
+      bytes[a] = bytes[b];
+      bytes[b] = t;
+    }
+  }
+}
+
+/** Walks storage indices of row-major elements [first, first + count) of the view. */
+function walk(l: StridedLayout, first: number, count: number, visit: (storageIndex: number, k: number) => void): void {
+  const nd = l.shape.length;
+  const idx = new Array<number>(nd).fill(0);
+  let rem = first;
+  let at = l.offset;
+  for (let d = nd - 1; d >= 0; d--) {
+    idx[d] = rem % l.shape[d];
+    rem = Math.floor(rem / l.shape[d]);
+    at += idx[d] * l.strides[d];
+  }
+  for (let k = 0; k < count; k++) {
+    visit(at, k);
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++idx[d] < l.shape[d]) {
+        at += l.strides[d];
+        break;
+      }
+      at -= (l.shape[d] - 1) * l.strides[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Bytes [start, start + length) of the view's contiguous row-major form. */
+export async function readStrided(storage: ByteSource, l: StridedLayout, start: number, length: number): Promise<Uint8Array> {
+  const e = l.elemSize;
+  if (length === 0) return new Uint8Array(0);
+  const a = Math.floor(start / e);
+  const b = Math.ceil((start + length) / e);
+  const cut = start - a * e;
+  let out: Uint8Array;
+  if (isRowMajor(l.shape, l.strides)) {
+    out = await storage.read((l.offset + a) * e, (b - a) * e);
+    if (l.swap) {
+      out = out.slice();
+      byteSwap(out, e);
+    }
+  } else {
+    let lo = Infinity;
+    let hi = -Infinity;
+    walk(l, a, b - a, (s) => {
+      if (s < lo) lo = s;
+      if (s > hi) hi = s;
+    });
+    const span = await storage.read(lo * e, (hi - lo + 1) * e);
+    out = new Uint8Array((b - a) * e);
+    walk(l, a, b - a, (s, k) => {
+      const from = (s - lo) * e;
+      for (let j = 0; j < e; j++) out[k * e + j] = span[from + j];
+    });
+    if (l.swap) byteSwap(out, e);
+  }
+  return cut === 0 && out.length === length ? out : out.subarray(cut, cut + length);
+}

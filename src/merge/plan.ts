@@ -1,0 +1,151 @@
+/**
+ * From a recipe and opened checkpoints to the list of output tensors: what each one is (merged, or
+ * copied from the base and why), its output dtype, and its resolved parameters. Refuses, listing every
+ * tensor, when tensors are missing or mismatched and the user has not excluded them.
+ */
+import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
+import { dtypeSize, isComputeDType, isFloatDType, type DType } from '../formats/dtype';
+import { alignCheckpoints } from '../model/align';
+import { getMethod } from './registry';
+import type { MethodDef, TensorParams } from './define';
+import { LayerIndex } from './layer';
+import { matchesAny } from './params';
+import { paramFor, validateRecipe } from './recipe';
+import type { MergeInputs, MergePlan, PlanIssue, PlannedTensor, Recipe } from './types';
+
+export class MergePlanError extends Error {
+  readonly issues: PlanIssue[];
+  constructor(summary: string, issues: PlanIssue[]) {
+    super(summary);
+    this.name = 'MergePlanError';
+    this.issues = issues;
+  }
+  /** The summary and one line per issue (what the CLI prints and the UI lists). */
+  describe(limit = 50): string[] {
+    const lines = this.issues.slice(0, limit).map((i) => `  ${i.name}: ${i.detail}`);
+    if (this.issues.length > limit) lines.push(`  … and ${this.issues.length - limit} more`);
+    return [this.message, ...lines];
+  }
+}
+
+const ROLE_FALLBACK: Record<string, string> = { pre: 'θ_pre', aux: 'θ_aux', sft: 'θ_sft', vector: 'the vector' };
+
+/** The checkpoint bound to a role key ('pre', 'aux', 'model:1', …). */
+export function checkpointFor(inputs: MergeInputs, role: string): Checkpoint | undefined {
+  if (role.startsWith('model:')) return inputs.models?.[Number(role.slice(6))];
+  return (inputs as Record<string, Checkpoint | undefined>)[role];
+}
+
+export interface PlanDetail extends MergePlan {
+  method: MethodDef;
+  /** Role keys of the per-tensor inputs (the method's input list). */
+  inputRoles: string[];
+  /** For each output tensor: its entry in each input role (copies: only the base entry, at index 0). */
+  sources: TensorEntry[][];
+}
+
+export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
+  const errs = validateRecipe(recipe);
+  if (errs.length) throw new MergePlanError(`the recipe is not valid: ${errs[0]}`, errs.map((e) => ({ name: 'recipe', kind: 'note', detail: e })));
+  const method = getMethod(recipe.method);
+  const modelCount = inputs.models?.length ?? 0;
+  if (method.roles.includes('models') && modelCount < (method.minModels ?? 1)) {
+    throw new MergePlanError(`${recipe.method} needs at least ${method.minModels ?? 1} model(s) (--models)`, []);
+  }
+  if (recipe.roles.models && recipe.roles.models.length !== modelCount && method.roles.includes('models')) {
+    throw new MergePlanError(`the recipe names ${recipe.roles.models.length} models but ${modelCount} were given`, []);
+  }
+  const inputRoles = method.inputs(recipe, modelCount);
+  const byRole: Record<string, Checkpoint> = {};
+  for (const role of inputRoles) {
+    const ck = checkpointFor(inputs, role);
+    if (!ck) throw new MergePlanError(`${recipe.method} needs ${ROLE_FALLBACK[role] ?? role} (role '${role}') but none was given`, []);
+    byRole[role] = ck;
+  }
+  for (const c of method.check?.(recipe, modelCount) ?? []) throw new MergePlanError(c, []);
+
+  const base = byRole[inputRoles[0]];
+  const report = alignCheckpoints(byRole);
+  const matched = new Map(report.matched.map((m) => [m.name, m]));
+  const excluded = (name: string) => matchesAny(recipe.exclude, name);
+  const optionalVector = recipe.method === 'apply';
+  const blocking: PlanIssue[] = [];
+  const notes: string[] = [];
+  let vectorGaps = 0;
+  for (const is of report.issues) {
+    if (is.kind === 'dtype') continue;
+    if (excluded(is.name)) continue;
+    // A capability vector leaves out what it did not change: pre's extra tensors are copied.
+    if (optionalVector && is.kind === 'missing' && is.missingIn?.length === 1 && is.missingIn[0] === 'vector') {
+      vectorGaps += 1;
+      continue;
+    }
+    blocking.push({ name: is.name, kind: is.kind, detail: is.detail });
+  }
+  if (vectorGaps) notes.push(`${vectorGaps} tensor(s) absent from the vector are copied from θ_pre`);
+  if (blocking.length) {
+    throw new MergePlanError(
+      `cannot merge: ${blocking.length} tensor(s) are missing or have mismatched shapes; exclude them (--exclude NAME) to copy them from ${inputRoles[0]} unchanged`,
+      blocking,
+    );
+  }
+
+  const layers = new LayerIndex(base.tensors.map((t) => t.name));
+  const tensors: PlannedTensor[] = [];
+  const sources: TensorEntry[][] = [];
+  let inputBytes = 0;
+  let outputBytes = 0;
+  const nonCompute = new Map<string, number>();
+  const declared = method.params;
+  for (const entry of base.tensors) {
+    const m = matched.get(entry.name);
+    let reason: 'non-float' | 'excluded' | 'not-included' | undefined;
+    if (!isFloatDType(entry.dtype)) reason = 'non-float';
+    else if (excluded(entry.name) || !m) reason = 'excluded';
+    else if (recipe.include?.length && !matchesAny(recipe.include, entry.name)) reason = 'not-included';
+    else if (inputRoles.some((r) => !isFloatDType(m.entries[r].dtype))) reason = 'non-float';
+    if (reason && method.omitCopies) continue;
+    const n = entry.shape.reduce((a, b) => a * b, 1);
+    let dtype: DType;
+    if (reason) {
+      // Float copies follow a chosen output dtype; everything else is copied byte for byte.
+      dtype = recipe.outDtype !== 'keep' && isComputeDType(entry.dtype) ? recipe.outDtype : entry.dtype;
+    } else if (recipe.outDtype !== 'keep') dtype = recipe.outDtype;
+    else if (isComputeDType(entry.dtype)) dtype = entry.dtype;
+    else {
+      dtype = 'F32';
+      nonCompute.set(entry.dtype, (nonCompute.get(entry.dtype) ?? 0) + 1);
+    }
+    const t = layers.position(entry.name);
+    const params: TensorParams = {};
+    for (const d of declared) {
+      params[d.name] =
+        d.scope === 'global'
+          ? paramFor(recipe, d.name, entry.name, t)
+          : Array.from({ length: modelCount }, (_, i) => Number(paramFor(recipe, d.name, entry.name, t, i)));
+    }
+    const byteLength = dtype === entry.dtype ? entry.byteLength : n * dtypeSize(dtype);
+    tensors.push({ name: entry.name, shape: entry.shape, dtype, numel: n, byteLength, action: reason ? { kind: 'copy', reason } : { kind: 'merge' }, params });
+    if (reason) {
+      sources.push([entry]);
+      inputBytes += entry.byteLength;
+    } else {
+      const row = inputRoles.map((r) => m!.entries[r]);
+      sources.push(row);
+      for (const e of row) inputBytes += e.byteLength;
+    }
+    outputBytes += byteLength;
+  }
+  for (const [d, c] of nonCompute) notes.push(`${c} ${d} tensor(s) were computed via decoding to float32 and are written as F32 (choose an output dtype to change this)`);
+  if (report.dtypeMismatches) notes.push(`${report.dtypeMismatches} tensor(s) have different dtypes across inputs; each is decoded from its own dtype`);
+  const copies = tensors.filter((x) => x.action.kind === 'copy');
+  if (copies.length) {
+    const by = new Map<string, number>();
+    for (const c of copies) by.set(c.action.reason!, (by.get(c.action.reason!) ?? 0) + 1);
+    notes.push(`copied unchanged from ${inputRoles[0]}: ${[...by].map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  }
+  if (recipe.method === 'extract' && recipe.outDtype !== 'F32' && tensors.some((x) => x.dtype !== 'F32')) {
+    notes.push('the vector is stored in the inputs’ dtype; a difference of two bf16/f16 values may not be exact in that dtype (use --dtype f32 to keep every bit)');
+  }
+  return { recipe, tensors, blocking, notes, inputBytes, outputBytes, layerCount: layers.layerCount, method, inputRoles, sources };
+}

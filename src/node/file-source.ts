@@ -1,0 +1,66 @@
+/**
+ * ByteSource over a file on disk: the handle opens on the first read and every read is positional,
+ * so a 15 GB shard costs one file descriptor and only the bytes asked for.
+ */
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { ByteSource } from '../formats/byte-source';
+
+const openHandles = new Set<Promise<FileHandle>>();
+
+export interface FileSource extends ByteSource {
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+/** A source for `path`, shown as `name` in messages (a relative path, for grouping). */
+export async function fileSource(path: string, name: string = path): Promise<FileSource> {
+  const { size } = await stat(path);
+  let handle: Promise<FileHandle> | null = null;
+  const getHandle = () => {
+    if (!handle) {
+      handle = open(path, 'r');
+      openHandles.add(handle);
+      handle.catch(() => openHandles.delete(handle!));
+    }
+    return handle;
+  };
+  return {
+    name,
+    size,
+    path,
+    async read(offset, length) {
+      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+        throw new RangeError(`${name}: read of ${length} bytes at ${offset} is outside the file (${size} bytes)`);
+      }
+      const out = new Uint8Array(length);
+      const fh = await getHandle();
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(out, done, length - done, offset + done);
+        if (bytesRead === 0) throw new RangeError(`${name}: file ended after ${offset + done} bytes (it changed while being read?)`);
+        done += bytesRead;
+      }
+      return out;
+    },
+    async close() {
+      if (!handle) return;
+      const h = handle;
+      handle = null;
+      openHandles.delete(h);
+      await (await h).close();
+    },
+  };
+}
+
+/** Closes every handle opened by file sources (end of a CLI command, end of a bench). */
+export async function closeAll(): Promise<void> {
+  const all = [...openHandles];
+  openHandles.clear();
+  await Promise.all(all.map(async (h) => {
+    try {
+      await (await h).close();
+    } catch {
+      // Already closed or never opened: nothing to release.
+    }
+  }));
+}

@@ -1,0 +1,176 @@
+import { create } from 'zustand';
+import type { StatsPlan } from '../analysis/plan';
+import type { SkippedTensor, StatsProgress, TensorStats } from '../analysis/run-stats';
+import { startAnalysis, type AnalysisRun } from '../workers/analysis-client';
+import type { AnalysisEngineChoice, AnalysisEngineInfo, AnalysisRunRequest } from '../workers/analysis-protocol';
+
+/**
+ * The analysis panel's state: the streamed per-tensor statistics, the run's status, and the view
+ * (metric, colour map, α and per-layer overrides, selected vectors, component) which is mirrored into
+ * the URL hash (#analysis?metric=…&alpha=…) so a view can be shared and reopened.
+ */
+export type ColorMapId = 'auto' | 'viridis' | 'magma' | 'diverging';
+export const COLOR_MAPS: ColorMapId[] = ['auto', 'viridis', 'magma', 'diverging'];
+
+export interface AnalysisView {
+  metric: string;
+  cmap: ColorMapId;
+  alpha: number;
+  /** layerId(group, block) → α override. */
+  perLayer: Record<string, number>;
+  /** Vectors in the pairwise cosine matrix and the per-layer charts. */
+  vectors: string[];
+  /** The component shown first / alone ('' = all). */
+  group: string;
+}
+
+export const DEFAULT_VIEW: AnalysisView = {
+  metric: 'normGamma',
+  cmap: 'auto',
+  alpha: 0.8,
+  perLayer: {},
+  vectors: ['gamma', 'tauAux', 'tauSft', 'down', 'delta'],
+  group: '',
+};
+
+export type AnalysisStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+
+export interface SelectedCell {
+  group: string;
+  block: number | null;
+  module: string;
+}
+
+export interface AnalysisState {
+  view: AnalysisView;
+  status: AnalysisStatus;
+  error?: string;
+  plan?: StatsPlan;
+  tensors: TensorStats[];
+  /** Bumped whenever tensors change, so views can memoise aggregates cheaply. */
+  version: number;
+  skipped: SkippedTensor[];
+  tensorsTotal: number;
+  progress?: StatsProgress;
+  engine?: AnalysisEngineInfo;
+  selected: SelectedCell | null;
+  setView(p: Partial<AnalysisView>): void;
+  setLayerAlpha(layer: string, alpha: number | undefined): void;
+  select(c: SelectedCell | null): void;
+  start(plan: StatsPlan, inputs: AnalysisRunRequest['inputs'], engine?: AnalysisEngineChoice): Promise<void>;
+  cancel(): void;
+}
+
+// ---- URL state ----
+const num = (s: string | null, d: number) => (s !== null && s !== '' && Number.isFinite(Number(s)) ? Number(s) : d);
+
+export function viewToQuery(v: AnalysisView): string {
+  const q = new URLSearchParams();
+  q.set('metric', v.metric);
+  q.set('cmap', v.cmap);
+  q.set('alpha', String(v.alpha));
+  q.set('vectors', v.vectors.join(','));
+  if (v.group) q.set('group', v.group);
+  const la = Object.entries(v.perLayer).map(([k, a]) => `${k}:${a}`).join(',');
+  if (la) q.set('layerAlpha', la);
+  return q.toString();
+}
+
+export function viewFromQuery(s: string): AnalysisView {
+  const q = new URLSearchParams(s);
+  const perLayer: Record<string, number> = {};
+  for (const part of (q.get('layerAlpha') ?? '').split(',').filter(Boolean)) {
+    const i = part.lastIndexOf(':');
+    const a = Number(part.slice(i + 1));
+    if (i > 0 && Number.isFinite(a)) perLayer[part.slice(0, i)] = a;
+  }
+  const cmap = q.get('cmap') as ColorMapId | null;
+  return {
+    metric: q.get('metric') || DEFAULT_VIEW.metric,
+    cmap: cmap && COLOR_MAPS.includes(cmap) ? cmap : DEFAULT_VIEW.cmap,
+    alpha: num(q.get('alpha'), DEFAULT_VIEW.alpha),
+    perLayer,
+    vectors: q.has('vectors') ? (q.get('vectors') ?? '').split(',').filter(Boolean) : DEFAULT_VIEW.vectors,
+    group: q.get('group') ?? '',
+  };
+}
+
+function hashParts(): { tab: string; query: string | null } {
+  if (typeof window === 'undefined') return { tab: '', query: null };
+  const h = window.location.hash.replace(/^#/, '');
+  const i = h.indexOf('?');
+  return i < 0 ? { tab: h, query: null } : { tab: h.slice(0, i), query: h.slice(i + 1) };
+}
+
+const initialView = (() => {
+  const { tab, query } = hashParts();
+  return tab === 'analysis' && query ? viewFromQuery(query) : DEFAULT_VIEW;
+})();
+
+let current: AnalysisRun | null = null;
+
+export const useAnalysis = create<AnalysisState>()((set, get) => ({
+  view: initialView,
+  status: 'idle',
+  tensors: [],
+  version: 0,
+  skipped: [],
+  tensorsTotal: 0,
+  selected: null,
+  setView: (p) => set((s) => ({ view: { ...s.view, ...p } })),
+  setLayerAlpha: (layer, alpha) =>
+    set((s) => {
+      const perLayer = { ...s.view.perLayer };
+      if (alpha === undefined || !Number.isFinite(alpha)) delete perLayer[layer];
+      else perLayer[layer] = alpha;
+      return { view: { ...s.view, perLayer } };
+    }),
+  select: (c) => set({ selected: c }),
+  async start(plan, inputs, engine = 'auto') {
+    current?.cancel();
+    set({ status: 'running', error: undefined, plan, tensors: [], version: get().version + 1, skipped: [], tensorsTotal: 0, progress: undefined, engine: undefined, selected: null });
+    const run = startAnalysis({ plan, inputs, engine }, {
+      onMessage(m) {
+        if (current !== run) return;
+        switch (m.type) {
+          case 'start':
+            set({ tensorsTotal: m.tensorsTotal, skipped: m.skipped, engine: m.engine });
+            break;
+          case 'tensors':
+            // Concatenating keeps earlier arrays immutable for memoised views.
+            set((s) => ({ tensors: s.tensors.concat(m.tensors), version: s.version + 1, progress: m.progress }));
+            break;
+          case 'done':
+            set((s) => ({ status: 'done', progress: m.progress ?? s.progress }));
+            break;
+          case 'cancelled':
+            set({ status: 'cancelled' });
+            break;
+          case 'error':
+            set({ status: 'error', error: m.message });
+            break;
+        }
+      },
+    });
+    current = run;
+    await run.finished;
+    if (current === run) current = null;
+  },
+  cancel() {
+    current?.cancel();
+  },
+}));
+
+// The view lives in the hash while the Analysis tab is open; other tabs own the hash otherwise.
+if (typeof window !== 'undefined') {
+  useAnalysis.subscribe((s, prev) => {
+    if (s.view === prev.view) return;
+    syncViewToUrl();
+  });
+}
+
+/** Writes the current view into the hash (the panel calls this when it mounts). */
+export function syncViewToUrl(): void {
+  if (hashParts().tab !== 'analysis') return;
+  window.history.replaceState(null, '', `#analysis?${viewToQuery(useAnalysis.getState().view)}`);
+}

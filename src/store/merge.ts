@@ -1,0 +1,148 @@
+import { create } from 'zustand';
+import type { MergeMethod, MergeProgress, OutDtype, ParamValue, PlanIssue } from '../merge/types';
+import type { EngineChoice, EngineInfo, RunRequest } from '../workers/merge-protocol';
+import { startMerge, type MergeOutcome, type MergeRun } from '../workers/merge-client';
+import { defaultDraft, draftFromQuery, draftToQuery, withMethod, type MergeDraft, type OutputChoice } from '../ui/merge/recipe-draft';
+
+/**
+ * The merge panel's own state: the recipe draft (mirrored into the URL hash, '#merge?recipe=…', so a
+ * link reopens the same recipe), which loaded checkpoints the multi-model and 'apply' methods use, and
+ * the current run (progress, engine, outcome). Bound checkpoints stay out of the URL: they are the
+ * user's files.
+ */
+export type RunStatus = 'idle' | 'running' | 'cancelling' | 'done' | 'cancelled' | 'refused' | 'error';
+
+export interface MergeState {
+  draft: MergeDraft;
+  /** Faults of a recipe read from the link (shown once, the default recipe is used instead). */
+  urlErrors: string[];
+  /** Checkpoint ids for recipe.roles.models (task-arithmetic, ties, dare, linear), in order. */
+  modelIds: string[];
+  /** Checkpoint id of a saved capability vector (method 'apply'). */
+  vectorId?: string;
+
+  status: RunStatus;
+  progress?: MergeProgress;
+  engine?: EngineInfo;
+  outcome?: MergeOutcome;
+  /** When the run started (performance.now), for the elapsed time while running. */
+  startedAt?: number;
+
+  setMethod(m: MergeMethod): void;
+  setParam(name: string, v: ParamValue | undefined): void;
+  setModelParam(index: number, name: string, v: ParamValue | undefined): void;
+  setModels(ids: string[]): void;
+  setVector(id: string | undefined): void;
+  setFilters(include: string[] | undefined, exclude: string[] | undefined): void;
+  addExclusions(filters: string[]): void;
+  setOutDtype(d: OutDtype): void;
+  setShardSize(bytes: number): void;
+  setEngine(e: EngineChoice): void;
+  setOutput(o: OutputChoice): void;
+  dismissUrlErrors(): void;
+  start(req: Omit<RunRequest, 'type' | 'id'>): Promise<MergeOutcome>;
+  cancel(): void;
+  resetRun(): void;
+}
+
+function hashQuery(): string | null {
+  if (typeof window === 'undefined') return null;
+  const h = window.location.hash.replace(/^#/, '');
+  const [tab, query] = [h.split('?')[0], h.slice(h.indexOf('?') + 1)];
+  return tab === 'merge' && h.includes('?') ? query : null;
+}
+
+const initial = (() => {
+  const q = hashQuery();
+  return q ? draftFromQuery(q) : { draft: defaultDraft(), errors: [] };
+})();
+
+let current: MergeRun | null = null;
+
+export const useMergeStore = create<MergeState>()((set, get) => {
+  const patchRecipe = (fn: (r: MergeDraft['recipe']) => MergeDraft['recipe']) =>
+    set((s) => ({ draft: { ...s.draft, recipe: fn(s.draft.recipe) } }));
+  return {
+    draft: initial.draft,
+    urlErrors: initial.errors,
+    modelIds: [],
+    status: 'idle',
+
+    setMethod: (m) => set((s) => ({ draft: withMethod(s.draft, m) })),
+    setParam: (name, v) =>
+      patchRecipe((r) => {
+        const params = { ...r.params };
+        if (v === undefined) delete params[name];
+        else params[name] = v;
+        return { ...r, params };
+      }),
+    setModelParam: (index, name, v) =>
+      patchRecipe((r) => {
+        const models = [...(r.roles.models ?? [])];
+        const m = models[index] ?? { name: '' };
+        const params = { ...(m.params ?? {}) };
+        if (v === undefined) delete params[name];
+        else params[name] = v;
+        models[index] = { ...m, params };
+        return { ...r, roles: { ...r.roles, models } };
+      }),
+    setModels: (ids) => {
+      set({ modelIds: ids });
+      // Keep per-model parameters aligned with the models list (new ones start from the defaults).
+      patchRecipe((r) => {
+        const old = r.roles.models ?? [];
+        return { ...r, roles: { ...r.roles, models: ids.map((_, i) => old[i] ?? { name: '', params: {} }) } };
+      });
+    },
+    setVector: (id) => set({ vectorId: id }),
+    setFilters: (include, exclude) =>
+      patchRecipe((r) => ({ ...r, include: include?.length ? include : undefined, exclude: exclude?.length ? exclude : undefined })),
+    addExclusions: (filters) =>
+      patchRecipe((r) => ({ ...r, exclude: [...new Set([...(r.exclude ?? []), ...filters])] })),
+    setOutDtype: (d) => patchRecipe((r) => ({ ...r, outDtype: d })),
+    setShardSize: (bytes) => patchRecipe((r) => ({ ...r, shardSize: bytes })),
+    setEngine: (e) => set((s) => ({ draft: { ...s.draft, engine: e } })),
+    setOutput: (o) => set((s) => ({ draft: { ...s.draft, output: o } })),
+    dismissUrlErrors: () => set({ urlErrors: [] }),
+
+    async start(req) {
+      if (current) throw new Error('a merge is already running');
+      set({ status: 'running', progress: undefined, engine: undefined, outcome: undefined, startedAt: performance.now() });
+      const run = startMerge(req, {
+        onEngine: (engine) => set({ engine }),
+        onProgress: (progress) => set({ progress }),
+      });
+      current = run;
+      const outcome = await run.outcome;
+      current = null;
+      const status: RunStatus = outcome.kind === 'done' ? 'done' : outcome.kind;
+      set({ status, outcome, engine: outcome.kind === 'done' ? outcome.engine : get().engine });
+      return outcome;
+    },
+    cancel() {
+      if (!current || get().status !== 'running') return;
+      set({ status: 'cancelling' });
+      current.cancel();
+    },
+    resetRun: () => set({ status: 'idle', progress: undefined, outcome: undefined }),
+  };
+});
+
+/** The blocking issues of the last refused run, if any. */
+export const refusedIssues = (s: MergeState): PlanIssue[] => (s.outcome?.kind === 'refused' ? s.outcome.blocking : []);
+
+// The draft lives in the hash while the Merge tab is open; other tabs own the hash otherwise.
+if (typeof window !== 'undefined') {
+  useMergeStore.subscribe((s, prev) => {
+    if (s.draft === prev.draft) return;
+    const tab = window.location.hash.replace(/^#/, '').split('?')[0];
+    if (tab !== 'merge') return;
+    window.history.replaceState(null, '', `#merge?${draftToQuery(s.draft)}`);
+  });
+}
+
+/** Writes the current draft into the hash (the panel calls this when it mounts). */
+export function syncDraftToUrl(): void {
+  const tab = window.location.hash.replace(/^#/, '').split('?')[0];
+  if (tab === 'merge') window.history.replaceState(null, '', `#merge?${draftToQuery(useMergeStore.getState().draft)}`);
+}

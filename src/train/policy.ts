@@ -1,0 +1,150 @@
+/**
+ * A tiny VLA-style policy in tfjs: CNN image encoder → projector, instruction embedding → one MLP
+ * layer, fusion MLP with the agent state, and a continuous action head.
+ *
+ * Weights are plain named variables in PyTorch layout (Linear [out, in], Conv [out, in, kh, kw]) with
+ * OpenVLA-like names, so an exported checkpoint looks like a real VLA to the workbench's layer
+ * parser and heatmaps. Initial values come from our own seeded PRNG, never from tf.random*, so every
+ * backend starts from the same bits.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { IMAGE_SIZE, INSTRUCTION_TOKENS, PRIVILEGED_DIM, rng, VOCAB } from './env';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** Fan-in for He initialisation; 0 = zeros; -1 = embedding table. */
+  fanIn: number;
+}
+
+const CONV_CHANNELS = [3, 8, 16, 16];
+const CONV_STRIDES = [2, 2, 1];
+const FEATURE_SIDE = IMAGE_SIZE / 4;
+export const VISUAL_FEATURES = FEATURE_SIDE * FEATURE_SIDE * CONV_CHANNELS[3];
+const VIS = 64;
+const LANG = 32;
+const FUSE = [128, 64];
+
+function linear(name: string, inF: number, outF: number): ParamSpec[] {
+  return [{ name: `${name}.weight`, shape: [outF, inF], fanIn: inF }, { name: `${name}.bias`, shape: [outF], fanIn: 0 }];
+}
+
+/** The policy's tensors in export order. */
+export const POLICY_SPECS: ParamSpec[] = [
+  ...CONV_STRIDES.flatMap((_, i) => [
+    { name: `vision_backbone.blocks.${i}.conv.weight`, shape: [CONV_CHANNELS[i + 1], CONV_CHANNELS[i], 3, 3], fanIn: CONV_CHANNELS[i] * 9 },
+    { name: `vision_backbone.blocks.${i}.conv.bias`, shape: [CONV_CHANNELS[i + 1]], fanIn: 0 },
+  ]),
+  ...linear('projector.fc1', VISUAL_FEATURES, VIS),
+  { name: 'language_model.embed_tokens.weight', shape: [VOCAB.length, LANG], fanIn: -1 },
+  ...linear('language_model.layers.0.mlp.fc1', LANG, 2 * LANG),
+  ...linear('language_model.layers.0.mlp.fc2', 2 * LANG, LANG),
+  ...linear('fusion.fc1', VIS + LANG + 2, FUSE[0]),
+  ...linear('fusion.fc2', FUSE[0], FUSE[1]),
+  ...linear('action_head.fc', FUSE[1], 2),
+];
+
+/** The auxiliary head lives only in auxiliary-objective runs; it is never part of the policy. */
+export const AUX_HEAD_SPECS: ParamSpec[] = [...linear('aux_head.fc1', VISUAL_FEATURES, 32), ...linear('aux_head.fc2', 32, PRIVILEGED_DIM)];
+
+export type Weights = Map<string, Float32Array>;
+export type Vars = Record<string, tf.Variable>;
+
+export function specSize(s: ParamSpec): number {
+  return s.shape.reduce((a, b) => a * b, 1);
+}
+
+export function parameterTotal(specs: ParamSpec[] = POLICY_SPECS): number {
+  return specs.reduce((n, s) => n + specSize(s), 0);
+}
+
+/** He-normal weights, zero biases, N(0, 0.5²) embeddings, from a seed. */
+export function initWeights(specs: ParamSpec[], seed: number): Weights {
+  const r = rng(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const w: Weights = new Map();
+  for (const s of specs) {
+    const a = new Float32Array(specSize(s));
+    if (s.fanIn !== 0) {
+      const std = s.fanIn < 0 ? 0.5 : Math.sqrt(2 / s.fanIn);
+      for (let i = 0; i < a.length; i++) a[i] = normal() * std;
+    }
+    w.set(s.name, a);
+  }
+  return w;
+}
+
+/** Checks that a set of named tensors has the policy's architecture; returns the faults. */
+export function architectureFaults(shapes: Map<string, number[]>, specs: ParamSpec[] = POLICY_SPECS): string[] {
+  const faults: string[] = [];
+  for (const s of specs) {
+    const got = shapes.get(s.name);
+    if (!got) faults.push(`missing tensor ${s.name}`);
+    else if (got.join('×') !== s.shape.join('×')) faults.push(`${s.name}: shape [${got}] ≠ [${s.shape}]`);
+  }
+  return faults;
+}
+
+export function makeVars(w: Weights, specs: ParamSpec[], prefix: string): Vars {
+  const v: Vars = {};
+  for (const s of specs) {
+    const data = w.get(s.name);
+    if (!data) throw new Error(`weights: missing tensor ${s.name}`);
+    // Variable names are global in tfjs; a per-run prefix keeps runs apart.
+    v[s.name] = tf.variable(tf.tensor(data, s.shape), true, `${prefix}/${s.name}`);
+  }
+  return v;
+}
+
+export async function readVars(v: Vars, specs: ParamSpec[]): Promise<Weights> {
+  const w: Weights = new Map();
+  for (const s of specs) w.set(s.name, (await v[s.name].data()) as Float32Array);
+  return w;
+}
+
+export function disposeVars(v: Vars): void {
+  for (const t of Object.values(v)) t.dispose();
+}
+
+export interface PolicyInput {
+  images: tf.Tensor4D; // B × H × W × 3
+  states: tf.Tensor2D; // B × 2
+  tokens: tf.Tensor2D; // B × INSTRUCTION_TOKENS, int32
+}
+
+const dense = (p: Vars | Record<string, tf.Tensor>, name: string, x: tf.Tensor2D): tf.Tensor2D =>
+  tf.add(tf.matMul(x, p[`${name}.weight`] as tf.Tensor2D, false, true), p[`${name}.bias`]) as tf.Tensor2D;
+
+/** Visual tokens (flattened last conv map) and the action. Call inside tf.tidy or a gradient closure. */
+export function forward(p: Vars | Record<string, tf.Tensor>, x: PolicyInput): { action: tf.Tensor2D; visual: tf.Tensor2D } {
+  let h: tf.Tensor4D = x.images;
+  CONV_STRIDES.forEach((stride, i) => {
+    const wt = tf.transpose(p[`vision_backbone.blocks.${i}.conv.weight`], [2, 3, 1, 0]) as tf.Tensor4D;
+    h = tf.relu(tf.add(tf.conv2d(h, wt, stride, 'same'), p[`vision_backbone.blocks.${i}.conv.bias`])) as tf.Tensor4D;
+  });
+  const visual = tf.reshape(h, [-1, VISUAL_FEATURES]) as tf.Tensor2D;
+  const v = tf.relu(dense(p, 'projector.fc1', visual));
+
+  const emb = tf.gather(p['language_model.embed_tokens.weight'], x.tokens) as tf.Tensor3D; // B × T × LANG
+  const mask = tf.expandDims(tf.cast(tf.greater(x.tokens, 0), 'float32'), 2);
+  const count = tf.maximum(tf.sum(mask, 1), 1);
+  const e = tf.div(tf.sum(tf.mul(emb, mask), 1), count) as tf.Tensor2D;
+  const l = tf.add(e, dense(p, 'language_model.layers.0.mlp.fc2', tf.relu(dense(p, 'language_model.layers.0.mlp.fc1', e)))) as tf.Tensor2D;
+
+  const f1 = tf.relu(dense(p, 'fusion.fc1', tf.concat([v, l, x.states], 1)));
+  const f2 = tf.relu(dense(p, 'fusion.fc2', f1));
+  return { action: dense(p, 'action_head.fc', f2), visual };
+}
+
+/** The auxiliary head: visual tokens → a vector aligned with the privileged scene facts. */
+export function auxHead(p: Vars | Record<string, tf.Tensor>, visual: tf.Tensor2D): tf.Tensor2D {
+  return dense(p, 'aux_head.fc2', tf.relu(dense(p, 'aux_head.fc1', visual)));
+}
+
+export function inputTensors(images: Float32Array, states: Float32Array, tokens: Int32Array, n: number): PolicyInput {
+  return {
+    images: tf.tensor4d(images, [n, IMAGE_SIZE, IMAGE_SIZE, 3]),
+    states: tf.tensor2d(states, [n, 2]),
+    tokens: tf.tensor2d(tokens, [n, INSTRUCTION_TOKENS], 'int32'),
+  };
+}

@@ -1,0 +1,144 @@
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import type { AlphaSpec, GroupGrid } from '../../analysis/aggregate';
+import { gridValues } from '../../analysis/heatmap-grid';
+import type { MetricDef } from '../../analysis/metrics';
+import type { StatsPlan } from '../../analysis/plan';
+import type { ColorMapId, SelectedCell } from '../../store/analysis';
+import { domainOf, lut, resolveMap } from './colormap';
+import { drawHeatmap, hitTest, layoutHeatmap } from './heatmap-draw';
+import { ColorLegend } from './ColorLegend';
+import { canvasToPng } from './export';
+import { fmtNum } from './format';
+
+interface Props {
+  plan: StatsPlan;
+  grid: GroupGrid;
+  metric: MetricDef;
+  alpha: AlphaSpec;
+  cmap: ColorMapId;
+  selected: SelectedCell | null;
+  onSelect(c: SelectedCell): void;
+}
+
+function cssVar(name: string, fallback: string): string {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+/** One component's blocks × modules heatmap on a canvas, with a hover tooltip and keyboard focus. */
+export function Heatmap({ plan, grid, metric, alpha, cmap, selected, onSelect }: Props) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const boxRef = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(720);
+  const [hover, setHover] = useState<{ r: number; c: number; x: number; y: number } | null>(null);
+  const [focus, setFocus] = useState<{ r: number; c: number } | null>(null);
+  const [drawMs, setDrawMs] = useState(0);
+
+  useEffect(() => {
+    const el = boxRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(Math.max(320, Math.min(1100, el.clientWidth))));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const data = useMemo(() => gridValues(plan, grid, metric, alpha), [plan, grid, metric, alpha]);
+  const map = resolveMap(cmap, metric.kind);
+  const domain = useMemo(() => domainOf(data.values, map), [data, map]);
+  const layout = useMemo(() => layoutHeatmap(data.rowLabels.length, data.colLabels.length, width), [data, width]);
+  const selRC = useMemo(() => {
+    if (!selected || selected.group !== grid.group) return null;
+    const r = grid.blocks.indexOf(selected.block);
+    const c = grid.modules.indexOf(selected.module);
+    return r >= 0 && c >= 0 ? { r, c } : null;
+  }, [selected, grid]);
+
+  useEffect(() => {
+    const cv = canvasRef.current;
+    if (!cv) return;
+    const t0 = performance.now();
+    const dpr = window.devicePixelRatio || 1;
+    cv.width = Math.round(layout.width * dpr);
+    cv.height = Math.round(layout.height * dpr);
+    cv.style.width = `${layout.width}px`;
+    cv.style.height = `${layout.height}px`;
+    const ctx = cv.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    drawHeatmap(ctx, data, layout, lut(map), domain, {
+      text: cssVar('--cv-text', '#1b2230'),
+      muted: cssVar('--cv-text-muted', '#5b6576'),
+      background: cssVar('--cv-surface', '#ffffff'),
+      empty: cssVar('--cv-surface-2', '#eef1f5'),
+      font: '10px system-ui, sans-serif',
+    }, focus ?? selRC);
+    setDrawMs(performance.now() - t0);
+  }, [data, layout, map, domain, focus, selRC]);
+
+  const at = (e: MouseEvent<HTMLCanvasElement>) => {
+    const rect = e.currentTarget.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const h = hitTest(layout, x, y);
+    return h && data.present[h.r * layout.cols + h.c] ? { ...h, x, y } : null;
+  };
+  const select = (r: number, c: number) => onSelect({ group: grid.group, block: grid.blocks[r], module: grid.modules[c] });
+
+  const onKey = (e: KeyboardEvent<HTMLCanvasElement>) => {
+    const cur = focus ?? selRC ?? { r: 0, c: 0 };
+    const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    if (moves[e.key]) {
+      e.preventDefault();
+      const r = Math.max(0, Math.min(layout.rows - 1, cur.r + moves[e.key][0]));
+      const c = Math.max(0, Math.min(layout.cols - 1, cur.c + moves[e.key][1]));
+      setFocus({ r, c });
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      if (data.present[cur.r * layout.cols + cur.c]) select(cur.r, cur.c);
+    }
+  };
+
+  const tip = hover ?? (focus ? { ...focus, x: layout.x0 + (focus.c + 1) * layout.cw, y: layout.y0 + focus.r * layout.ch } : null);
+  const tipCell = tip ? data.cells[tip.r * layout.cols + tip.c] : null;
+  const tipValue = tip ? data.values[tip.r * layout.cols + tip.c] : NaN;
+  const file = `${grid.group.replace(/[^a-z0-9]+/gi, '_')}-${metric.id}`;
+
+  return (
+    <figure className="cv-card cv-heatmap" data-group={grid.group} aria-label={`${grid.label} heatmap`}>
+      <figcaption className="cv-toolbar">
+        <strong>{grid.label}</strong>
+        <span className="cv-muted cv-small">{grid.blocks.length} rows × {grid.modules.length} modules · {grid.tensorCount} tensors · {metric.label}</span>
+        <span className="cv-spacer" style={{ flex: 1 }} />
+        <button type="button" className="cv-btn cv-btn-small" onClick={() => canvasRef.current && canvasToPng(canvasRef.current, `heatmap-${file}.png`)}>
+          Export PNG
+        </button>
+      </figcaption>
+      <ColorLegend map={map} domain={domain} />
+      <div ref={boxRef} style={{ position: 'relative', overflowX: 'auto' }}>
+        <canvas
+          ref={canvasRef}
+          tabIndex={0}
+          role="img"
+          aria-label={`${grid.label}: ${metric.label} by block and module. Arrow keys move, Enter opens the cell.`}
+          data-draw-ms={drawMs.toFixed(2)}
+          data-layout={JSON.stringify({ x0: layout.x0, y0: layout.y0, cw: layout.cw, ch: layout.ch, rows: data.rowLabels, cols: data.colLabels })}
+          onMouseMove={(e) => setHover(at(e))}
+          onMouseLeave={() => setHover(null)}
+          onClick={(e) => {
+            const h = at(e);
+            if (h) select(h.r, h.c);
+          }}
+          onKeyDown={onKey}
+          onBlur={() => setFocus(null)}
+        />
+        {tip && tipCell && (
+          <div role="tooltip" className="cv-heatmap-tip" data-value={String(tipValue)}
+            style={{ position: 'absolute', left: Math.min(tip.x + 12, layout.width - 200), top: tip.y + 12 }}>
+            <div><strong>{data.rowLabels[tip.r]} · {data.colLabels[tip.c]}</strong></div>
+            <div>{metric.label}: <span className="cv-tip-value">{fmtNum(tipValue)}</span></div>
+            <div className="cv-muted">{tipCell.tensors.length} tensor{tipCell.tensors.length === 1 ? '' : 's'}</div>
+          </div>
+        )}
+      </div>
+    </figure>
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * Heatmap drawing on a 2D canvas, kept apart from React so the harness can time it alone.
+ * Cells adapt to the model: wide for a 12-layer ViT, a few pixels tall for an 80-layer LLM, with
+ * axis labels thinned so they never overlap. One fillRect per cell: thousands of cells draw in a few ms.
+ */
+import type { Domain, Lut } from './colormap';
+
+export interface HeatmapData {
+  rowLabels: string[];
+  colLabels: string[];
+  /** rows × cols, row-major; NaN where a value is undefined, `present` 0 where no tensor exists. */
+  values: Float64Array;
+  present: Uint8Array;
+}
+
+export interface HeatmapLayout {
+  x0: number;
+  y0: number;
+  cw: number;
+  ch: number;
+  rows: number;
+  cols: number;
+  width: number;
+  height: number;
+  rowLabelEvery: number;
+  colLabelEvery: number;
+}
+
+const LABEL_W = 52;
+const HEADER_H = 70;
+const MIN_LABEL_GAP = 11;
+
+export function layoutHeatmap(rows: number, cols: number, maxWidth: number): HeatmapLayout {
+  const cw = Math.max(10, Math.min(44, Math.floor((maxWidth - LABEL_W - 8) / Math.max(1, cols))));
+  const ch = rows <= 16 ? 20 : rows <= 32 ? 14 : rows <= 64 ? 9 : Math.max(5, Math.floor(640 / rows));
+  return {
+    x0: LABEL_W,
+    y0: HEADER_H,
+    cw,
+    ch,
+    rows,
+    cols,
+    width: LABEL_W + cols * cw + 8,
+    height: HEADER_H + rows * ch + 4,
+    rowLabelEvery: Math.ceil(MIN_LABEL_GAP / ch),
+    colLabelEvery: Math.ceil(MIN_LABEL_GAP / cw),
+  };
+}
+
+export function hitTest(l: HeatmapLayout, x: number, y: number): { r: number; c: number } | null {
+  const c = Math.floor((x - l.x0) / l.cw);
+  const r = Math.floor((y - l.y0) / l.ch);
+  return r >= 0 && r < l.rows && c >= 0 && c < l.cols ? { r, c } : null;
+}
+
+export interface DrawStyle {
+  text: string;
+  muted: string;
+  background: string;
+  empty: string;
+  font: string;
+}
+
+export function drawHeatmap(
+  ctx: CanvasRenderingContext2D, d: HeatmapData, l: HeatmapLayout, lut: Lut, dom: Domain, s: DrawStyle,
+  highlight?: { r: number; c: number } | null,
+): void {
+  ctx.fillStyle = s.background;
+  ctx.fillRect(0, 0, l.width, l.height);
+  const span = dom.hi - dom.lo || 1;
+  const gap = l.cw > 12 && l.ch > 8 ? 1 : 0;
+  for (let r = 0; r < l.rows; r++) {
+    const y = l.y0 + r * l.ch;
+    for (let c = 0; c < l.cols; c++) {
+      const k = r * l.cols + c;
+      if (!d.present[k]) continue;
+      const v = d.values[k];
+      if (Number.isFinite(v)) {
+        const i = Math.max(0, Math.min(255, Math.round(((v - dom.lo) / span) * 255))) * 3;
+        ctx.fillStyle = `rgb(${lut[i]},${lut[i + 1]},${lut[i + 2]})`;
+      } else ctx.fillStyle = s.empty;
+      ctx.fillRect(l.x0 + c * l.cw, y, l.cw - gap, l.ch - gap);
+    }
+  }
+  if (highlight) {
+    ctx.strokeStyle = s.text;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(l.x0 + highlight.c * l.cw + 1, l.y0 + highlight.r * l.ch + 1, l.cw - 2, l.ch - 2);
+  }
+  ctx.font = s.font;
+  ctx.fillStyle = s.muted;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (let r = 0; r < l.rows; r += l.rowLabelEvery) ctx.fillText(d.rowLabels[r], l.x0 - 4, l.y0 + r * l.ch + l.ch / 2);
+  ctx.textAlign = 'left';
+  for (let c = 0; c < l.cols; c += l.colLabelEvery) {
+    ctx.save();
+    ctx.translate(l.x0 + c * l.cw + l.cw / 2, l.y0 - 4);
+    ctx.rotate(-Math.PI / 3);
+    const label = d.colLabels[c];
+    ctx.fillText(label.length > 12 ? `${label.slice(0, 11)}…` : label, 0, 0);
+    ctx.restore();
+  }
+}
+
+/** A horizontal colour bar with its domain, for the legend and PNG exports. */
+export function drawColorBar(ctx: CanvasRenderingContext2D, lut: Lut, width: number, height: number): void {
+  for (let x = 0; x < width; x++) {
+    const i = Math.round((x / Math.max(1, width - 1)) * 255) * 3;
+    ctx.fillStyle = `rgb(${lut[i]},${lut[i + 1]},${lut[i + 2]})`;
+    ctx.fillRect(x, 0, 1, height);
+  }
+}

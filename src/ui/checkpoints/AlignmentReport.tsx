@@ -1,0 +1,89 @@
+import { useMemo } from 'react';
+import { alignCheckpoints, ROLE_LABELS } from '../../model/align';
+import type { Checkpoint } from '../../formats/checkpoint';
+import { useWorkbench } from '../../store/workbench';
+import { ROLE_ORDER } from './role-guess';
+import { autoAssignRoles } from './roles';
+
+const KIND_LABEL = { missing: 'missing', shape: 'shape mismatch', dtype: 'dtype mismatch' } as const;
+
+/** Which tensors line up across the assigned roles, and each one that does not, by name. */
+export function AlignmentReport() {
+  const checkpoints = useWorkbench((s) => s.checkpoints);
+  const roles = useWorkbench((s) => s.roles);
+  const byRole = useMemo(() => {
+    const out: Record<string, Checkpoint> = {};
+    const known = [...ROLE_ORDER, ...Object.keys(roles).filter((r) => !(ROLE_ORDER as readonly string[]).includes(r))];
+    for (const r of known) {
+      const ck = checkpoints.find((c) => c.id === roles[r]);
+      if (ck) out[r] = ck.checkpoint;
+    }
+    return out;
+  }, [checkpoints, roles]);
+  const assigned = Object.keys(byRole);
+  const report = useMemo(() => (assigned.length >= 2 ? alignCheckpoints(byRole) : null), [byRole, assigned.length]);
+
+  const counts = report && {
+    missing: report.issues.filter((i) => i.kind === 'missing').length,
+    shape: report.issues.filter((i) => i.kind === 'shape').length,
+    dtype: report.dtypeMismatches,
+  };
+
+  return (
+    <section className="cv-card" aria-labelledby="alignment-heading" data-testid="alignment-report">
+      <div className="cv-toolbar" style={{ justifyContent: 'space-between' }}>
+        <h2 id="alignment-heading" style={{ margin: 0 }}>Roles and alignment</h2>
+        <button type="button" className="cv-btn cv-btn-small" onClick={autoAssignRoles} disabled={!checkpoints.length}>
+          Auto-assign roles by name
+        </button>
+      </div>
+      <ul className="cv-legend" style={{ listStyle: 'none', padding: 0 }} aria-label="Role assignments">
+        {ROLE_ORDER.map((r) => {
+          const ck = checkpoints.find((c) => c.id === roles[r]);
+          return (
+            <li key={r} data-role={r}>
+              <span className="cv-swatch" style={{ background: `var(--cv-role-${r})` }} />
+              {ROLE_LABELS[r] ?? r}: <strong>{ck ? ck.checkpoint.name : 'unassigned'}</strong>
+            </li>
+          );
+        })}
+      </ul>
+      {!report ? (
+        <p className="cv-muted cv-small">Assign at least two roles to check that their tensors line up.</p>
+      ) : (
+        <div>
+          <p className="cv-small" data-testid="alignment-summary">
+            {report.issues.length === 0 ? (
+              <span className="cv-badge cv-badge-ok">all matched</span>
+            ) : (
+              <span className="cv-badge cv-badge-warn">{report.issues.length} issues</span>
+            )}{' '}
+            Across {report.roles.join(', ')}: <strong data-count="matched">{report.matched.length}</strong> matched ·{' '}
+            <strong data-count="missing">{counts!.missing}</strong> missing ·{' '}
+            <strong data-count="shape">{counts!.shape}</strong> shape mismatches ·{' '}
+            <strong data-count="dtype">{counts!.dtype}</strong> dtype mismatches
+          </p>
+          {report.issues.length > 0 && (
+            <details open={report.issues.length <= 20}>
+              <summary>Issues ({report.issues.length})</summary>
+              <ul className="cv-small cv-mono" aria-label="Alignment issues" style={{ maxHeight: 240, overflow: 'auto' }}>
+                {report.issues.map((i) => (
+                  <li key={`${i.kind}:${i.name}`}>
+                    <span className={`cv-badge ${i.kind === 'dtype' ? 'cv-badge-warn' : 'cv-badge-danger'}`}>{KIND_LABEL[i.kind]}</span> {i.name}: {i.detail}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+          <details>
+            <summary>Matched tensors ({report.matched.length})</summary>
+            <ul className="cv-small cv-mono" style={{ maxHeight: 240, overflow: 'auto' }}>
+              {report.matched.slice(0, 2000).map((m) => <li key={m.name}>{m.name}</li>)}
+              {report.matched.length > 2000 && <li>… and {report.matched.length - 2000} more</li>}
+            </ul>
+          </details>
+        </div>
+      )}
+    </section>
+  );
+}

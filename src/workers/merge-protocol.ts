@@ -1,0 +1,80 @@
+/**
+ * Messages between the merge panel (main thread) and src/workers/merge.worker.ts.
+ * Everything here is structured-cloneable: Blobs and File System Access handles cross postMessage,
+ * parsed checkpoints and engines do not (the Worker reopens and chooses on its side).
+ */
+import type { MergeProgress, MergeResult, PlanIssue, Recipe } from '../merge/types';
+
+export type EngineChoice = 'auto' | 'webgpu' | 'cpu';
+
+/** Where the output goes; both write as the merge runs, neither leaves a complete-looking file on cancel. */
+export type SinkSpec =
+  /** Origin-private file system, then a download of the finished file(s). */
+  | { kind: 'opfs' }
+  /** File System Access: one file picked by showSaveFilePicker (single-file output). */
+  | { kind: 'fsa-file'; handle: FileSystemFileHandle }
+  /** File System Access: a folder picked by showDirectoryPicker (sharded output, or any). */
+  | { kind: 'fsa-dir'; handle: FileSystemDirectoryHandle };
+
+export interface RoleInput {
+  role: string;
+  files: { path: string; blob: Blob }[];
+}
+
+export interface RunRequest {
+  type: 'run';
+  id: number;
+  recipe: Recipe;
+  /** 'pre' | 'aux' | 'sft' | 'vector', and 'model:<i>' for recipe.roles.models[i]. */
+  inputs: RoleInput[];
+  engine: EngineChoice;
+  sink: SinkSpec;
+  fileName?: string;
+  /** Hash the inputs into the metadata (a second sequential read of each file). */
+  hashInputs: boolean;
+}
+
+export interface CancelRequest {
+  type: 'cancel';
+  id: number;
+}
+
+export type ToWorker = RunRequest | CancelRequest;
+
+export interface EngineInfo {
+  kind: 'webgpu' | 'cpu';
+  /** Why this engine: the measurement, a forced choice, or why WebGPU was unavailable. */
+  reason: string;
+  measurements?: unknown;
+}
+
+export interface ResultFile {
+  name: string;
+  bytes: number;
+  /** The finished file, readable (OPFS, or the picked file when the browser lets us read it back). */
+  file?: File;
+}
+
+export type FromWorker =
+  | { type: 'engine'; id: number; info: EngineInfo }
+  | { type: 'progress'; id: number; progress: MergeProgress }
+  | { type: 'done'; id: number; result: Omit<MergeResult, 'files'>; files: ResultFile[]; engine: EngineInfo; sink: SinkSpec['kind'] }
+  | { type: 'refused'; id: number; blocking: PlanIssue[]; message: string }
+  | { type: 'cancelled'; id: number }
+  | { type: 'error'; id: number; message: string };
+
+/**
+ * Lets through at most one progress message per `intervalMs` (the UI repaints ~10×/s, not per chunk);
+ * the final 'done' progress always passes.
+ */
+export function progressThrottle(intervalMs = 100, now: () => number = () => performance.now()) {
+  let last = -Infinity;
+  return (p: MergeProgress): boolean => {
+    const t = now();
+    if (p.phase === 'done' || t - last >= intervalMs) {
+      last = t;
+      return true;
+    }
+    return false;
+  };
+}

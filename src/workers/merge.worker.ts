@@ -1,0 +1,99 @@
+/// <reference lib="webworker" />
+/**
+ * The merge Worker: reopens the role checkpoints from the user's Blobs, chooses the engine by
+ * measurement (or as forced), and runs the streaming executor into a browser sink, posting throttled
+ * progress. The main thread only paints; cancel aborts the executor, which aborts the sink.
+ */
+import { blobSource } from '../formats/byte-source';
+import { describeError } from '../formats/errors';
+import { chooseEngine } from '../compute/select';
+import { runMerge } from '../merge/run';
+import { MergePlanError } from '../merge/plan';
+import type { MergeInputs } from '../merge/types';
+import { fsaSink, opfsSink, sweepOpfsRuns, type BrowserSink } from '../io/browser-sinks';
+import { reopenCheckpoint } from './reopen';
+import { progressThrottle, type EngineInfo, type FromWorker, type RunRequest, type ToWorker } from './merge-protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const running = new Map<number, AbortController>();
+// Results of earlier page sessions are no longer reachable from any page: free their storage once.
+let swept: Promise<unknown> | null = null;
+
+function post(msg: FromWorker): void {
+  scope.postMessage(msg);
+}
+
+function isAbort(e: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (e instanceof DOMException && e.name === 'AbortError');
+}
+
+async function openInputs(req: RunRequest): Promise<MergeInputs> {
+  const inputs: MergeInputs = {};
+  const models: MergeInputs['models'] = [];
+  const files: NonNullable<MergeInputs['files']> = [];
+  for (const r of req.inputs) {
+    const ck = await reopenCheckpoint(r.files);
+    if (r.role.startsWith('model:')) models[Number(r.role.slice(6))] = ck;
+    else (inputs as Record<string, unknown>)[r.role] = ck;
+    for (const f of r.files) files.push({ role: r.role, name: f.path, source: blobSource(f.blob, f.path) });
+  }
+  if (models.length) inputs.models = models;
+  if (req.hashInputs) inputs.files = files;
+  return inputs;
+}
+
+async function run(req: RunRequest): Promise<void> {
+  const ctrl = new AbortController();
+  running.set(req.id, ctrl);
+  let sink: BrowserSink | null = null;
+  let disposeEngine = () => {};
+  try {
+    const inputs = await openInputs(req);
+    const chosen = await chooseEngine(req.engine === 'auto' ? {} : { force: req.engine });
+    disposeEngine = () => chosen.engine.dispose();
+    const info: EngineInfo = { kind: chosen.engine.kind, reason: chosen.reason, measurements: chosen.measurements };
+    post({ type: 'engine', id: req.id, info });
+    if (ctrl.signal.aborted) throw new DOMException('cancelled', 'AbortError');
+
+    if (req.sink.kind === 'opfs') await (swept ??= sweepOpfsRuns().catch(() => 0));
+    sink =
+      req.sink.kind === 'opfs'
+        ? await opfsSink(`run-${Date.now().toString(36)}-${req.id}`)
+        : req.sink.kind === 'fsa-file'
+          ? fsaSink({ file: req.sink.handle })
+          : fsaSink({ dir: req.sink.handle });
+    const pass = progressThrottle(100);
+    const result = await runMerge(req.recipe, inputs, {
+      engine: chosen.engine,
+      sink,
+      fileName: req.fileName,
+      signal: ctrl.signal,
+      toolVersion: 'capvector-workbench (browser)',
+      onProgress: (p) => {
+        if (pass(p)) post({ type: 'progress', id: req.id, progress: p });
+      },
+    });
+    const finished = await sink.finished();
+    const { files: _files, ...rest } = result;
+    post({ type: 'done', id: req.id, result: rest, files: finished, engine: info, sink: req.sink.kind });
+  } catch (e) {
+    // The executor aborts its sink itself; aborting again is harmless and covers failures before it ran.
+    await sink?.abort().catch(() => undefined);
+    if (isAbort(e, ctrl.signal)) {
+      post({ type: 'cancelled', id: req.id });
+    } else if (e instanceof MergePlanError) {
+      post({ type: 'refused', id: req.id, blocking: e.issues, message: e.message });
+    } else {
+      post({ type: 'error', id: req.id, message: describeError(e) });
+    }
+  } finally {
+    disposeEngine();
+    running.delete(req.id);
+  }
+}
+
+scope.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  if (msg.type === 'run') void run(msg);
+  else if (msg.type === 'cancel') running.get(msg.id)?.abort();
+};
