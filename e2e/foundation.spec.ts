@@ -170,6 +170,14 @@ test('the file picker opens a PyTorch zip', async ({ page }) => {
   await expect(card(page, torch.path.split('/').pop()!).locator('[data-field="tensors"]')).toHaveAttribute('data-value', String(torch.tensors));
 });
 
+test('the folder picker opens a sharded folder with its relative paths', async ({ page }) => {
+  const index = JSON.parse(readFileSync(join(SHARDED, 'model.safetensors.index.json'), 'utf8'));
+  await page.getByTestId('folder-input').setInputFiles(SHARDED);
+  const c = card(page, 'openvla-tiny');
+  await expect(c.locator('[data-field="tensors"]')).toHaveAttribute('data-value', String(Object.keys(index.weight_map).length));
+  await expect(c.locator('[data-field="files"]')).toHaveAttribute('title', /^openvla-tiny\/model\.safetensors\.index\.json\n/);
+});
+
 test('tensor statistics match PyTorch golden values, NaN and Inf included', async ({ page }) => {
   const golden = JSON.parse(readFileSync(SAFETENSORS_GOLDEN, 'utf8'))['all_dtypes.safetensors'];
   await dropFiles(page, filesFromDisk([ALL_DTYPES]));
@@ -300,7 +308,7 @@ test('12,000 tensors: the table stays virtualized, End reaches the last row, fil
   await expect(page.getByTestId('tensor-stats').locator('[data-stat="max"]')).toHaveAttribute('data-value', '11999');
   const t0 = Date.now();
   await page.getByRole('searchbox', { name: 'Filter tensors by name' }).fill('layers.11');
-  await expect(page.getByTestId('tensor-count')).toHaveText('111 of 12,000 tensors');
+  await expect(page.getByTestId('tensor-count')).toHaveText('1,111 of 12,000 tensors');
   expect(Date.now() - t0).toBeLessThan(5000);
 });
 
@@ -327,4 +335,15 @@ test('statistics of a large tensor show progress and can be cancelled', async ({
   await page.getByRole('button', { name: 'Compute again' }).click();
   await expect(page.getByTestId('tensor-stats').locator('[data-stat="mean"]')).toHaveAttribute('data-value', '0.5', { timeout: 60_000 });
   await expect(page.getByTestId('tensor-stats').locator('[data-stat="count"]')).toHaveAttribute('data-value', String(24 * 1024 * 1024));
+});
+
+// Regenerates docs/screenshot.png for the README: CV_SCREENSHOT=1 PW_DEV=1 npx playwright test e2e/foundation.spec.ts -g screenshot
+test('README screenshot', async ({ page }) => {
+  test.skip(!process.env.CV_SCREENSHOT, 'only when regenerating docs/screenshot.png');
+  await page.setViewportSize({ width: 1360, height: 900 });
+  await loadDemo(page);
+  await page.getByRole('searchbox', { name: 'Filter tensors by name' }).fill('q_proj');
+  await page.getByRole('row', { name: /layers\.4\.self_attn\.q_proj/ }).click();
+  await expect(page.getByTestId('histogram')).toBeVisible();
+  await page.screenshot({ path: join(ROOT, 'docs/screenshot.png'), fullPage: true });
 });

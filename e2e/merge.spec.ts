@@ -243,7 +243,7 @@ test('cancel mid-merge: no download, no file left in browser storage, and the ne
   }
 });
 
-test('File System Access output: written as it goes, complete only on commit, removed on cancel', async ({ page }) => {
+test('File System Access output: written as it goes into the picked file or folder, no download', async ({ page }) => {
   // A stand-in for the native pickers that hands out real origin-private handles (createWritable and all).
   await page.addInitScript(() => {
     const w = window as any;
@@ -268,7 +268,7 @@ test('File System Access output: written as it goes, complete only on commit, re
   expect(worst).toBeLessThanOrEqual(1);
   expect(exact / total).toBeGreaterThanOrEqual(0.999);
 
-  // Sharded into the picked folder: every shard and the index appear only after commit.
+  // Sharded into the picked folder, with the Hugging Face names.
   await page.getByLabel(/Shard size/).fill('0.5');
   await page.getByRole('button', { name: 'Run merge' }).click();
   await expect(page.getByTestId('merge-result')).toContainText('model.safetensors.index.json');
@@ -278,6 +278,72 @@ test('File System Access output: written as it goes, complete only on commit, re
     for await (const k of (d as any).keys()) out.push(k as string);
     return out.sort();
   });
-  expect(listed).toContain('model.safetensors.index.json');
-  expect(listed.filter((n) => n.endsWith('.safetensors')).length).toBeGreaterThan(1);
+  expect(listed).toEqual(['model-00001-of-00004.safetensors', 'model-00002-of-00004.safetensors', 'model-00003-of-00004.safetensors', 'model-00004-of-00004.safetensors', 'model.safetensors.index.json']);
+  await expect(page.getByTestId('merge-result').getByRole('button', { name: 'Open result in workbench' })).toBeEnabled();
+});
+
+test('File System Access sink: nothing visible before commit, abort restores what was there and removes what it created', async ({ page }) => {
+  await page.goto('/harness.html');
+  await page.waitForFunction(() => (globalThis as any).harnessReady);
+  const r = await page.evaluate(async () => {
+    const { fsaSink } = (globalThis as any).harness.mergeSinks;
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle('sink-test', { create: true });
+    const read = async (name: string) => {
+      try {
+        return new TextDecoder().decode(await (await (await dir.getFileHandle(name)).getFile()).arrayBuffer());
+      } catch {
+        return null;
+      }
+    };
+    const names = async () => {
+      const out: string[] = [];
+      for await (const k of (dir as any).keys()) out.push(k as string);
+      return out.sort();
+    };
+    const enc = (s: string) => new TextEncoder().encode(s);
+    // A file the user already had in the folder.
+    const old = await (await dir.getFileHandle('model-00001-of-00002.safetensors', { create: true })).createWritable();
+    await old.write('OLD');
+    await old.close();
+
+    const a = fsaSink({ dir });
+    const f1 = await a.createFile('model-00001-of-00002.safetensors', 6);
+    await f1.write(enc('HEAD'));
+    await f1.write(enc('xx'));
+    await f1.writeAt(0, enc('he'));
+    await f1.close();
+    const f2 = await a.createFile('model-00002-of-00002.safetensors', 3);
+    await f2.write(enc('new'));
+    const midway = { old: await read('model-00001-of-00002.safetensors'), names: await names() };
+    await a.abort();
+    const afterAbort = { old: await read('model-00001-of-00002.safetensors'), names: await names() };
+
+    const b = fsaSink({ dir });
+    const g = await b.createFile('model-00001-of-00002.safetensors', 6);
+    await g.write(enc('HEAD'));
+    await g.write(enc('xx'));
+    await g.writeAt(0, enc('he'));
+    await g.write(enc('!'));
+    await g.close();
+    const beforeCommit = await read('model-00001-of-00002.safetensors');
+    await b.commit();
+    const committed = await read('model-00001-of-00002.safetensors');
+    const finished = (await b.finished()).map((x: { name: string; bytes: number }) => [x.name, x.bytes]);
+
+    const single = await root.getFileHandle('picked.safetensors', { create: true });
+    const c = fsaSink({ file: single });
+    await (await c.createFile('x.safetensors', 1)).write(enc('z'));
+    const second = await c.createFile('y.safetensors', 1).then(() => 'accepted', (e: Error) => e.message);
+    await c.abort();
+    const singleLeft = await root.getFileHandle('picked.safetensors').then(() => true, () => false);
+    return { midway, afterAbort, beforeCommit, committed, finished, second, singleLeft };
+  });
+  expect(r.midway).toEqual({ old: 'OLD', names: ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'] });
+  expect(r.afterAbort).toEqual({ old: 'OLD', names: ['model-00001-of-00002.safetensors'] });
+  expect(r.beforeCommit).toBe('OLD');
+  expect(r.committed).toBe('heADxx!');
+  expect(r.finished).toEqual([['model-00001-of-00002.safetensors', 7]]);
+  expect(r.second).toMatch(/choose a folder/);
+  expect(r.singleLeft, 'the file the save picker created is removed on abort').toBe(false);
 });

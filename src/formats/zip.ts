@@ -180,7 +180,7 @@ async function openMember(source: ByteSource, limit: number, e: ZipEntry): Promi
     ensure(e.compressedSize === e.uncompressedSize, file, `stored zip member '${e.name}' has different compressed and uncompressed sizes`);
     return subSource(source, memberName, start, e.compressedSize);
   }
-  if (e.method === 8) return inflatingSource(subSource(source, memberName, start, e.compressedSize), e.uncompressedSize);
+  if (e.method === 8) return inflatingSource(subSource(source, memberName, start, e.compressedSize), e.uncompressedSize, e.crc32);
   throw new FormatError(file, `zip member '${e.name}' uses compression method ${e.method} (only stored and deflate are supported)`);
 }
 
@@ -191,9 +191,9 @@ const INFLATE_CHUNK = 256 * 1024;
  * forward (header, then tensor chunks in order) continue where the last one stopped instead of restarting.
  * Memory stays at one chunk plus the requested range.
  */
-export function inflatingSource(compressed: ByteSource, size: number): ClosableSource {
+export function inflatingSource(compressed: ByteSource, size: number, expectedCrc?: number): ClosableSource {
   const name = compressed.name;
-  type Cursor = { reader: ReadableStreamDefaultReader<Uint8Array>; pos: number; pending: Uint8Array };
+  type Cursor = { reader: ReadableStreamDefaultReader<Uint8Array>; pos: number; pending: Uint8Array; received: number; crc: number };
   let cursor: Cursor | null = null;
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -209,7 +209,7 @@ export function inflatingSource(compressed: ByteSource, size: number): ClosableS
       },
     }, { highWaterMark: 0 });
     const out = input.pipeThrough(new DecompressionStream('deflate-raw') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-    return { reader: out.getReader(), pos: 0, pending: new Uint8Array(0) };
+    return { reader: out.getReader(), pos: 0, pending: new Uint8Array(0), received: 0, crc: ~0 };
   };
 
   const next = async (c: Cursor): Promise<void> => {
@@ -220,6 +220,13 @@ export function inflatingSource(compressed: ByteSource, size: number): ClosableS
       throw new FormatError(name, `corrupt deflate data (${err instanceof Error ? err.message : String(err)})`);
     }
     if (r.done) throw new FormatError(name, `deflate data ends after ${c.pos + c.pending.length} of ${size} bytes (truncated or corrupt)`);
+    // Every output byte passes here once per cursor, in order: check the size and CRC at the end.
+    c.received += r.value.length;
+    if (c.received > size) throw new FormatError(name, `deflate data holds more than the declared ${size} bytes`);
+    if (expectedCrc !== undefined) {
+      c.crc = crc32Update(c.crc, r.value);
+      if (c.received === size && (~c.crc >>> 0) !== expectedCrc) throw new FormatError(name, 'CRC-32 mismatch: the member is corrupt');
+    }
     c.pending = c.pending.length ? concat(c.pending, r.value) : r.value;
   };
 
@@ -266,6 +273,22 @@ export function inflatingSource(compressed: ByteSource, size: number): ClosableS
       return result;
     },
   };
+}
+
+let crcTable: Uint32Array | undefined;
+
+function crc32Update(crc: number, b: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = crc;
+  for (let i = 0; i < b.length; i++) c = crcTable[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return c;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -1,5 +1,6 @@
 /**
- * A tiny VLA-style policy in tfjs: CNN image encoder → projector, instruction embedding → one MLP
+ * A tiny VLA-style policy in tfjs: patch-embedding image encoder (a conv stem with per-token MLP
+ * blocks, as in a small ViT without attention) → projector, instruction embedding → one MLP
  * layer, fusion MLP with the agent state, and a continuous action head.
  *
  * Weights are plain named variables in PyTorch layout (Linear [out, in], Conv [out, in, kh, kw]) with
@@ -17,10 +18,12 @@ export interface ParamSpec {
   fanIn: number;
 }
 
-const CONV_CHANNELS = [3, 8, 16, 16];
-const CONV_STRIDES = [2, 2, 1];
-const FEATURE_SIDE = IMAGE_SIZE / 4;
-export const VISUAL_FEATURES = FEATURE_SIDE * FEATURE_SIDE * CONV_CHANNELS[3];
+/** Patch side: 4×4 patches of the 24×24 image, a 6×6 grid of visual tokens (a ViT-style stem). */
+const PATCH = 4;
+const GRID = IMAGE_SIZE / PATCH;
+const TOKEN = 16;
+const VISION_BLOCKS = 2;
+export const VISUAL_FEATURES = GRID * GRID * TOKEN;
 const VIS = 64;
 const LANG = 32;
 const FUSE = [128, 64];
@@ -31,10 +34,13 @@ function linear(name: string, inF: number, outF: number): ParamSpec[] {
 
 /** The policy's tensors in export order. */
 export const POLICY_SPECS: ParamSpec[] = [
-  ...CONV_STRIDES.flatMap((_, i) => [
-    { name: `vision_backbone.blocks.${i}.conv.weight`, shape: [CONV_CHANNELS[i + 1], CONV_CHANNELS[i], 3, 3], fanIn: CONV_CHANNELS[i] * 9 },
-    { name: `vision_backbone.blocks.${i}.conv.bias`, shape: [CONV_CHANNELS[i + 1]], fanIn: 0 },
-  ]),
+  // Conv2d(3, TOKEN, k=PATCH, s=PATCH) as in ViT, in PyTorch layout; run as one matMul over patches.
+  { name: 'vision_backbone.patch_embed.proj.weight', shape: [TOKEN, 3, PATCH, PATCH], fanIn: 3 * PATCH * PATCH },
+  { name: 'vision_backbone.patch_embed.proj.bias', shape: [TOKEN], fanIn: 0 },
+  ...Array.from({ length: VISION_BLOCKS }, (_, i) => [
+    ...linear(`vision_backbone.blocks.${i}.mlp.fc1`, TOKEN, 2 * TOKEN),
+    ...linear(`vision_backbone.blocks.${i}.mlp.fc2`, 2 * TOKEN, TOKEN),
+  ]).flat(),
   ...linear('projector.fc1', VISUAL_FEATURES, VIS),
   { name: 'language_model.embed_tokens.weight', shape: [VOCAB.length, LANG], fanIn: -1 },
   ...linear('language_model.layers.0.mlp.fc1', LANG, 2 * LANG),
@@ -117,12 +123,19 @@ const dense = (p: Vars | Record<string, tf.Tensor>, name: string, x: tf.Tensor2D
 
 /** Visual tokens (flattened last conv map) and the action. Call inside tf.tidy or a gradient closure. */
 export function forward(p: Vars | Record<string, tf.Tensor>, x: PolicyInput): { action: tf.Tensor2D; visual: tf.Tensor2D } {
-  let h: tf.Tensor4D = x.images;
-  CONV_STRIDES.forEach((stride, i) => {
-    const wt = tf.transpose(p[`vision_backbone.blocks.${i}.conv.weight`], [2, 3, 1, 0]) as tf.Tensor4D;
-    h = tf.relu(tf.add(tf.conv2d(h, wt, stride, 'same'), p[`vision_backbone.blocks.${i}.conv.bias`])) as tf.Tensor4D;
-  });
-  const visual = tf.reshape(h, [-1, VISUAL_FEATURES]) as tf.Tensor2D;
+  // Patches in (channel, row, col) order to match the Conv2d weight's [out, in, kh, kw] flattening.
+  const n = x.images.shape[0];
+  const patches = tf.reshape(
+    tf.transpose(tf.reshape(x.images, [n, GRID, PATCH, GRID, PATCH, 3]), [0, 1, 3, 5, 2, 4]),
+    [n * GRID * GRID, 3 * PATCH * PATCH],
+  ) as tf.Tensor2D;
+  const proj = tf.reshape(p['vision_backbone.patch_embed.proj.weight'], [TOKEN, 3 * PATCH * PATCH]);
+  let h = tf.relu(tf.add(tf.matMul(patches, proj, false, true), p['vision_backbone.patch_embed.proj.bias'])) as tf.Tensor2D;
+  for (let i = 0; i < VISION_BLOCKS; i++) {
+    const m = dense(p, `vision_backbone.blocks.${i}.mlp.fc2`, tf.relu(dense(p, `vision_backbone.blocks.${i}.mlp.fc1`, h)));
+    h = tf.add(h, m) as tf.Tensor2D;
+  }
+  const visual = tf.reshape(h, [n, VISUAL_FEATURES]) as tf.Tensor2D;
   const v = tf.relu(dense(p, 'projector.fc1', visual));
 
   const emb = tf.gather(p['language_model.embed_tokens.weight'], x.tokens) as tf.Tensor3D; // B × T × LANG

@@ -35,12 +35,12 @@ export function App() {
         <h1>CapVector Workbench</h1>
         <span className="cv-muted cv-small">capability vectors for vision-language-action models</span>
         <span className="cv-spacer" />
+        <LoadStatus />
         <LoadControls />
         <EngineBadge />
       </header>
       <Tabs tabs={TABS} active={tab} onSelect={setTab} label="Workbench views" />
       <main className="cv-main">
-        <LoadStatus />
         <ErrorAlerts />
         <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="cv-panel">
           <ErrorBoundary key={tab} name={label}>

@@ -37,7 +37,8 @@ export default function MergePanel() {
 
   const run = async () => {
     const recipe = binding.recipe;
-    const fileName = recipe.method === 'extract' ? 'capability-vector.safetensors' : `merged-${recipe.method}.safetensors`;
+    // Sharded outputs keep the Hugging Face names (model-0000k-of-0000n + model.safetensors.index.json) so the folder loads as is.
+    const fileName = recipe.shardSize > 0 ? 'model.safetensors' : recipe.method === 'extract' ? 'capability-vector.safetensors' : `merged-${recipe.method}.safetensors`;
     let sink: SinkSpec = { kind: 'opfs' };
     if (draft.output === 'disk') {
       try {

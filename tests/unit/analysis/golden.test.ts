@@ -99,3 +99,31 @@ describe('statistics against the float64 PyTorch reference', () => {
     expect(Math.abs(got - Math.sqrt(want)) / Math.sqrt(want)).toBeLessThan(1e-5);
   });
 });
+
+describe('statistics of the demo family against its float64 reference', () => {
+  const DEMO = join(__dirname, '../../../public/demo');
+  const ref = JSON.parse(readFileSync(join(DIR, 'demo_expected.json'), 'utf8'));
+  it('Gram sums and metrics per tensor', async () => {
+    const { openPath } = await import('../../../src/node/paths');
+    const byRole: Record<string, Checkpoint> = {};
+    for (const r of plan.roles) byRole[r] = await openPath(join(DEMO, r === 'aux' ? 'aux' : `${r}.safetensors`));
+    const t = planStatsTasks(plan, byRole);
+    const got: TensorStats[] = [];
+    await runStats({ plan, tasks: t.tasks, engine: new CpuEngine(), onTensor: (x) => got.push(x) });
+    expect(got.map((x) => x.name).sort()).toEqual(Object.keys(ref.tensors).sort());
+    for (const x of got) {
+      const want = ref.tensors[x.name];
+      plan.vectors.forEach((v, i) => {
+        const w = want.sumSq[v.id];
+        expect(Math.abs(x.acc.vectors[i].sumSq - w)).toBeLessThanOrEqual(1e-5 * w + 1e-30);
+      });
+      for (const a of ref.alphas as number[]) {
+        const m = metricRecord(plan, [{ acc: x.acc, alpha: a }]);
+        for (const [k, w] of Object.entries(want.metrics[String(a)] as Record<string, number | null>)) {
+          if (w === null) expect(Number.isNaN(m[k])).toBe(true);
+          else expect(Math.abs(m[k] - w)).toBeLessThanOrEqual(1e-5 * Math.max(Math.abs(w), k.startsWith('cos') ? 1 : 0) + 1e-12);
+        }
+      }
+    }
+  });
+});

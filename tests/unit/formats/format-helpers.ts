@@ -165,3 +165,20 @@ export function torchStatePickle(tensors: { name: string; key: string; numel: nu
 export function f32Bytes(values: number[]): Uint8Array {
   return new Uint8Array(Float32Array.from(values).buffer);
 }
+
+/** An .npy file with any header text, padded the way numpy pads it (to 64 bytes, ending in '\n'). */
+export function npy(header: string, data: Uint8Array, version = 1): Uint8Array {
+  const pre = version === 1 ? 10 : 12;
+  let h = header;
+  while ((pre + h.length + 1) % 64) h += ' ';
+  h += '\n';
+  const out = new Uint8Array(pre + h.length + data.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
+  const dv = new DataView(out.buffer);
+  if (version === 1) dv.setUint16(8, h.length, true);
+  else dv.setUint32(8, h.length, true);
+  out.set(new TextEncoder().encode(h), pre);
+  out.set(data, pre + h.length);
+  return out;
+}
+

@@ -89,6 +89,7 @@ const ACCEPT: Accept[] = [
   { name: 'packed F4 with an even element count', bytes: () => st({ q: info('F4', [2, 2], [0, 2]) }, 2), check: (ck) => expect(ck.tensors[0].byteLength).toBe(2) },
   { name: 'every dtype the reference knows', bytes: () => st({ a: info('F8_E8M0', [1], [0, 1]), b: info('U16', [1], [1, 3]), c: info('U32', [1], [3, 7]), d: info('U64', [1], [7, 15]), e: info('F6_E3M2', [4], [15, 18]) }, 18), check: (ck) => expect(ck.tensors.map((t) => t.dtype)).toEqual(['F8_E8M0', 'U16', 'U32', 'U64', 'F6_E3M2']) },
   { name: 'non-ASCII tensor names and escapes', bytes: () => st({ 'blöck.\u2713.w': info('F32', [1], [0, 4]), 'q"x': info('F32', [1], [4, 8]) }, f32Bytes([1, 2])), check: (ck) => expect(ck.tensors.map((t) => t.name)).toEqual(['blöck.✓.w', 'q"x']) },
+  { name: 'dimension written -0 reads as 0 (as serde reads it)', bytes: () => st('{"z":{"dtype":"F32","shape":[-0,3],"data_offsets":[0,0]}}'), check: (ck) => expect(ck.tensors[0].shape).toEqual([0, 3]) },
   { name: 'integer-like tensor names keep offset order', bytes: () => st({ '10': info('U8', [1], [0, 1]), '2': info('U8', [1], [1, 2]) }, 2), check: (ck) => expect(ck.tensors.map((t) => t.name)).toEqual(['10', '2']) },
 ];
 

@@ -18,6 +18,8 @@ export interface GoldenCase {
   exclude: string[];
   models: { path: string; params: Record<string, number> }[];
   expected: string;
+  /** F32 outputs: per-element allowance (a few float32 roundings of Σ|terms|), see the golden script. */
+  bound: string | null;
   cli: string[];
   sharded: boolean;
 }
@@ -61,15 +63,19 @@ export interface Comparison {
   exact: number;
   maxUlp: number;
   worst: string;
+  /** Elements beyond the float32-arithmetic allowance (F32 outputs with a bound file). */
+  outOfBound: number;
+  worstBound: string;
 }
 
 /** Compares every tensor of `actual` with `expected`: same names, order, dtypes, shapes; bits within 1 ulp. */
-export async function compareCheckpoints(actual: Checkpoint, expected: Checkpoint): Promise<Comparison> {
+export async function compareCheckpoints(actual: Checkpoint, expected: Checkpoint, bound?: Checkpoint): Promise<Comparison> {
   const names = (c: Checkpoint) => c.tensors.map((t) => t.name);
   if (names(actual).join('\n') !== names(expected).join('\n')) {
     throw new Error(`tensor names/order differ:\n actual   ${names(actual).join(', ')}\n expected ${names(expected).join(', ')}`);
   }
-  const cmp: Comparison = { elements: 0, exact: 0, maxUlp: 0, worst: '' };
+  const cmp: Comparison = { elements: 0, exact: 0, maxUlp: 0, worst: '', outOfBound: 0, worstBound: '' };
+  const bounds = new Map(bound?.tensors.map((t) => [t.name, t]) ?? []);
   for (let i = 0; i < expected.tensors.length; i++) {
     const e = expected.tensors[i];
     const a = actual.tensors[i];
@@ -84,6 +90,10 @@ export async function compareCheckpoints(actual: Checkpoint, expected: Checkpoin
     const av = wide ? new Uint32Array(ab.slice().buffer) : new Uint16Array(ab.slice().buffer);
     const ev = wide ? new Uint32Array(eb.slice().buffer) : new Uint16Array(eb.slice().buffer);
     const sign = wide ? 0x80000000 : 0x8000;
+    const bt = bounds.get(e.name);
+    const bv = bt ? new Float32Array((await bt.read()).slice().buffer) : null;
+    const af = wide ? new Float32Array(av.buffer) : null;
+    const ef = wide ? new Float32Array(ev.buffer) : null;
     const isNan = (b: number) => (wide ? (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0 : e.dtype === 'F16' ? (b & 0x7c00) === 0x7c00 && (b & 0x3ff) !== 0 : (b & 0x7f80) === 0x7f80 && (b & 0x7f) !== 0);
     for (let k = 0; k < ev.length; k++) {
       cmp.elements++;
@@ -93,6 +103,13 @@ export async function compareCheckpoints(actual: Checkpoint, expected: Checkpoin
         continue;
       }
       const d = Math.abs(ordered(x, sign) - ordered(y, sign));
+      if (bv && af && ef && d > 1) {
+        const err = Math.abs(af[k] - ef[k]);
+        if (!(err <= bv[k])) {
+          cmp.outOfBound++;
+          cmp.worstBound = `${e.name}[${k}]: ${af[k]} vs expected ${ef[k]} (allowed ±${bv[k]})`;
+        }
+      }
       if (d > cmp.maxUlp) {
         cmp.maxUlp = d;
         cmp.worst = `${e.name}[${k}]: 0x${x.toString(16)} vs expected 0x${y.toString(16)}`;
@@ -102,8 +119,17 @@ export async function compareCheckpoints(actual: Checkpoint, expected: Checkpoin
   return cmp;
 }
 
-export function assertClose(cmp: Comparison, what: string): void {
+/**
+ * bf16/f16 outputs: ≤ 1 ulp and ≥ 99.9 % bit-exact. F32 outputs (with a bound): every element within
+ * the float32-arithmetic allowance, and ≥ 70 % bit-exact — float32 math (the engine contract) cannot be
+ * correctly rounded where terms cancel, see the report.
+ */
+export function assertClose(cmp: Comparison, what: string, f32Bound = false): void {
   const frac = cmp.exact / Math.max(1, cmp.elements);
+  if (f32Bound) {
+    if (cmp.outOfBound > 0 || frac < 0.7) throw new Error(`${what}: ${cmp.outOfBound} elements beyond the float32 allowance (${cmp.worstBound}), ${(100 * frac).toFixed(3)}% bit-exact`);
+    return;
+  }
   if (cmp.maxUlp > 1 || frac < 0.999) {
     throw new Error(`${what}: max ${cmp.maxUlp} ulp (${cmp.worst}), ${(100 * frac).toFixed(3)}% bit-exact of ${cmp.elements}`);
   }

@@ -27,7 +27,8 @@ export const HELPERS = /* wgsl */ `
 fn pf(k: u32) -> f32 { return bitcast<f32>(prm[k]); }
 fn is_nan(x: f32) -> bool { let b = bitcast<u32>(x); return (b & 0x7f800000u) == 0x7f800000u && (b & 0x007fffffu) != 0u; }
 fn is_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
-const QNAN: u32 = 0x7fc00000u;
+// A quiet NaN made at run time (a NaN constant expression is a WGSL compile error).
+fn qnan() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
 
 fn ld_F32(off: u32, i: u32) -> f32 { return bitcast<f32>(src[off + i]); }
 fn ld_BF16(off: u32, i: u32) -> f32 {

@@ -21,7 +21,7 @@ export function tiesBody(
   }
   L.push('var mass: f32 = 0.0;');
   for (let j = 0; j < m; j++) L.push(`mass = mass + select(0.0, s${j}, k${j});`);
-  L.push('if (is_nan(mass)) { return bitcast<f32>(QNAN); }');
+  L.push('if (is_nan(mass)) { return qnan(); }');
   L.push('let pos = !lt0(mass);');
   L.push('var sum: f32 = 0.0;', 'var wsum: f32 = 0.0;', 'var cnt: f32 = 0.0;');
   for (let j = 0; j < m; j++) {

@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { bytesSource } from '../../../src/formats/byte-source';
+import { FormatError } from '../../../src/formats/errors';
+import { pytorchReader } from '../../../src/formats/pytorch';
+import { countingSource, f32Bytes, fixture, fixtureBytes, noSiblings, pk, torchStatePickle, torchZip, u32le } from './format-helpers';
+
+const open = (rel: string) => pytorchReader.open(fixture(rel), noSiblings);
+const head = (b: Uint8Array) => b.subarray(0, 64);
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(FormatError);
+  return e as Error;
+}
+
+describe('torch.save archives', () => {
+  it('lists tensors in file order with dtypes from the storage classes, and archive facts as metadata', async () => {
+    const ck = await open('dtypes.pt');
+    expect(ck.format).toBe('pytorch');
+    expect(ck.tensors.map((t) => `${t.name}:${t.dtype}`)).toEqual([
+      'f64:F64', 'f32:F32', 'f16:F16', 'bf16:BF16', 'i64:I64', 'i32:I32', 'i16:I16', 'i8:I8', 'u8:U8', 'bool:BOOL', 'scalar:F32', 'empty:F32',
+    ]);
+    expect(ck.tensors.find((t) => t.name === 'scalar')!.shape).toEqual([]);
+    expect(ck.tensors.find((t) => t.name === 'empty')!.byteLength).toBe(0);
+    expect(ck.metadata).toMatchObject({ archive_folder: 'dtypes', byteorder: 'little', version: '3', non_tensor_values: '0' });
+  });
+
+  it('finds data.pkl under any top folder (renamed, archive/, big-endian)', async () => {
+    expect((await open('renamed_folder.bin')).metadata.archive_folder).toBe('some_other_stem');
+    expect((await open('zip64.pt')).metadata.archive_folder).toBe('archive');
+    expect((await open('bigendian.pt')).metadata).toMatchObject({ archive_folder: 'bigarchive', byteorder: 'big' });
+  });
+
+  it('flattens nested checkpoints with dotted names and counts the values it skips', async () => {
+    const ck = await open('nested.ckpt');
+    expect(ck.tensors.map((t) => t.name)).toEqual(['state_dict.encoder.weight', 'state_dict.encoder.bias', 'model.weight', 'model.bias', 'params.0']);
+    expect(ck.metadata.non_tensor_values).toBe('3'); // epoch, lr, name
+  });
+
+  it('views share storages: fewer storages than tensors', async () => {
+    const ck = await open('views.pt');
+    expect(Number(ck.metadata.storages)).toBeLessThan(ck.tensors.length);
+  });
+
+  it('any byte range of a view equals the same range of its full contiguous read', async () => {
+    for (const f of ['views.pt', 'bigendian.pt']) {
+      const ck = await open(f);
+      for (const t of ck.tensors) {
+        const all = await t.read();
+        expect(all.length).toBe(t.byteLength);
+        for (const [s, n] of [[0, 1], [1, 3], [3, 9], [t.byteLength >> 1, t.byteLength >> 2], [t.byteLength - 1, 1], [5, t.byteLength - 7]]) {
+          if (n <= 0 || s < 0 || s + n > t.byteLength) continue;
+          expect(await t.read(s, n), `${f} ${t.name} [${s}, +${n})`).toEqual(all.subarray(s, s + n));
+        }
+      }
+    }
+  });
+
+  it('reads contiguous views exactly, and strided views within their storage span only', async () => {
+    const counting = countingSource(fixture('views.pt'));
+    const ck = await pytorchReader.open(counting, noSiblings);
+    const byName = Object.fromEntries(ck.tensors.map((t) => [t.name, t]));
+    await byName.rows.read(0, 1); // starts the storage's view
+    let before = counting.bytesRead;
+    await byName.rows.read(8, 12);
+    expect(counting.bytesRead - before).toBe(12);
+    before = counting.bytesRead;
+    await byName.col.read(); // w[:, 2] of a 4x6 f32: elements 2, 8, 14, 20
+    expect(counting.bytesRead - before).toBe((20 - 2 + 1) * 4);
+  });
+
+  it('refuses reads outside a tensor', async () => {
+    const t = (await open('dtypes.pt')).tensors[0];
+    await expect(t.read(0, t.byteLength + 1)).rejects.toThrow(/outside tensor 'f64'/);
+  });
+
+  it('refuses the legacy (pre-1.6) format and bare pickles with clear messages', async () => {
+    expect((await failure(open('legacy.pt'))).message).toBe('legacy.pt: legacy torch format (pre-1.6) is not supported; re-save with torch.save');
+    const bare = bytesSource('model.pth', pk(0x80, 2, 0x7d, 0x2e));
+    expect((await failure(pytorchReader.open(bare, noSiblings))).message).toMatch(/^model\.pth: a bare pickle, not a torch\.save zip archive/);
+  });
+
+  it('match(): torch zips and legacy pickles by extension, not npz or raw tfjs shards', () => {
+    const zip = head(fixtureBytes('dtypes.pt'));
+    expect(pytorchReader.match('model.pt', zip)).toBe(true);
+    expect(pytorchReader.match('pytorch_model.bin', zip)).toBe(true);
+    expect(pytorchReader.match('weights.npz', zip)).toBe(false);
+    expect(pytorchReader.match('old.pt', head(fixtureBytes('legacy.pt')))).toBe(true);
+    expect(pytorchReader.match('group1-shard1of2.bin', head(fixtureBytes('tfjs/group1-shard1of2.bin')))).toBe(false);
+  });
+});
+
+describe('hostile torch files', () => {
+  const evil: [string, string][] = [
+    ['evil_os_system.pt', 'os.system'],
+    ['evil_posix_system.pt', 'posix.system'],
+    ['evil_builtins_eval.pt', 'builtins.eval'],
+    ['evil_subprocess.pt', 'subprocess.Popen'],
+    ['evil_load_from_bytes.pt', 'torch.storage._load_from_bytes'],
+  ];
+  for (const [file, global] of evil) {
+    it(`${file}: refused, naming '${global}', and nothing runs`, async () => {
+      const e = await failure(open(file));
+      expect(e.message).toContain(`${file}:`);
+      expect(e.message).toContain(`refusing pickle global '${global}' (only tensor rebuild functions, storages, OrderedDict and dtypes are allowed)`);
+      expect(existsSync('/tmp/capvector-pwned')).toBe(false);
+    });
+  }
+});
+
+describe('corrupt torch archives', () => {
+  const enc = new TextEncoder();
+  const t1 = (over: Partial<Parameters<typeof torchStatePickle>[0][0]> = {}) => torchStatePickle([{ name: 'w', key: '0', numel: 10, offset: 0, size: [2, 5], stride: [5, 1], ...over }]);
+  const ten = f32Bytes([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const rows: { name: string; bytes: Uint8Array; error: RegExp }[] = [
+    { name: 'storage missing', bytes: torchZip('m', t1()), error: /storage '0' is missing from the archive \(no m\/data\/0\)/ },
+    { name: 'storage smaller than its numel', bytes: torchZip('m', t1(), { 0: ten.subarray(0, 8) }), error: /storage '0' holds 8 bytes but 10 F32 elements need 40/ },
+    { name: 'view past its storage', bytes: torchZip('m', t1({ offset: 5, size: [4], stride: [2] }), { 0: ten }), error: /tensor 'w' reaches element 11 of storage '0', which holds 10/ },
+    { name: 'size and stride lengths differ', bytes: torchZip('m', t1({ size: [2, 5], stride: [1] }), { 0: ten }), error: /size and stride differ in length/ },
+    { name: 'negative stride', bytes: torchZip('m', t1({ stride: [5, 0xffffffff] }), { 0: ten }), error: /stride is not a tuple of non-negative integers/ },
+    { name: 'overflowing shape', bytes: torchZip('m', t1({ size: [0x7fffffff, 0x7fffffff, 0x7fffffff], stride: [1, 1, 1] }), { 0: ten }), error: /overflowing shape/ },
+    { name: 'unsupported storage class', bytes: torchZip('m', t1({ storage: 'ComplexFloatStorage' }), { 0: ten }), error: /refusing pickle global 'torch\.ComplexFloatStorage'/ },
+    { name: 'unknown byteorder', bytes: torchZip('m', t1(), { 0: ten }, { byteorder: enc.encode('middle') }), error: /unknown byteorder 'middle'/ },
+    { name: 'persistent id that is not a storage', bytes: torchZip('m', pk(0x80, 2, 0x58, u32le(1), 'x', 0x51, 0x2e)), error: /persistent id that is not a storage/ },
+    { name: 'pickle truncated', bytes: torchZip('m', t1().subarray(0, 60), { 0: ten }), error: /m\/data\.pkl: pickle data is truncated|ends without a STOP/ },
+  ];
+  // Renaming data.pkl in both headers leaves an archive without one.
+  const renamed = Buffer.from(torchZip('m', t1(), { 0: ten })).toString('latin1').split('m/data.pkl').join('m/dat4.pkl');
+  rows.push({ name: 'no data.pkl', bytes: new Uint8Array(Buffer.from(renamed, 'latin1')), error: /zip archive has no data\.pkl \(not a torch\.save file\)/ });
+  for (const r of rows) {
+    it(`refuses: ${r.name}`, async () => {
+      const e = await failure(pytorchReader.open(bytesSource('bad.pt', r.bytes), noSiblings));
+      expect(e.message).toMatch(/^bad\.pt/);
+      expect(e.message).toMatch(r.error);
+    });
+  }
+
+  it('a well-formed hand-made archive reads (the rows above differ from it by one fault each)', async () => {
+    const ck = await pytorchReader.open(bytesSource('ok.pt', torchZip('m', t1({ offset: 1, size: [3], stride: [3] }), { 0: ten })), noSiblings);
+    expect(Array.from(new Float32Array((await ck.tensors[0].read()).slice().buffer))).toEqual([1, 4, 7]);
+  });
+
+  it('every truncation of a real archive fails with a FormatError', async () => {
+    const bytes = fixtureBytes('views.pt');
+    for (let cut = 0; cut < bytes.length; cut += 61) {
+      const e = await pytorchReader.open(bytesSource('cut.pt', bytes.subarray(0, cut)), noSiblings).then(() => undefined, (x: unknown) => x);
+      expect(e, `cut at ${cut}`).toBeInstanceOf(FormatError);
+    }
+  });
+});
