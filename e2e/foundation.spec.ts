@@ -78,15 +78,18 @@ async function expectStats(page: Page, ref: ReturnType<typeof referenceStats>) {
 }
 
 /** A PyTorch zip: the committed fixture when there is one, else one made now with real PyTorch. */
+let torchZipMemo: { path: string; tensors: number } | undefined;
 function torchZip(): { path: string; tensors: number } {
+  return (torchZipMemo ??= findOrMakeTorchZip());
+}
+function findOrMakeTorchZip(): { path: string; tensors: number } {
+  // The committed fixtures (tests/fixtures/make_torch_fixtures.py, real PyTorch) list their tensors in golden.json.
   const dir = join(ROOT, 'tests/fixtures/torch');
   const golden = join(dir, 'golden.json');
   if (existsSync(golden)) {
     const g = JSON.parse(readFileSync(golden, 'utf8'));
-    for (const f of readdirSync(dir).filter((x) => /\.(pt|pth|bin)$/.test(x)).sort()) {
-      const entry = g[f];
-      const tensors = entry && (entry.tensors ? Object.keys(entry.tensors).length : undefined);
-      if (tensors) return { path: join(dir, f), tensors };
+    for (const f of ['dtypes.pt', 'views.pt', 'renamed_folder.bin']) {
+      if (g[f] && existsSync(join(dir, f))) return { path: join(dir, f), tensors: Object.keys(g[f]).length };
     }
   }
   const out = join(mkdtempSync(join(tmpdir(), 'cv-e2e-')), 'tiny_policy.pt');
@@ -155,13 +158,80 @@ test('a sharded bf16 set, a PyTorch zip and a malformed file dropped together', 
   const alert = page.getByRole('alert').filter({ hasText: 'bad.safetensors' });
   await expect(alert).toHaveCount(1);
   // The fault itself is named, not just the file: 8 bytes is a header length with no header after it.
-  await expect(alert).toContainText(/bad\.safetensors: .*(header|bytes|length|too small|short)/i);
+  await expect(alert).toContainText(/bad\.safetensors: .*header/i);
   await expect(page.getByTestId('checkpoint-card')).toHaveCount(2);
 
   // Dismissing the alert keeps the checkpoints.
   await alert.getByRole('button', { name: 'Dismiss error for bad.safetensors' }).click();
   await expect(page.getByRole('alert')).toHaveCount(0);
   await expect(page.getByTestId('checkpoint-card')).toHaveCount(2);
+});
+
+/** name → shape of every tensor in safetensors files (headers only). */
+function shapesOf(paths: string[]): Map<string, { shape: string; dtype: string }> {
+  const out = new Map<string, { shape: string; dtype: string }>();
+  for (const p of paths) {
+    const buf = readFileSync(p);
+    const header = JSON.parse(buf.subarray(8, 8 + Number(buf.readBigUInt64LE(0))).toString('utf8'));
+    for (const [k, v] of Object.entries<any>(header)) if (k !== '__metadata__') out.set(k, { shape: JSON.stringify(v.shape), dtype: v.dtype });
+  }
+  return out;
+}
+
+test('the alignment report counts and names missing and mismatched tensors', async ({ page }) => {
+  await loadDemo(page);
+  await page.getByTestId('folder-input').setInputFiles(SHARDED);
+  await card(page, 'openvla-tiny').getByRole('combobox', { name: 'Role of openvla-tiny' }).selectOption('sft');
+  await expect(card(page, 'sft.safetensors').getByRole('combobox', { name: 'Role of sft.safetensors' })).toHaveValue('');
+
+  // Expected counts from the files themselves.
+  const demo = ['pre.safetensors', 'aux/model-00001-of-00002.safetensors', 'aux/model-00002-of-00002.safetensors', 'down.safetensors'];
+  const other = shapesOf(readdirSync(SHARDED).filter((f) => f.endsWith('.safetensors')).map((f) => join(SHARDED, f)));
+  const mine = shapesOf([join(DEMO, demo[0])]);
+  const names = new Set([...mine.keys(), ...other.keys()]);
+  let missing = 0;
+  let shape = 0;
+  let dtype = 0;
+  let matched = 0;
+  let missingName = '';
+  for (const n of names) {
+    if (!mine.has(n) || !other.has(n)) {
+      missing++;
+      missingName ||= n;
+    } else if (mine.get(n)!.shape !== other.get(n)!.shape) shape++;
+    else {
+      matched++; // dtype differences still align (reported, mergeable)
+      if (mine.get(n)!.dtype !== other.get(n)!.dtype) dtype++;
+    }
+  }
+  expect(missing + shape).toBeGreaterThan(0); // the fixture really differs from the demo
+  const summary = page.getByTestId('alignment-summary');
+  await expect(summary.locator('[data-count="matched"]')).toHaveText(String(matched));
+  await expect(summary.locator('[data-count="missing"]')).toHaveText(String(missing));
+  await expect(summary.locator('[data-count="shape"]')).toHaveText(String(shape));
+  await expect(summary.locator('[data-count="dtype"]')).toHaveText(String(dtype));
+  await expect(summary).toContainText(`${missing + shape + dtype} issues`);
+  const report = page.getByTestId('alignment-report');
+  if (missing + shape > 20) await report.getByText(/^Issues \(/).click();
+  await expect(report.getByRole('list', { name: 'Alignment issues' })).toContainText(missingName);
+});
+
+test('a hostile pickle is refused with a message naming the global, and nothing else breaks', async ({ page }) => {
+  // A torch-style zip whose data.pkl calls os.system: hand-written opcodes, so the global is exactly 'os system'.
+  const committed = join(ROOT, 'tests/fixtures/torch/evil_os_system.pt');
+  const out = existsSync(committed) ? committed : join(mkdtempSync(join(tmpdir(), 'cv-e2e-')), 'evil_os_system.pt');
+  if (!existsSync(committed)) execFileSync('/usr/bin/python3', ['-c', [
+    'import sys, zipfile',
+    "pkl = b'\\x80\\x02cos\\nsystem\\nq\\x00X\\x04\\x00\\x00\\x00echoq\\x01\\x85q\\x02Rq\\x03.'",
+    "z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_STORED)",
+    "z.writestr('evil/data.pkl', pkl); z.writestr('evil/version', '3\\n'); z.writestr('evil/byteorder', 'little'); z.close()",
+  ].join('\n'), out]);
+  await loadDemo(page);
+  await dropFiles(page, filesFromDisk([out]));
+  const alert = page.getByRole('alert').filter({ hasText: 'evil_os_system.pt' });
+  await expect(alert).toContainText(/evil_os_system\.pt.*os\.system/);
+  await expect(page.getByTestId('checkpoint-card')).toHaveCount(4);
+  await expect(page.getByTestId('alignment-summary')).toContainText('all matched');
 });
 
 test('the file picker opens a PyTorch zip', async ({ page }) => {
@@ -346,4 +416,23 @@ test('README screenshot', async ({ page }) => {
   await page.getByRole('row', { name: /layers\.4\.self_attn\.q_proj/ }).click();
   await expect(page.getByTestId('histogram')).toBeVisible();
   await page.screenshot({ path: join(ROOT, 'docs/screenshot.png'), fullPage: true });
+});
+
+test('two same-named, same-sized files give their own statistics', async ({ page }) => {
+  const f32File = (values: number[]) => {
+    const json = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [values.length], data_offsets: [0, 4 * values.length] } }));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    const data = Buffer.alloc(4 * values.length);
+    values.forEach((v, i) => data.writeFloatLE(v, 4 * i));
+    return new Uint8Array(Buffer.concat([len, json, data]));
+  };
+  const maxOf = (page: Page) => page.getByTestId('tensor-stats').locator('[data-stat="max"]');
+  await dropFiles(page, [{ path: 'model.safetensors', data: f32File([1, 2, 3]) }]);
+  await page.getByRole('row', { name: /^w F32/ }).click();
+  await expect(maxOf(page)).toHaveAttribute('data-value', '3');
+  await page.getByRole('button', { name: 'Remove model.safetensors' }).click();
+  await dropFiles(page, [{ path: 'model.safetensors', data: f32File([4, 5, 6]) }]);
+  await page.getByRole('row', { name: /^w F32/ }).click();
+  await expect(maxOf(page)).toHaveAttribute('data-value', '6');
 });

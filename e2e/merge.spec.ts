@@ -109,7 +109,7 @@ for (const c of [
     const got = parseSafetensors(new Uint8Array(readFileSync(out)));
     const want = parseSafetensors(new Uint8Array(readFileSync(join(GOLDEN, c.golden))));
     const { total, exact, worst } = compareToGolden(got, want);
-    info.annotations.push({ type: 'bit-exact', description: `${exact}/${total}, worst ${worst} ulp` });
+    console.log(`${c.engine} ${c.dtype}: ${exact}/${total} bit-exact (${((100 * exact) / total).toFixed(3)}%), worst ${worst} ulp`);
     expect(total).toBe(813688);
     expect(worst, 'no element off by more than 1 ulp').toBeLessThanOrEqual(1);
     expect(exact / total, 'at least 99.9% bit-exact').toBeGreaterThanOrEqual(0.999);
@@ -126,6 +126,23 @@ for (const c of [
       ['sft', 'sft.safetensors'],
     ].map(([role, name]) => ({ role, name, sha256: sha256(join(DEMO, name)) }));
     expect([...inputs].sort((a, b) => a.name.localeCompare(b.name))).toEqual([...expected].sort((a, b) => a.name.localeCompare(b.name)));
+
+    // The recipe exports: JSON equal to the one in the metadata, mergekit YAML that says the same merge.
+    const jsonDl = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export recipe (JSON)' }).click();
+    const jsonPath = info.outputPath('recipe.json');
+    await (await jsonDl).saveAs(jsonPath);
+    expect(JSON.parse(readFileSync(jsonPath, 'utf8'))).toEqual(recipe);
+    const yamlDl = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export recipe (mergekit YAML)' }).click();
+    const yamlPath = info.outputPath('mergekit.yaml');
+    await (await yamlDl).saveAs(yamlPath);
+    const yaml = readFileSync(yamlPath, 'utf8');
+    expect(yaml).toContain('merge_method: task_arithmetic');
+    expect(yaml).toContain('base_model: pre.safetensors');
+    expect(yaml).toMatch(/weight: 0\.8\b/);
+    expect(yaml).toMatch(/weight: -0\.8\b/);
+    expect(yaml).toContain(`out_dtype: ${c.dtype === 'F16' ? 'float16' : 'bfloat16'}`);
 
     // The merged file opens in the workbench as an experiment.
     await result.getByRole('button', { name: 'Open result in workbench' }).click();
@@ -168,6 +185,21 @@ test('a checkpoint missing a tensor is refused with the tensor named, and one cl
   await expect(page.getByTestId('merge-alignment')).toContainText('160 merged, 1 copied');
   await expect(page.getByTestId('merge-filter-count')).toContainText('160 of 161');
   await expect(page.getByRole('button', { name: 'Run merge' })).toBeEnabled();
+});
+
+test('a recipe link reopens the same recipe', async ({ page }) => {
+  const recipe = { method: 'capvector', params: { alpha: [{ filter: 'norm', value: 0 }, { value: 0.5 }] }, exclude: ['embed'], outDtype: 'F16', shardSize: 0 };
+  await openApp(page, `#merge?recipe=${encodeURIComponent(JSON.stringify(recipe))}&engine=cpu`);
+  await expect(page.getByLabel('Form of α')).toHaveValue('rules');
+  await expect(page.getByLabel('α rule 2 value')).toHaveValue('0.5');
+  await expect(page.getByLabel('Output dtype')).toHaveValue('F16');
+  await expect(page.getByLabel('Compute engine')).toHaveValue('cpu');
+  await expect(page.getByLabel(/^Exclude/)).toHaveValue('embed');
+  // A broken link says so and falls back to the default recipe.
+  const other = await page.context().newPage();
+  await openApp(other, '#merge?recipe=%7Bbroken');
+  await expect(other.getByRole('alert').filter({ hasText: 'not valid JSON' })).toBeVisible();
+  await expect(other.getByLabel('Output dtype')).toHaveValue('keep');
 });
 
 /** Three large bf16 checkpoints (made here, not committed) so that a merge lasts long enough to cancel. */
@@ -252,17 +284,25 @@ test('File System Access output: written as it goes into the picked file or fold
   });
   await openMergeWithDemo(page);
   await setupCapvector(page, { engine: 'cpu', dtype: 'keep' });
+  await page.getByLabel('Compute engine').selectOption('auto');
   await page.getByLabel('Save to').selectOption('disk');
   let downloads = 0;
   page.on('download', () => (downloads += 1));
   await page.getByRole('button', { name: 'Run merge' }).click();
   await expect(page.getByTestId('merge-result')).toContainText('the file/folder you picked');
+  // 'Auto' races both engines and says so (on SwiftShader, which the reason must call CPU emulation).
+  await expect(page.getByTestId('merge-result').getByTestId('merge-engine')).toContainText(/faster when measured \(WebGPU \d+ ms vs CPU \d+ ms/);
   expect(downloads).toBe(0);
-  const bytes = await page.evaluate(async () => {
+  const b64 = await page.evaluate(async () => {
     const f = await (await (await navigator.storage.getDirectory()).getFileHandle('picked-merged-capvector.safetensors')).getFile();
-    return Array.from(new Uint8Array(await f.arrayBuffer()));
+    const url = await new Promise<string>((res) => {
+      const r = new FileReader();
+      r.onload = () => res(r.result as string);
+      r.readAsDataURL(f);
+    });
+    return url.slice(url.indexOf(',') + 1);
   });
-  const got = parseSafetensors(new Uint8Array(bytes));
+  const got = parseSafetensors(new Uint8Array(Buffer.from(b64, 'base64')));
   const want = parseSafetensors(new Uint8Array(readFileSync(join(GOLDEN, 'expected_capvector_a0.8_keep.safetensors'))));
   const { worst, exact, total } = compareToGolden(got, want);
   expect(worst).toBeLessThanOrEqual(1);
@@ -271,6 +311,7 @@ test('File System Access output: written as it goes into the picked file or fold
   // Sharded into the picked folder, with the Hugging Face names.
   await page.getByLabel(/Shard size/).fill('0.5');
   await page.getByRole('button', { name: 'Run merge' }).click();
+  await expect(page.getByTestId('merge-result')).toBeHidden();
   await expect(page.getByTestId('merge-result')).toContainText('model.safetensors.index.json');
   const listed = await page.evaluate(async () => {
     const d = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked-folder');
@@ -339,7 +380,11 @@ test('File System Access sink: nothing visible before commit, abort restores wha
     const singleLeft = await root.getFileHandle('picked.safetensors').then(() => true, () => false);
     return { midway, afterAbort, beforeCommit, committed, finished, second, singleLeft };
   });
-  expect(r.midway).toEqual({ old: 'OLD', names: ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'] });
+  // Midway the data sits in Chromium's swap files; the user's file still holds its old bytes.
+  expect(r.midway).toEqual({
+    old: 'OLD',
+    names: ['model-00001-of-00002.safetensors', 'model-00001-of-00002.safetensors.crswap', 'model-00002-of-00002.safetensors', 'model-00002-of-00002.safetensors.crswap'],
+  });
   expect(r.afterAbort).toEqual({ old: 'OLD', names: ['model-00001-of-00002.safetensors'] });
   expect(r.beforeCommit).toBe('OLD');
   expect(r.committed).toBe('heADxx!');

@@ -51,12 +51,36 @@ export function capvectorPlan(opts: { down: boolean; extraAux?: { role: string; 
   return { roles, vectors, pairs, nearZero: opts.nearZero ?? DEFAULT_NEAR_ZERO };
 }
 
+// Lookups run per heatmap cell on every α change: index them once per plan.
+interface PlanIndex {
+  vectors: Map<string, number>;
+  /** n × n, pair index or −1. */
+  pairs: Int32Array;
+}
+const indexCache = new WeakMap<StatsPlan, PlanIndex>();
+
+function planIndex(plan: StatsPlan): PlanIndex {
+  let x = indexCache.get(plan);
+  if (!x) {
+    const n = plan.vectors.length;
+    const pairs = new Int32Array(n * n).fill(-1);
+    plan.pairs.forEach(([a, b], p) => {
+      pairs[a * n + b] = p;
+      pairs[b * n + a] = p;
+    });
+    x = { vectors: new Map(plan.vectors.map((v, i) => [v.id, i])), pairs };
+    indexCache.set(plan, x);
+  }
+  return x;
+}
+
 export function vectorIndex(plan: StatsPlan, id: string): number {
-  return plan.vectors.findIndex((v) => v.id === id);
+  return planIndex(plan).vectors.get(id) ?? -1;
 }
 
 export function pairIndex(plan: StatsPlan, i: number, j: number): number {
-  return plan.pairs.findIndex(([a, b]) => (a === i && b === j) || (a === j && b === i));
+  const n = plan.vectors.length;
+  return i < 0 || j < 0 || i >= n || j >= n ? -1 : planIndex(plan).pairs[i * n + j];
 }
 
 /** The engine's spec for this plan. */

@@ -116,7 +116,6 @@ export class CpuEngine implements Engine {
     const x = this.decode(inputs, n);
     const k = inputs.length;
     const vs = spec.vectors.map((v, j) => {
-      if (v.b === null) return x[v.a];
       const buf = this.slot(k + j, n);
       vectorValues(x, v.a, v.b, buf);
       return buf;

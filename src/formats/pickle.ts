@@ -24,11 +24,13 @@ export class PickleObject {
 export const TORCH_STORAGE_GLOBALS = [
   'FloatStorage', 'HalfStorage', 'BFloat16Storage', 'DoubleStorage', 'LongStorage',
   'IntStorage', 'ShortStorage', 'CharStorage', 'ByteStorage', 'BoolStorage',
+  // Names torch >= 2.1 pickles for dtypes without a legacy storage class.
+  'Float8_e4m3fnStorage', 'Float8_e5m2Storage', 'UInt16Storage', 'UInt32Storage', 'UInt64Storage',
 ].map((s) => `torch.${s}`);
 
 const TORCH_DTYPES = [
   'float32', 'float', 'float16', 'half', 'bfloat16', 'float64', 'double', 'int64', 'long',
-  'int32', 'int', 'int16', 'short', 'int8', 'uint8', 'bool',
+  'int32', 'int', 'int16', 'short', 'int8', 'uint8', 'bool', 'float8_e4m3fn', 'float8_e5m2', 'uint16', 'uint32', 'uint64',
 ].map((s) => `torch.${s}`);
 
 /** The globals a torch weights file may name. torch.storage._load_from_bytes is deliberately absent (it unpickles again). */
@@ -78,6 +80,16 @@ function rawUnicodeEscape(s: string): string {
     const cp = Number.parseInt(u ?? U!, 16);
     return cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
   });
+}
+
+/** UTF-8 text; short ASCII strings (most keys in a state dict) skip TextDecoder, which is slow per call. */
+function decodeUtf8(b: Uint8Array): string {
+  if (b.length <= 64) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) if (b[i] > 0x7f) ascii = false;
+    if (ascii) return String.fromCharCode(...b);
+  }
+  return utf8.decode(b);
 }
 
 function tuple(items: unknown[]): unknown[] {
@@ -268,9 +280,9 @@ export function unpickle(bytes: Uint8Array, file: string, opts: UnpickleOptions 
         break;
       }
       // ----- strings and bytes -----
-      case 0x58: push(utf8.decode(take(u32()))); break; // BINUNICODE
-      case 0x8c: push(utf8.decode(take(u8()))); break; // SHORT_BINUNICODE
-      case 0x8d: push(utf8.decode(take(u64()))); break; // BINUNICODE8
+      case 0x58: push(decodeUtf8(take(u32()))); break; // BINUNICODE
+      case 0x8c: push(decodeUtf8(take(u8()))); break; // SHORT_BINUNICODE
+      case 0x8d: push(decodeUtf8(take(u64()))); break; // BINUNICODE8
       case 0x54: { // BINSTRING (py2 str): latin-1 text
         const n = i32();
         if (n < 0) fail('negative BINSTRING length');

@@ -19,6 +19,7 @@ import { isZipHead, openZip } from './zip';
 const STORAGE_DTYPES: Record<string, DType> = {
   FloatStorage: 'F32', HalfStorage: 'F16', BFloat16Storage: 'BF16', DoubleStorage: 'F64', LongStorage: 'I64',
   IntStorage: 'I32', ShortStorage: 'I16', CharStorage: 'I8', ByteStorage: 'U8', BoolStorage: 'BOOL',
+  Float8_e4m3fnStorage: 'F8_E4M3', Float8_e5m2Storage: 'F8_E5M2', UInt16Storage: 'U16', UInt32Storage: 'U32', UInt64Storage: 'U64',
 };
 
 const TORCH_EXT = /\.(bin|pt|pth|ckpt|pkl)$/i;

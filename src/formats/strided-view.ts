@@ -79,6 +79,47 @@ function walk(l: StridedLayout, first: number, count: number, visit: (storageInd
   }
 }
 
+/** A strided read fetches the whole span it touches unless that is both over 8 MiB and 4x the bytes it needs. */
+const SPAN_SLACK = 4;
+const SPAN_ALWAYS = 8 << 20;
+/** Sparse gathers merge storage ranges closer than this into one read. */
+const MERGE_GAP = 64 << 10;
+
+/**
+ * Gathers a view whose elements are scattered thinly over a large storage (a few elements of a huge
+ * tensor): reads only merged runs around the needed elements, so memory follows the request, not the span.
+ */
+async function gatherSparse(storage: ByteSource, l: StridedLayout, first: number, count: number, out: Uint8Array): Promise<void> {
+  const e = l.elemSize;
+  const idx = new Float64Array(count);
+  walk(l, first, count, (s, k) => {
+    idx[k] = s;
+  });
+  const sorted = idx.slice().sort();
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (const s of sorted) {
+    if (ends.length && (s - ends[ends.length - 1]) * e <= MERGE_GAP) ends[ends.length - 1] = Math.max(ends[ends.length - 1], s + 1);
+    else {
+      starts.push(s);
+      ends.push(s + 1);
+    }
+  }
+  const runs = await Promise.all(starts.map((s, i) => storage.read(s * e, (ends[i] - s) * e)));
+  for (let k = 0; k < count; k++) {
+    const s = idx[k];
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= s) lo = mid;
+      else hi = mid - 1;
+    }
+    const from = (s - starts[lo]) * e;
+    for (let j = 0; j < e; j++) out[k * e + j] = runs[lo][from + j];
+  }
+}
+
 /** Bytes [start, start + length) of the view's contiguous row-major form. */
 export async function readStrided(storage: ByteSource, l: StridedLayout, start: number, length: number): Promise<Uint8Array> {
   const e = l.elemSize;
@@ -100,12 +141,17 @@ export async function readStrided(storage: ByteSource, l: StridedLayout, start: 
       if (s < lo) lo = s;
       if (s > hi) hi = s;
     });
-    const span = await storage.read(lo * e, (hi - lo + 1) * e);
     out = new Uint8Array((b - a) * e);
-    walk(l, a, b - a, (s, k) => {
-      const from = (s - lo) * e;
-      for (let j = 0; j < e; j++) out[k * e + j] = span[from + j];
-    });
+    const spanBytes = (hi - lo + 1) * e;
+    if (spanBytes <= Math.max(SPAN_SLACK * out.length, SPAN_ALWAYS)) {
+      const span = await storage.read(lo * e, spanBytes);
+      walk(l, a, b - a, (s, k) => {
+        const from = (s - lo) * e;
+        for (let j = 0; j < e; j++) out[k * e + j] = span[from + j];
+      });
+    } else {
+      await gatherSparse(storage, l, a, b - a, out);
+    }
     if (l.swap) byteSwap(out, e);
   }
   return cut === 0 && out.length === length ? out : out.subarray(cut, cut + length);

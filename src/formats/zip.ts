@@ -268,6 +268,8 @@ export function inflatingSource(compressed: ByteSource, size: number, expectedCr
       }
       const result = queue.then(() => readAt(offset, length));
       queue = result.catch(() => {
+        // A failed stream cannot continue: drop it so the next read starts afresh.
+        if (cursor) void cursor.reader.cancel().catch(() => undefined);
         cursor = null;
       });
       return result;

@@ -142,7 +142,7 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
   const hashing: { promise: Promise<string[]> | null } = { promise: null };
   let hashes: string[] = [];
   let pendingWrite: Promise<void> = Promise.resolve();
-  const thresholds = new Map<number, number[]>();
+  const thresholds = new Map<number, Promise<number[]>>();
   let currentShard = -1;
   const write = (bytes: Uint8Array) => {
     const file = open[currentShard];
@@ -212,12 +212,13 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
     }
     if (op.kind === 'combine') return engine.combine(chunk, { ...op.spec, outDtype });
     if (op.kind === 'ties') {
+      // One selection per tensor, shared by its chunks even when several are in flight.
       let th = thresholds.get(job.tensor);
       if (!th) {
-        th = await tiesThresholds(job.tensor, op, job.first === 0 ? chunk : null);
+        th = tiesThresholds(job.tensor, op, job.first === 0 ? chunk : null);
         thresholds.set(job.tensor, th);
       }
-      return engine.ties(chunk, { ...op.spec, thresholds: th, outDtype });
+      return engine.ties(chunk, { ...op.spec, thresholds: await th, outDtype });
     }
     const salts = op.spec.terms.map((_, j) => dareSalt(t.name, j));
     return engine.dare(chunk, { ...op.spec, salts, firstElement: job.first, outDtype });
@@ -253,6 +254,21 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
       await write(layout.shards[k].header);
     };
 
+    // Outputs are written in job order; up to `depth` computations run at once (a pool engine uses
+    // them, an in-thread engine gets depth 1). Memory: depth + 1 chunk sets of inputs, depth outputs.
+    const depth = Math.max(1, Math.floor(opts.concurrency ?? 1));
+    const inflight: { job: Job; out: Promise<Uint8Array> }[] = [];
+    const drainOne = async () => {
+      const { job, out } = inflight.shift()!;
+      const bytes = await out;
+      check();
+      const shard = layout.shardOf[job.tensor];
+      if (shard !== currentShard) await openShard(shard);
+      progress.currentTensor = plan.tensors[job.tensor].name;
+      await write(bytes);
+      if (job.first + job.count >= (raw[job.tensor] ? plan.tensors[job.tensor].byteLength : plan.tensors[job.tensor].numel)) progress.tensorsDone += 1;
+      report();
+    };
     let next: Promise<ChunkInput[]> | null = jobs.length ? readJob(jobs[0]) : null;
     if (jobs.length === 0) await openShard(0);
     for (let n = 0; n < jobs.length; n++) {
@@ -262,15 +278,12 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
       // Double buffering: the next chunk's reads run while this one computes and writes.
       next = n + 1 < jobs.length ? readJob(jobs[n + 1]) : null;
       next?.catch(() => undefined); // its error is rethrown when awaited
-      const shard = layout.shardOf[job.tensor];
-      if (shard !== currentShard) await openShard(shard);
-      progress.currentTensor = plan.tensors[job.tensor].name;
-      const out = await compute(job, chunk);
-      check();
-      await write(out);
-      if (job.first + job.count >= (raw[job.tensor] ? plan.tensors[job.tensor].byteLength : plan.tensors[job.tensor].numel)) progress.tensorsDone += 1;
-      report();
+      const out = compute(job, chunk);
+      out.catch(() => undefined); // rethrown by drainOne
+      inflight.push({ job, out });
+      while (inflight.length >= depth) await drainOne();
     }
+    while (inflight.length) await drainOne();
     await pendingWrite;
     if (hashing.promise) {
       progress.phase = 'hashing';

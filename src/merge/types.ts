@@ -177,6 +177,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Max elements per chunk (also capped by engine.maxChunkElements and chunkBytes). */
   chunkElements?: number;
+  /** Chunks computed at once (default 1); worth more than 1 only with a pool engine (src/node/cpu-pool.ts) or a GPU queue. */
+  concurrency?: number;
   /** Max bytes of one input chunk (default 32 MiB). */
   chunkBytes?: number;
   /** SHA-256 factory for input hashes; default the TS implementation. */

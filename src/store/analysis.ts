@@ -128,6 +128,8 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
   select: (c) => set({ selected: c }),
   async start(plan, inputs, engine = 'auto') {
     current?.cancel();
+    // Marks bracket the streaming window for tests and profiles (long tasks while statistics stream).
+    performance.mark('analysis-start');
     set({ status: 'running', error: undefined, plan, tensors: [], version: get().version + 1, skipped: [], tensorsTotal: 0, progress: undefined, engine: undefined, selected: null });
     const run = startAnalysis({ plan, inputs, engine }, {
       onMessage(m) {
@@ -141,6 +143,7 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
             set((s) => ({ tensors: s.tensors.concat(m.tensors), version: s.version + 1, progress: m.progress }));
             break;
           case 'done':
+            performance.mark('analysis-done');
             set((s) => ({ status: 'done', progress: m.progress ?? s.progress }));
             break;
           case 'cancelled':

@@ -30,7 +30,7 @@ export const AGENT_RADIUS = 0.07;
 export const CONTACT = OBJECT_RADIUS + AGENT_RADIUS;
 export const REACH_TOLERANCE = CONTACT + 0.03;
 export const PUSH_DISTANCE = 0.3;
-export const EPISODE_STEPS: Record<Task['kind'], number> = { reach: 14, push: 24 };
+export const EPISODE_STEPS: Record<Task['kind'], number> = { reach: 20, push: 24 };
 
 export const VOCAB = ['<pad>', 'reach', 'push', 'the', 'block', 'to', 'left', 'right', ...COLORS] as const;
 export const INSTRUCTION_TOKENS = 7;

@@ -8,7 +8,7 @@ import { rng, type Task } from './env';
 import { successRate } from './evaluate';
 import { actionLoss, cosineAlignLoss } from './losses';
 import { orthPenalty, cosineByTensor, type OrthOptions } from './orth-reg';
-import { AUX_HEAD_SPECS, POLICY_SPECS, auxHead, disposeVars, forward, inputTensors, makeVars, readVars, type Vars, type Weights } from './policy';
+import { AUX_HEAD_SPECS, POLICY_SPECS, auxHead, disposeVars, forward, inputTensors, makeVars, readVars, type Weights } from './policy';
 import { sampleBatch, type Dataset } from './tasks';
 import { PRIVILEGED_DIM } from './env';
 
@@ -109,7 +109,7 @@ export async function trainArm(cfg: ArmConfig, ctl: Control, onPoint: (p: ArmPoi
         parts = tf.keep(tf.stack([total, la, lx, lo]));
         return total;
       }, false, varList);
-      tf.dispose([x.images, x.states, x.tokens, target, ...(priv ? [priv] : [])]);
+      tf.dispose([x.images, x.states, x.words, target, ...(priv ? [priv] : [])]);
       const log = step % cfg.logEvery === 0 || step === cfg.steps;
       let v: Float32Array | null = null;
       // Reading back synchronises the backend, so the time includes the queued GPU work.

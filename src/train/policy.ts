@@ -115,7 +115,8 @@ export function disposeVars(v: Vars): void {
 export interface PolicyInput {
   images: tf.Tensor4D; // B × H × W × 3
   states: tf.Tensor2D; // B × 2
-  tokens: tf.Tensor2D; // B × INSTRUCTION_TOKENS, int32
+  /** B × VOCAB: each row the mean one-hot of the instruction's words (padding left out). */
+  words: tf.Tensor2D;
 }
 
 const dense = (p: Vars | Record<string, tf.Tensor>, name: string, x: tf.Tensor2D): tf.Tensor2D =>
@@ -138,13 +139,12 @@ export function forward(p: Vars | Record<string, tf.Tensor>, x: PolicyInput): { 
   const visual = tf.reshape(h, [n, VISUAL_FEATURES]) as tf.Tensor2D;
   const v = tf.relu(dense(p, 'projector.fc1', visual));
 
-  const emb = tf.gather(p['language_model.embed_tokens.weight'], x.tokens) as tf.Tensor3D; // B × T × LANG
-  const mask = tf.expandDims(tf.cast(tf.greater(x.tokens, 0), 'float32'), 2);
-  const count = tf.maximum(tf.sum(mask, 1), 1);
-  const e = tf.div(tf.sum(tf.mul(emb, mask), 1), count) as tf.Tensor2D;
+  // Mean of the word embeddings as one matMul with the bag of words (a gather's gradient is a slow
+  // scatter on the CPU backend; this is the same function).
+  const e = tf.matMul(x.words, p['language_model.embed_tokens.weight'] as tf.Tensor2D) as tf.Tensor2D;
   const l = tf.add(e, dense(p, 'language_model.layers.0.mlp.fc2', tf.relu(dense(p, 'language_model.layers.0.mlp.fc1', e)))) as tf.Tensor2D;
 
-  const f1 = tf.relu(dense(p, 'fusion.fc1', tf.concat([v, l, x.states], 1)));
+  const f1 = tf.relu(dense(p, 'fusion.fc1', tf.concat([v, l, x.states], 1) as tf.Tensor2D));
   const f2 = tf.relu(dense(p, 'fusion.fc2', f1));
   return { action: dense(p, 'action_head.fc', f2), visual };
 }
@@ -158,6 +158,19 @@ export function inputTensors(images: Float32Array, states: Float32Array, tokens:
   return {
     images: tf.tensor4d(images, [n, IMAGE_SIZE, IMAGE_SIZE, 3]),
     states: tf.tensor2d(states, [n, 2]),
-    tokens: tf.tensor2d(tokens, [n, INSTRUCTION_TOKENS], 'int32'),
+    words: tf.tensor2d(bagOfWords(tokens, n), [n, VOCAB.length]),
   };
+}
+
+export function bagOfWords(tokens: Int32Array, n: number): Float32Array {
+  const out = new Float32Array(n * VOCAB.length);
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    for (let t = 0; t < INSTRUCTION_TOKENS; t++) if (tokens[i * INSTRUCTION_TOKENS + t] > 0) count++;
+    for (let t = 0; t < INSTRUCTION_TOKENS; t++) {
+      const id = tokens[i * INSTRUCTION_TOKENS + t];
+      if (id > 0) out[i * VOCAB.length + id] += 1 / count;
+    }
+  }
+  return out;
 }

@@ -33,7 +33,7 @@ export function App() {
     <DropZone>
       <header className="cv-header">
         <h1>CapVector Workbench</h1>
-        <span className="cv-muted cv-small">capability vectors for vision-language-action models</span>
+        <span className="cv-muted cv-small cv-tagline">capability vectors for vision-language-action models</span>
         <span className="cv-spacer" />
         <LoadStatus />
         <LoadControls />

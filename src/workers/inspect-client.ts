@@ -4,6 +4,8 @@ import type { InspectRequest, InspectResponse, WorkerInputFile } from './protoco
 /** One shared inspect Worker, started on first use. */
 let worker: Worker | undefined;
 let nextId = 1;
+/** A key per file set (the store keeps one inputs array per checkpoint), so the Worker can cache its parse. */
+const setKeys = new WeakMap<object, string>();
 const pending = new Map<number, { resolve(s: TensorStats): void; reject(e: Error): void; onProgress?(done: number, total: number): void }>();
 
 export class InspectCancelled extends Error {
@@ -50,7 +52,9 @@ export function inspectTensor(
     if (opts.signal?.aborted) return reject(new InspectCancelled());
     pending.set(id, { resolve, reject, onProgress: opts.onProgress });
     opts.signal?.addEventListener('abort', () => w.postMessage({ type: 'cancel', id } satisfies InspectRequest), { once: true });
-    const req: InspectRequest = { type: 'stats', id, inputs: inputs.map((f) => ({ path: f.path, blob: f.blob })), tensor, bins: opts.bins, chunkElements: opts.chunkElements };
+    let key = setKeys.get(inputs);
+    if (!key) setKeys.set(inputs, (key = `set${nextId++}`));
+    const req: InspectRequest = { type: 'stats', id, key, inputs: inputs.map((f) => ({ path: f.path, blob: f.blob })), tensor, bins: opts.bins, chunkElements: opts.chunkElements };
     w.postMessage(req);
   });
 }

@@ -16,9 +16,8 @@ class Cancelled extends Error {}
 
 // The last checkpoint opened: clicking through tensors of one checkpoint parses its header once.
 let cache: { key: string; ck: Promise<Checkpoint> } | undefined;
-function open(inputs: WorkerInputFile[]): Promise<Checkpoint> {
-  const key = inputs.map((f) => `${f.path}:${f.blob.size}`).join('|');
-  if (cache?.key !== key || !cache) cache = { key, ck: reopenCheckpoint(inputs) };
+function open(key: string, inputs: WorkerInputFile[]): Promise<Checkpoint> {
+  if (cache?.key !== key) cache = { key, ck: reopenCheckpoint(inputs) };
   const ck = cache.ck;
   ck.catch(() => { if (cache?.ck === ck) cache = undefined; });
   return ck;
@@ -27,7 +26,7 @@ function open(inputs: WorkerInputFile[]): Promise<Checkpoint> {
 const post = (m: InspectResponse) => scope.postMessage(m);
 
 async function stats(req: Extract<InspectRequest, { type: 'stats' }>): Promise<void> {
-  const ck = await open(req.inputs);
+  const ck = await open(req.key, req.inputs);
   const t = ck.tensors.find((x) => x.name === req.tensor);
   if (!t) throw new Error(`${ck.name}: no tensor named ${req.tensor}`);
   const n = numel(t);

@@ -17,6 +17,11 @@ export type InspectRequest =
       id: number;
       /** The checkpoint's files, as kept in the store. */
       inputs: WorkerInputFile[];
+      /**
+       * Identifies this file set so the Worker parses its header once. Names and sizes are not
+       * enough: two finetunes are often both 'model.safetensors' of the same size.
+       */
+      key: string;
       tensor: string;
       bins?: number;
       /** Elements decoded per chunk (bounds memory). */

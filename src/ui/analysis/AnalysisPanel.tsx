@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { buildGrids, groupParts, modelParts, type AlphaSpec } from '../../analysis/aggregate';
 import { METRIC_BY_ID, metricsFor } from '../../analysis/metrics';
 import { capvectorPlan } from '../../analysis/plan';
@@ -55,6 +55,9 @@ export default function AnalysisPanel() {
   const matrixParts = useMemo(() => (view.group ? shown.flatMap((g) => groupParts(g, alpha)) : modelParts(grids, alpha)), [view.group, shown, grids, alpha]);
   const p = an.progress;
   const running = an.status === 'running';
+  // The charts mount in a deferred (time-sliced) render, so the moment statistics complete does not
+  // become one long main-thread task.
+  const showExtras = useDeferredValue(!running && !!plan, false);
 
   const exportTable = (by: By, kind: 'csv' | 'json') => {
     if (!plan) return;
@@ -148,13 +151,16 @@ export default function AnalysisPanel() {
           {an.selected && selGrid && (
             <TensorDetails plan={plan} grid={selGrid} tensors={tensors} cell={an.selected} alpha={alpha} onClose={() => an.select(null)} />
           )}
-          {chartGrid && (
+          {/* Charts, the α table and the matrix appear once statistics are complete: while they stream,
+              the main thread only repaints heatmaps (cheap canvas draws), so it never blocks. */}
+          {running && <p className="cv-muted cv-small">Charts, α preview and the cosine matrix appear when statistics are complete.</p>}
+          {showExtras && chartGrid && (
             <>
               <AlphaPreview plan={plan} grid={chartGrid} alpha={alpha} onGlobal={(a) => an.setView({ alpha: a })} onLayer={(id, a) => an.setLayerAlpha(id, a)} />
               <LayerCharts plan={plan} grid={chartGrid} alpha={alpha} vectors={view.vectors} />
             </>
           )}
-          {grids.length > 0 && (
+          {showExtras && grids.length > 0 && (
             <CosineMatrix plan={plan} parts={matrixParts} vectors={view.vectors} scope={view.group ? groupLabel(view.group) : 'whole model'}
               onToggle={(id, on) => an.setView({ vectors: on ? [...view.vectors.filter((v) => v !== id), id] : view.vectors.filter((v) => v !== id) })} />
           )}

@@ -67,20 +67,39 @@ export function drawHeatmap(
 ): void {
   ctx.fillStyle = s.background;
   ctx.fillRect(0, 0, l.width, l.height);
+  // Cells go into an ImageData of one pixel per cell, scaled up without smoothing: one drawImage
+  // instead of thousands of fillStyle parses. Absent cells stay transparent (the background shows).
   const span = dom.hi - dom.lo || 1;
-  const gap = l.cw > 12 && l.ch > 8 ? 1 : 0;
-  for (let r = 0; r < l.rows; r++) {
-    const y = l.y0 + r * l.ch;
-    for (let c = 0; c < l.cols; c++) {
-      const k = r * l.cols + c;
-      if (!d.present[k]) continue;
-      const v = d.values[k];
-      if (Number.isFinite(v)) {
-        const i = Math.max(0, Math.min(255, Math.round(((v - dom.lo) / span) * 255))) * 3;
-        ctx.fillStyle = `rgb(${lut[i]},${lut[i + 1]},${lut[i + 2]})`;
-      } else ctx.fillStyle = s.empty;
-      ctx.fillRect(l.x0 + c * l.cw, y, l.cw - gap, l.ch - gap);
+  const img = new ImageData(Math.max(1, l.cols), Math.max(1, l.rows));
+  const px = img.data;
+  const empty = parseRgb(s.empty);
+  for (let k = 0; k < l.rows * l.cols; k++) {
+    if (!d.present[k]) continue;
+    const v = d.values[k];
+    const o = k * 4;
+    if (Number.isFinite(v)) {
+      const i = Math.max(0, Math.min(255, Math.round(((v - dom.lo) / span) * 255))) * 3;
+      px[o] = lut[i];
+      px[o + 1] = lut[i + 1];
+      px[o + 2] = lut[i + 2];
+    } else {
+      px[o] = empty[0];
+      px[o + 1] = empty[1];
+      px[o + 2] = empty[2];
     }
+    px[o + 3] = 255;
+  }
+  const off = new OffscreenCanvas(img.width, img.height);
+  off.getContext('2d')!.putImageData(img, 0, 0);
+  ctx.save();
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(off, l.x0, l.y0, l.cols * l.cw, l.rows * l.ch);
+  ctx.restore();
+  if (l.cw > 12 && l.ch > 8) {
+    // 1 px gaps between cells, drawn as background lines.
+    ctx.fillStyle = s.background;
+    for (let c = 1; c <= l.cols; c++) ctx.fillRect(l.x0 + c * l.cw - 1, l.y0, 1, l.rows * l.ch);
+    for (let r = 1; r <= l.rows; r++) ctx.fillRect(l.x0, l.y0 + r * l.ch - 1, l.cols * l.cw, 1);
   }
   if (highlight) {
     ctx.strokeStyle = s.text;
@@ -110,4 +129,15 @@ export function drawColorBar(ctx: CanvasRenderingContext2D, lut: Lut, width: num
     ctx.fillStyle = `rgb(${lut[i]},${lut[i + 1]},${lut[i + 2]})`;
     ctx.fillRect(x, 0, 1, height);
   }
+}
+
+/** '#rrggbb' or 'rgb(r, g, b)' → [r, g, b] (the theme's CSS variables use both). */
+function parseRgb(c: string): [number, number, number] {
+  const h = /^#([0-9a-f]{6})$/i.exec(c.trim());
+  if (h) {
+    const n = parseInt(h[1], 16);
+    return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  }
+  const m = /rgba?\(\s*(\d+)[,\s]+(\d+)[,\s]+(\d+)/.exec(c);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [238, 241, 245];
 }

@@ -34,6 +34,13 @@ export default function MergePanel() {
   const busy = status === 'running' || status === 'cancelling';
   const def = METHODS[draft.recipe.method];
   const canRun = !busy && preview.kind === 'plan';
+  // mergekit needs a concrete out_dtype where the recipe says 'keep': the dtype most of the output has.
+  const keepDtype = useMemo(() => {
+    if (preview.kind !== 'plan') return undefined;
+    const bytes = new Map<string, number>();
+    for (const t of preview.plan.tensors) bytes.set(t.dtype, (bytes.get(t.dtype) ?? 0) + t.byteLength);
+    return [...bytes].sort((a, b) => b[1] - a[1])[0]?.[0];
+  }, [preview]);
 
   const run = async () => {
     const recipe = binding.recipe;
@@ -96,7 +103,7 @@ export default function MergePanel() {
         <button type="button" className="cv-btn" disabled={binding.unbound.length > 0} onClick={() => saveBlob(new Blob([recipeToJson(binding.recipe)], { type: 'application/json' }), 'recipe.json')}>
           Export recipe (JSON)
         </button>
-        <button type="button" className="cv-btn" disabled={binding.unbound.length > 0} onClick={() => saveBlob(new Blob([recipeToMergekitYaml(binding.recipe)], { type: 'text/yaml' }), 'mergekit.yaml')}>
+        <button type="button" className="cv-btn" disabled={binding.unbound.length > 0} onClick={() => saveBlob(new Blob([recipeToMergekitYaml(binding.recipe, { keepDtype })], { type: 'text/yaml' }), 'mergekit.yaml')}>
           Export recipe (mergekit YAML)
         </button>
       </div>

@@ -141,6 +141,17 @@ describe('corrupt torch archives', () => {
     expect(Array.from(new Float32Array((await ck.tensors[0].read()).slice().buffer))).toEqual([1, 4, 7]);
   });
 
+  it('storage classes of newer torch (float8, unsigned) map to their safetensors dtypes', async () => {
+    const cases: [string, string, number[]][] = [['Float8_e4m3fnStorage', 'F8_E4M3', [0x38, 0x40]], ['Float8_e5m2Storage', 'F8_E5M2', [0x3c, 0xc0]], ['UInt16Storage', 'U16', [1, 0, 0xff, 0xff]]];
+    for (const [cls, dtype, bytes] of cases) {
+      const n = bytes.length / (dtype === 'U16' ? 2 : 1);
+      const zip = torchZip('m', torchStatePickle([{ name: 'q', key: '0', numel: n, offset: 0, size: [n], stride: [1], storage: cls }]), { 0: Uint8Array.from(bytes) });
+      const t = (await pytorchReader.open(bytesSource('f8.pt', zip), noSiblings)).tensors[0];
+      expect(t.dtype).toBe(dtype);
+      expect(Array.from(await t.read())).toEqual(bytes);
+    }
+  });
+
   it('every truncation of a real archive fails with a FormatError', async () => {
     const bytes = fixtureBytes('views.pt');
     for (let cut = 0; cut < bytes.length; cut += 61) {

@@ -194,3 +194,22 @@ describe('streaming executor', () => {
     void bf16BitsToF32;
   });
 });
+
+describe('CPU pool engine (worker threads)', () => {
+  it('gives the in-thread CpuEngine’s bytes with several chunks in flight', async () => {
+    const { cpuPool } = await import('../../../src/node/cpu-pool');
+    const pool = await cpuPool(2, 1 << 12);
+    try {
+      for (const name of ['ties-bf16', 'capvector-f16']) {
+        const c = CASES.find((x) => x.name === name)!;
+        const a = memorySink();
+        await runMerge(recipeOf(c), await inputsOf(c), { engine: new CpuEngine(), sink: a, chunkElements: 300 });
+        const b = memorySink();
+        await runMerge(recipeOf(c), await inputsOf(c), { engine: pool, sink: b, chunkElements: 300, concurrency: 3 });
+        expect(Buffer.compare(Buffer.from(a.files.get('model.safetensors')!), Buffer.from(b.files.get('model.safetensors')!))).toBe(0);
+      }
+    } finally {
+      pool.dispose();
+    }
+  });
+});

@@ -128,6 +128,8 @@ export const SIGN_HELPERS = /* wgsl */ `
 fn gt0(x: f32) -> bool { let b = bitcast<u32>(x); return b != 0u && b < 0x80000000u; }
 fn lt0(x: f32) -> bool { return bitcast<u32>(x) > 0x80000000u; }
 fn is_zero(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0u; }
+// Subnormals (exponent bits 0) become +0, whether or not this GPU flushes them itself.
+fn ftz(x: f32) -> f32 { return select(x, 0.0, (bitcast<u32>(x) & 0x7f800000u) == 0u); }
 `;
 
 /** A compiled kernel: its WGSL, its cache key, and the float/u32 parameters after the input offsets. */

@@ -29,7 +29,7 @@ fn dare_hash(key: u32, i: u32) -> u32 {
 export function dareKernel(dtypes: ComputeDType[], spec: DareSpec): KernelPlan {
   const P = PARAM_OFFSETS + dtypes.length;
   const m = spec.terms.length;
-  // Parameters: w_0..w_{m-1}, key_0..key_{m-1}, dropBelow, rescale, scale, normalize.
+  // Parameters: w_0..w_{m-1}, key_0..key_{m-1}, dropBelow, rescale, scale, normalize, a zero word.
   const DROP = P + 2 * m;
   const R = DROP + 1;
   const S = DROP + 2;
@@ -54,7 +54,7 @@ ${pairMain(spec.outDtype)}`;
     code,
     params: [
       ...spec.terms.map((t) => f32bits(t.w)), ...spec.salts.map((s) => dareTermKey(spec.seed, s)),
-      dareDropBelow(spec.p), f32bits(dareRescale(spec.p)), f32bits(spec.scale), spec.normalize ? 1 : 0,
+      dareDropBelow(spec.p), f32bits(dareRescale(spec.p)), f32bits(spec.scale), spec.normalize ? 1 : 0, 0,
     ],
     shape: 'pair',
   };

@@ -1,5 +1,7 @@
 /**
- * CPU twin of the statistics kernel. v_k = f32(x[a_k] − x[b_k]) (or x[a_k]); everything after that is
+ * CPU twin of the statistics kernel. v_k = ftz(f32(x[a_k] − x[b_k])) (or ftz(x[a_k])), where ftz makes
+ * float32 subnormals (|v| < 2^-126) zero — a GPU may flush them, and counts, signs and min/max must not
+ * depend on that. Everything after that is
  * float64 (exact products of float32 values, float64 sums) — the reference the WebGPU partial sums
  * are checked against.
  *
@@ -26,7 +28,10 @@ export function vectorValues(x: Float32Array[], a: number, b: number | null, v: 
     const xb = x[b];
     for (let i = 0; i < n; i++) v[i] = xa[i] - xb[i];
   }
+  for (let i = 0; i < n; i++) if (Math.abs(v[i]) < TINY) v[i] = 0;
 }
+
+const TINY = 2 ** -126;
 
 /** Adds one vector's statistics into `s`. */
 export function accumulateVector(v: Float32Array, nearZero: number, s: VectorStats): void {

@@ -46,7 +46,7 @@ export function statsKernel(dtypes: ComputeDType[], spec: StatsSpec): KernelPlan
     decl.push(`var sum${k}: f32 = 0.0;`, `var sq${k}: f32 = 0.0;`, `var mn${k}: u32 = 0xffffffffu;`, `var mx${k}: u32 = 0u;`,
       `var nan${k}: u32 = 0u;`, `var inf${k}: u32 = 0u;`, `var nz${k}: u32 = 0u;`);
     const val = v.b === null ? load(v.a, dtypes[v.a]) : `${load(v.a, dtypes[v.a])} - ${load(v.b, dtypes[v.b])}`;
-    body.push(`let v${k} = ${val};`,
+    body.push(`let v${k} = ftz(${val});`,
       `if (is_finite(v${k})) {`,
       `  sum${k} = sum${k} + v${k}; sq${k} = sq${k} + v${k} * v${k};`,
       `  let key${k} = fkey(v${k}); mn${k} = min(mn${k}, key${k}); mx${k} = max(mx${k}, key${k});`,

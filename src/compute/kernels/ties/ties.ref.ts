@@ -2,12 +2,15 @@
  * CPU twin of TIES (trim, elect sign, disjoint mean), per element, float32 steps in this order
  * (ties.wgsl.ts follows it; all scalar parameters are rounded to float32 first):
  *
- *   τ_j    = the term's delta (x[a_j] − x[b_j] rounded to f32, or DARE's rescaled delta)
- *   s_j    = f32(w_j · τ_j)
+ *   τ_j    = ftz(the term's delta)  (x[a_j] − x[b_j] rounded to f32, or DARE's rescaled delta)
+ *   s_j    = ftz(f32(w_j · τ_j))
+ *            ftz(v) = 0 when |v| < 2^-126: a GPU may flush float32 subnormals (SwiftShader does) and the
+ *            elected sign and the count of agreeing entries must not hinge on that, so both engines
+ *            treat subnormal τ, w·τ and mass as zero. Only entries below 1.2e-38 are affected.
  *   kept_j = keepAll || isNaN(τ_j) || |τ_j| ≥ thr_j        ("|τ| < thr is trimmed"; NaN is never trimmed)
  *   mass   = 0;  mass = f32(mass + (kept_j ? s_j : 0)) in j order
  *   mass NaN → out = NaN (an Inf against −Inf, or a NaN input, poisons the element as in PyTorch)
- *   elected sign: + when mass ≥ 0, else −   (mergekit's rule: a zero mass elects +)
+ *   elected sign: + when ftz(mass) ≥ 0, else −   (mergekit's rule: a zero mass elects +)
  *   agree_j = kept_j && (elected + ? s_j > 0 : s_j < 0)   (zeros never agree, as sign(0) = 0)
  *   sum = 0; sum = f32(sum + (agree_j ? s_j : 0));  wsum = 0; wsum = f32(wsum + (agree_j ? w_j : 0));
  *   count = number of agreeing terms
@@ -18,6 +21,9 @@
  * sum, which a caller gets with lambda scaled by the count only if all agree — see the report.
  * WGSL's division is only required to be within 2.5 ulp; SwiftShader rounds it correctly, some GPUs may not.
  */
+
+/** The smallest normal float32; magnitudes below it are subnormal. */
+const TINY = 2 ** -126;
 
 /**
  * `taus[j]` holds τ_j for every element; `thresholds` null keeps everything (DARE-TIES).
@@ -32,27 +38,31 @@ export function tiesRef(
   const w = Float32Array.from(weights);
   const thr = thresholds ? Float32Array.from(thresholds) : null;
   const lam = Math.fround(lambda);
+  const s = new Float32Array(k);
+  const kept = new Uint8Array(k);
   for (let i = 0; i < n; i++) {
     let mass = 0;
     for (let j = 0; j < k; j++) {
-      const t = taus[j][i];
-      const kept = thr === null || t !== t || Math.abs(t) >= thr[j];
-      if (kept) mass = Math.fround(mass + Math.fround(w[j] * t));
+      let t = taus[j][i];
+      if (Math.abs(t) < TINY) t = 0;
+      kept[j] = thr === null || t !== t || Math.abs(t) >= thr[j] ? 1 : 0;
+      let sj = Math.fround(w[j] * t);
+      if (Math.abs(sj) < TINY) sj = 0;
+      s[j] = sj;
+      if (kept[j]) mass = Math.fround(mass + sj);
     }
     if (mass !== mass) {
       out[i] = NaN;
       continue;
     }
-    const pos = mass >= 0;
+    const pos = mass > -TINY;
     let sum = 0;
     let wsum = 0;
     let count = 0;
     for (let j = 0; j < k; j++) {
-      const t = taus[j][i];
-      const kept = thr === null || t !== t || Math.abs(t) >= thr[j];
-      const s = Math.fround(w[j] * t);
-      if (kept && (pos ? s > 0 : s < 0)) {
-        sum = Math.fround(sum + s);
+      const sj = s[j];
+      if (kept[j] && (pos ? sj > 0 : sj < 0)) {
+        sum = Math.fround(sum + sj);
         wsum = Math.fround(wsum + w[j]);
         count++;
       }

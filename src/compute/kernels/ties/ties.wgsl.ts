@@ -1,6 +1,7 @@
 /**
- * WGSL TIES, following ties.ref.ts's float32 order. Sign and zero tests are done on bits, so a
- * compiler that flushes subnormals or assumes finite floats still elects the same sign as the CPU twin.
+ * WGSL TIES, following ties.ref.ts's float32 order. Sign and zero tests are done on bits, and subnormal
+ * τ, w·τ and mass count as zero (ftz), so a compiler that flushes subnormals or assumes finite floats
+ * still elects the same sign and the same agreeing set as the CPU twin.
  */
 import type { TiesSpec } from '../../engine';
 import type { ComputeDType } from '../../../formats/dtype';
@@ -15,14 +16,18 @@ export function tiesBody(
   lambdaSlot: number, normalizeSlot: number,
 ): string {
   const L: string[] = [];
+  // s_j goes through an integer xor with a run-time zero (the word after `normalize`): the compiler cannot
+  // then fuse w·τ into the mass sum, whose rounding decides the elected sign near a zero mass.
+  L.push(`let zero = prm[${normalizeSlot + 1}u];`);
   for (let j = 0; j < m; j++) {
-    L.push(`let s${j} = ${param(weightSlot(j))} * t${j};`);
-    L.push(thresholdSlot ? `let k${j} = is_nan(t${j}) || abs(t${j}) >= ${param(thresholdSlot(j))};` : `let k${j} = true;`);
+    L.push(`let u${j} = ftz(t${j});`);
+    L.push(`let s${j} = ftz(bitcast<f32>(bitcast<u32>(${param(weightSlot(j))} * u${j}) ^ zero));`);
+    L.push(thresholdSlot ? `let k${j} = is_nan(u${j}) || abs(u${j}) >= ${param(thresholdSlot(j))};` : `let k${j} = true;`);
   }
   L.push('var mass: f32 = 0.0;');
   for (let j = 0; j < m; j++) L.push(`mass = mass + select(0.0, s${j}, k${j});`);
   L.push('if (is_nan(mass)) { return qnan(); }');
-  L.push('let pos = !lt0(mass);');
+  L.push('let pos = !lt0(ftz(mass));');
   L.push('var sum: f32 = 0.0;', 'var wsum: f32 = 0.0;', 'var cnt: f32 = 0.0;');
   for (let j = 0; j < m; j++) {
     L.push(`let a${j} = k${j} && select(lt0(s${j}), gt0(s${j}), pos);`);
@@ -39,7 +44,7 @@ export function tiesBody(
 export function tiesKernel(dtypes: ComputeDType[], spec: TiesSpec): KernelPlan {
   const P = PARAM_OFFSETS + dtypes.length;
   const m = spec.terms.length;
-  // Parameters: w_0..w_{m-1}, thr_0..thr_{m-1}, lambda, normalize.
+  // Parameters: w_0..w_{m-1}, thr_0..thr_{m-1}, lambda, normalize, a zero word.
   const taus = spec.terms.map((t, j) =>
     `let t${j} = ${t.b === null ? load(t.a, dtypes[t.a]) : `${load(t.a, dtypes[t.a])} - ${load(t.b, dtypes[t.b])}`};`);
   const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}
@@ -54,7 +59,7 @@ ${pairMain(spec.outDtype)}`;
     code,
     params: [
       ...spec.terms.map((t) => f32bits(t.w)), ...spec.thresholds.map((x) => f32bits(x)),
-      f32bits(spec.lambda), spec.normalize ? 1 : 0,
+      f32bits(spec.lambda), spec.normalize ? 1 : 0, 0,
     ],
     shape: 'pair',
   };

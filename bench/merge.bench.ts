@@ -1,0 +1,118 @@
+/**
+ * Merge throughput on a ~1.7 GB bf16 triple (scripts/make_bench_triple.py, made once into bench/data/):
+ * the CLI (`capvector merge`, CPU engine) against a PyTorch baseline (memory-mapped, per tensor, float32)
+ * and against the I/O floor (every input byte read once, the output written once, same chunking), all in
+ * one run, with peak RSS from /usr/bin/time -v. Files stay in the page cache between the runs (the floor
+ * runs first and warms it), so the comparison is of work, not of disk speed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openPath } from '../src/node/paths';
+import { closeAll } from '../src/node/file-source';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DATA = join(ROOT, 'bench/data');
+const CHUNK = 32 << 20;
+/** Debian's python with torch here; BENCH_PYTHON elsewhere. */
+const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+const RSS_WRAPPER = 'import resource,subprocess,sys\nr=subprocess.run(sys.argv[1:])\nsys.stderr.write("Maximum resident set size (kbytes): %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nsys.exit(r.returncode)';
+
+function timed(cmd: string, args: string[]): { seconds: number; rssBytes: number; stdout: string; stderr: string } {
+  const t0 = performance.now();
+  // Peak RSS from /usr/bin/time -v, or from getrusage(RUSAGE_CHILDREN) where time(1) is absent.
+  const [wrap, wargs] = existsSync('/usr/bin/time') ? ['/usr/bin/time', ['-v']] : [PYTHON, ['-c', RSS_WRAPPER]];
+  const r = spawnSync(wrap, [...wargs, cmd, ...args], { encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 24 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  return { seconds, rssBytes: m ? Number(m[1]) * 1024 : NaN, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Reads every input byte once and writes an output of the merged size, 32 MiB at a time. */
+async function ioFloor(files: string[], outBytes: number, out: string): Promise<number> {
+  const t0 = performance.now();
+  const buf = new Uint8Array(CHUNK);
+  const w = await open(out, 'w');
+  let written = 0;
+  for (const f of files) {
+    const h = await open(f, 'r');
+    for (;;) {
+      const { bytesRead } = await h.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      // Output volume = one input's volume: write while reading the first third of the bytes.
+      if (written < outBytes) {
+        const n = Math.min(bytesRead, outBytes - written);
+        await w.write(buf, 0, n);
+        written += n;
+      }
+    }
+    await h.close();
+  }
+  await w.close();
+  return (performance.now() - t0) / 1000;
+}
+
+const gb = (b: number) => (b / 1e9).toFixed(2);
+const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+
+export async function run(): Promise<string> {
+  if (!existsSync(join(DATA, 'sft/model.safetensors.index.json'))) {
+    const r = spawnSync(PYTHON, [join(ROOT, 'scripts/make_bench_triple.py')], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('making the bench triple failed');
+  }
+  const inputFiles = ['pre', 'aux', 'sft'].flatMap((r) => readdirSync(join(DATA, r)).map((f) => join(DATA, r, f)));
+  const inputBytes = inputFiles.reduce((s, f) => s + statSync(f).size, 0);
+  const preBytes = readdirSync(join(DATA, 'pre')).reduce((s, f) => s + statSync(join(DATA, 'pre', f)).size, 0);
+  const tmp = mkdtempSync(join(tmpdir(), 'capvector-bench-'));
+  try {
+    const floor = await ioFloor(inputFiles, preBytes, join(tmp, 'floor.bin'));
+    rmSync(join(tmp, 'floor.bin'));
+    const args = ['bin/capvector.mjs', 'merge', '--pre', join(DATA, 'pre'), '--aux', join(DATA, 'aux'), '--sft', join(DATA, 'sft'), '--alpha', '0.8', '--shard-size', '300MB'];
+    const cliHash = timed(process.execPath, [...args, '--out', join(tmp, 'cli-hash')]);
+    rmSync(join(tmp, 'cli-hash'), { recursive: true });
+    const cli = timed(process.execPath, [...args, '--no-hash', '--out', join(tmp, 'cli')]);
+    const cli1 = timed(process.execPath, [...args, '--no-hash', '--threads', '0', '--out', join(tmp, 'cli1')]);
+    rmSync(join(tmp, 'cli1'), { recursive: true });
+    const threads = /engine cpu(?: ×(\d+))?/.exec(cli.stdout)?.[1] ?? '1';
+    const torch = timed(PYTHON, [join(ROOT, 'bench/torch_merge_baseline.py'), join(DATA, 'pre'), join(DATA, 'aux'), join(DATA, 'sft'), '0.8', join(tmp, 'torch.safetensors')]);
+    const torchInner = JSON.parse(torch.stdout.trim().split('\n').at(-1)!);
+    // The two outputs must agree (both round f32(pre + f32(0.8·f32(aux − sft))) to bf16).
+    const a = await openPath(join(tmp, 'cli'));
+    const b = await openPath(join(tmp, 'torch.safetensors'));
+    const bt = new Map(b.tensors.map((t) => [t.name, t]));
+    let same = 0, total = 0;
+    for (const t of a.tensors) {
+      const x = await t.read(), y = await bt.get(t.name)!.read();
+      total += x.length / 2;
+      const xu = new Uint16Array(x.buffer, x.byteOffset, x.length / 2), yu = new Uint16Array(y.buffer, y.byteOffset, y.length / 2);
+      for (let i = 0; i < xu.length; i++) if (xu[i] === yu[i]) same++;
+    }
+    await closeAll();
+    const rows = [
+      ['I/O floor (read inputs once, write output once)', floor, NaN],
+      [`CLI \`capvector merge\` (CPU engine in ${threads} worker threads, --no-hash)`, cli.seconds, cli.rssBytes],
+      ['CLI `capvector merge` (CPU engine on the main thread, --threads 0, --no-hash)', cli1.seconds, cli1.rssBytes],
+      ['CLI `capvector merge` (CPU engine, SHA-256 of inputs)', cliHash.seconds, cliHash.rssBytes],
+      ['PyTorch baseline (mmap, per tensor, f32), wall incl. start-up', torch.seconds, torch.rssBytes],
+    ] as const;
+    const lines = [
+      `Triple: 3 × ${gb(preBytes)} GB bf16 (${gb(inputBytes)} GB read, ${gb(preBytes)} GB written), sharded inputs and output (300 MB shards).`,
+      '',
+      '| run | seconds | GB/s (in+out) | peak RSS MiB |',
+      '|---|---|---|---|',
+      ...rows.map(([n, s, r]) => `| ${n} | ${s.toFixed(2)} | ${((inputBytes + preBytes) / 1e9 / s).toFixed(2)} | ${Number.isNaN(r) ? '–' : mib(r)} |`),
+      '',
+      `PyTorch's own timer (after imports): ${torchInner.seconds.toFixed(2)} s.`,
+      `CLI / PyTorch: ${(cli.seconds / torch.seconds).toFixed(2)}× (target ≤ 0.25×); with hashing ${(cliHash.seconds / torch.seconds).toFixed(2)}×.`,
+      `CLI / I/O floor: ${(cli.seconds / floor).toFixed(2)}× (target ≤ 3×); with hashing ${(cliHash.seconds / floor).toFixed(2)}×.`,
+      `Peak memory: CLI ${mib(Math.max(cli.rssBytes, cliHash.rssBytes, cli1.rssBytes))} MiB (target < 1024 MiB), PyTorch ${mib(torch.rssBytes)} MiB.`,
+      `Outputs agree: ${((100 * same) / total).toFixed(4)}% of ${total.toLocaleString()} bf16 elements bit-identical between the CLI and PyTorch.`,
+    ];
+    return lines.join('\n');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The CPU engine on several cores (Node CLI): an Engine whose calls go to worker threads, each running
+ * the CpuEngine of src/compute unchanged. No kernel code here — only dispatch — so results are the
+ * CpuEngine's bit for bit. The executor keeps `workers` chunks in flight to use them (RunOptions.concurrency).
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { ChunkInput, Engine, StatsResult } from '../compute/engine';
+import { CpuEngine } from '../compute/cpu-engine';
+
+export interface CpuPool extends Engine {
+  readonly workers: number;
+}
+
+interface Pending {
+  resolve: (v: Uint8Array) => void;
+  reject: (e: Error) => void;
+}
+
+export async function cpuPool(workers = Math.max(1, Math.min(8, availableParallelism() - 1)), maxChunkElements = 1 << 22): Promise<CpuPool> {
+  const local = new CpuEngine({ maxChunkElements });
+  const pool: { w: Worker; busy: number }[] = [];
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  await Promise.all(
+    Array.from({ length: workers }, () => new Promise<void>((ready, fail) => {
+      const w = new Worker(new URL('./cpu-pool-worker.mjs', import.meta.url), { workerData: { maxChunkElements } });
+      const slot = { w, busy: 0 };
+      w.on('message', (m: { ready?: boolean; id: number; out?: Uint8Array; error?: string }) => {
+        if (m.ready) {
+          pool.push(slot);
+          return ready();
+        }
+        slot.busy--;
+        const p = pending.get(m.id)!;
+        pending.delete(m.id);
+        if (m.error !== undefined) p.reject(new Error(m.error));
+        else p.resolve(m.out!);
+      });
+      w.on('error', (e) => {
+        fail(e);
+        for (const p of pending.values()) p.reject(e);
+      });
+    })),
+  );
+  const call = (op: 'combine' | 'ties' | 'dare', inputs: ChunkInput[], spec: unknown): Promise<Uint8Array> => {
+    const slot = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
+    slot.busy++;
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      // Inputs are copied (structured clone): their buffers may belong to a reader's cache.
+      slot.w.postMessage({ id, op, inputs, spec });
+    });
+  };
+  return {
+    kind: 'cpu',
+    workers,
+    maxChunkElements,
+    combine: (i, s) => call('combine', i, s),
+    ties: (i, s) => call('ties', i, s),
+    dare: (i, s) => call('dare', i, s),
+    stats: (i, s): Promise<StatsResult> => local.stats(i, s),
+    dispose() {
+      for (const p of pool) void p.w.terminate();
+      local.dispose();
+    },
+  };
+}
