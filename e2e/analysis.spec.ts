@@ -95,7 +95,9 @@ test('heatmaps of the demo family: tooltip equals the float64 reference, switche
   await lang.locator('canvas[role="img"]').click({ position: await cellCentre(lang, 'L4', 'q') });
   await expect(page.getByRole('region', { name: 'tensor details' })).toContainText(Q_L4);
 
-  // Live α preview: ‖θ_meta − θ_pre‖ of layer 4 = |α|·‖γ_L4‖ from the reference's per-tensor sums.
+  // Live α preview (for the chosen component): ‖θ_meta − θ_pre‖ of layer 4 = |α|·‖γ_L4‖ from the reference's per-tensor sums.
+  await page.getByRole('combobox', { name: 'Component' }).selectOption('language');
+  await expect(page.getByRole('figure', { name: 'Vision backbone heatmap' })).toHaveCount(0);
   await page.getByRole('spinbutton', { name: 'Global alpha' }).fill('0.3');
   const l4 = Object.entries<any>(REF.tensors).filter(([n]) => n.startsWith('language_model.model.layers.4.'));
   const gammaL4 = Math.sqrt(l4.reduce((s, [, t]) => s + t.sumSq.gamma, 0));

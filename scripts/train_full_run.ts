@@ -1,6 +1,7 @@
 /**
  * The full run behind docs/train-results.md:
  *   npx tsx scripts/train_full_run.ts [--seeds 1,2,3] [--steps N] [--extract-steps N] [--pre FILE] [--out FILE.json]
+ *   npx tsx scripts/train_full_run.ts --merge seed1.json seed2.json … [--out FILE.json]   (runs made in parallel)
  * Every seed starts from the same shipped θ_pre (as the paper starts every run from one pretrained
  * VLA) and runs stages 2–4 on tfjs's CPU backend; the seed changes the demonstrations, the batches,
  * the auxiliary head's initialisation and the evaluation scenes. Writes the measured summaries as
@@ -19,6 +20,15 @@ function arg(name: string, fallback: string): string {
 }
 
 async function main(): Promise<void> {
+  // --merge a.json b.json …: one table from runs made in parallel processes.
+  const m = process.argv.indexOf('--merge');
+  if (m > 0) {
+    const parts = process.argv.slice(m + 1).map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    const merged = { ...parts[0], runs: parts.flatMap((p) => p.runs) };
+    writeFileSync(arg('out', 'docs/train-results.json'), JSON.stringify(merged, null, 2) + '\n');
+    console.log(toMarkdown(merged.runs));
+    return;
+  }
   await tf.setBackend('cpu');
   const seeds = arg('seeds', '1,2,3').split(',').map(Number);
   const base: ExperimentParams = {

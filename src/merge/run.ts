@@ -4,7 +4,7 @@
  * as soon as it is ready. Memory is a few chunks whatever the model size. A failure or cancel aborts
  * the sink, so nothing that looks complete is left behind.
  */
-import type { ChunkInput, Engine } from '../compute/engine';
+import type { ChunkInput } from '../compute/engine';
 import { readTensorF32, type TensorEntry } from '../formats/checkpoint';
 import { decodeToF32, dtypeSize, isComputeDType, type ComputeDType } from '../formats/dtype';
 import type { TensorOp } from './define';

@@ -16,6 +16,8 @@ export interface ParamSpec {
   shape: number[];
   /** Fan-in for He initialisation; 0 = zeros; -1 = embedding table. */
   fanIn: number;
+  /** Extra factor on the initial scale (a small action head keeps the first steps stable). */
+  gain?: number;
 }
 
 /** Patch side: 4×4 patches of the 24×24 image, a 6×6 grid of visual tokens (a ViT-style stem). */
@@ -47,7 +49,7 @@ export const POLICY_SPECS: ParamSpec[] = [
   ...linear('language_model.layers.0.mlp.fc2', 2 * LANG, LANG),
   ...linear('fusion.fc1', VIS + LANG + 2, FUSE[0]),
   ...linear('fusion.fc2', FUSE[0], FUSE[1]),
-  ...linear('action_head.fc', FUSE[1], 2),
+  ...linear('action_head.fc', FUSE[1], 2).map((s) => ({ ...s, gain: 0.1 })),
 ];
 
 /** The auxiliary head lives only in auxiliary-objective runs; it is never part of the policy. */
@@ -72,7 +74,7 @@ export function initWeights(specs: ParamSpec[], seed: number): Weights {
   for (const s of specs) {
     const a = new Float32Array(specSize(s));
     if (s.fanIn !== 0) {
-      const std = s.fanIn < 0 ? 0.5 : Math.sqrt(2 / s.fanIn);
+      const std = (s.fanIn < 0 ? 0.5 : Math.sqrt(2 / s.fanIn)) * (s.gain ?? 1);
       for (let i = 0; i < a.length; i++) a[i] = normal() * std;
     }
     w.set(s.name, a);
