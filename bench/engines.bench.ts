@@ -56,17 +56,19 @@ export async function run(): Promise<string> {
     await waitFor(`http://127.0.0.1:${PORT}/harness.html`, 60_000);
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${PORT}/harness.html`);
-    await page.waitForFunction(() => (globalThis as any).harnessReady === true);
-    const res = await page.evaluate(async (n) => {
-      const { CpuEngine, WebGpuEngine, benchInputs, BENCH_SPEC } = (globalThis as any).harness.compute;
+    await page.waitForFunction('globalThis.harnessReady === true');
+    // Passed as source text: tsx's esbuild would wrap a function argument with helpers the page lacks.
+    const res: { cpuMs: number; gpuMs: number; adapter?: { software?: boolean; architecture?: string; vendor?: string } } = await page.evaluate(`(async () => {
+      const n = ${ELEMENTS};
+      const { CpuEngine, WebGpuEngine, benchInputs, BENCH_SPEC } = globalThis.harness.compute;
       const inputs = benchInputs(n);
-      const time = async (eng: any) => {
-        await eng.combine(benchInputs(4096), BENCH_SPEC); // compile / JIT
+      const time = async (eng) => {
+        await eng.combine(benchInputs(4096), BENCH_SPEC);
         const per = eng.maxChunkElements;
         const t0 = performance.now();
         for (let s = 0; s < n; s += per) {
           const e = Math.min(n, s + per);
-          await eng.combine(inputs.map((x: any) => ({ ...x, bytes: x.bytes.subarray(s * 2, e * 2) })), BENCH_SPEC);
+          await eng.combine(inputs.map((x) => ({ ...x, bytes: x.bytes.subarray(s * 2, e * 2) })), BENCH_SPEC);
         }
         return performance.now() - t0;
       };
@@ -74,7 +76,7 @@ export async function run(): Promise<string> {
       const out = { cpuMs: await time(new CpuEngine()), gpuMs: await time(gpu), adapter: gpu.adapter };
       gpu.dispose();
       return out;
-    }, ELEMENTS);
+    })()`);
     const soft = res.adapter?.software || /swiftshader/i.test(res.adapter?.architecture ?? '');
     const label = soft ? 'SwiftShader (CPU emulation) — not GPU speed' : `${res.adapter?.vendor} ${res.adapter?.architecture}`;
     rows.push(`| cpu | Chromium page | ${res.cpuMs.toFixed(0)} | ${(mib / (res.cpuMs / 1000)).toFixed(0)} |`);

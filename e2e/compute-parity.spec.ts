@@ -20,7 +20,6 @@ function install(): void {
     return seed / 4294967296;
   };
   const gauss = (): number => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
-  const SIZE: Record<D, number> = { F32: 4, F16: 2, BF16: 2 };
   // Bit patterns every input dtype gets sprinkled with.
   const EDGE: Record<D, number[]> = {
     F32: [0x7fc00000, 0xffc00001, 0x7f800000, 0xff800000, 0x00000001, 0x807fffff, 0x00400000, 0, 0x80000000,

@@ -375,6 +375,7 @@ test('12,000 tensors: the table stays virtualized, End reaches the last row, fil
   await expect(grid.getByRole('row', { name: /model\.layers\.11999\.scale/ })).toBeVisible();
   expect(await grid.getByRole('row').count()).toBeLessThan(60);
   await page.keyboard.press('Enter');
+  await expect(page.getByTestId('tensor-stats').getByRole('heading')).toHaveText('model.layers.11999.scale');
   await expect(page.getByTestId('tensor-stats').locator('[data-stat="max"]')).toHaveAttribute('data-value', '11999');
   const t0 = Date.now();
   await page.getByRole('searchbox', { name: 'Filter tensors by name' }).fill('layers.11');

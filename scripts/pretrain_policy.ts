@@ -1,6 +1,6 @@
 /**
  * Makes the pretrained policy the finetune panel ships:
- *   npx tsx scripts/pretrain_policy.ts [steps] [seed] [out-file]
+ *   npx tsx scripts/pretrain_policy.ts [steps] [seed] [out-file] [episodes-per-task]
  * Runs stage 1 of the experiment (behaviour cloning on the base "reach <colour>" mix) on tfjs's CPU
  * backend in Node and writes public/pretrained/policy.safetensors (F32, ~260 KB) with its facts in
  * the metadata. Deterministic for a given seed and step count.
@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const steps = Number(process.argv[2] ?? DEFAULT_PARAMS.pretrainSteps);
   const seed = Number(process.argv[3] ?? DEFAULT_PARAMS.seed);
-  const params = { ...DEFAULT_PARAMS, seed, pretrainSteps: steps, evalEvery: Math.max(1, Math.round(steps / 5)), evalEpisodes: 16 };
+  const pretrainEpisodes = Number(process.argv[5] ?? DEFAULT_PARAMS.pretrainEpisodes);
+  const params = { ...DEFAULT_PARAMS, seed, pretrainSteps: steps, pretrainEpisodes, evalEvery: Math.max(1, Math.round(steps / 5)), evalEpisodes: 16 };
   const started = Date.now();
   let success = NaN;
   const exp = new Experiment(params, { checkpoint: async () => true }, (e) => {

@@ -5,7 +5,7 @@ import type { MetricDef } from '../../analysis/metrics';
 import type { StatsPlan } from '../../analysis/plan';
 import type { ColorMapId, SelectedCell } from '../../store/analysis';
 import { domainOf, lut, resolveMap } from './colormap';
-import { drawHeatmap, hitTest, layoutHeatmap } from './heatmap-draw';
+import { drawHeatmap, hitTest, layoutHeatmap, type DrawStyle } from './heatmap-draw';
 import { ColorLegend } from './ColorLegend';
 import { canvasToPng } from './export';
 import { fmtNum } from './format';
@@ -20,9 +20,20 @@ interface Props {
   onSelect(c: SelectedCell): void;
 }
 
-function cssVar(name: string, fallback: string): string {
-  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return v || fallback;
+// Theme colours are read once (getComputedStyle forces a style pass; heatmaps repaint per batch).
+let themeCache: DrawStyle | null = null;
+function theme(): DrawStyle {
+  if (themeCache) return themeCache;
+  const cs = getComputedStyle(document.documentElement);
+  const v = (name: string, fallback: string) => cs.getPropertyValue(name).trim() || fallback;
+  themeCache = {
+    text: v('--cv-text', '#1b2230'),
+    muted: v('--cv-text-muted', '#5b6576'),
+    background: v('--cv-surface', '#ffffff'),
+    empty: v('--cv-surface-2', '#eef1f5'),
+    font: '10px system-ui, sans-serif',
+  };
+  return themeCache;
 }
 
 /** One component's blocks × modules heatmap on a canvas, with a hover tooltip and keyboard focus. */
@@ -64,13 +75,7 @@ export function Heatmap({ plan, grid, metric, alpha, cmap, selected, onSelect }:
     cv.style.height = `${layout.height}px`;
     const ctx = cv.getContext('2d')!;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    drawHeatmap(ctx, data, layout, lut(map), domain, {
-      text: cssVar('--cv-text', '#1b2230'),
-      muted: cssVar('--cv-text-muted', '#5b6576'),
-      background: cssVar('--cv-surface', '#ffffff'),
-      empty: cssVar('--cv-surface-2', '#eef1f5'),
-      font: '10px system-ui, sans-serif',
-    }, focus ?? selRC);
+    drawHeatmap(ctx, data, layout, lut(map), domain, theme(), focus ?? selRC);
     setDrawMs(performance.now() - t0);
   }, [data, layout, map, domain, focus, selRC]);
 

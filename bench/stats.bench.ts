@@ -1,0 +1,101 @@
+/**
+ * Statistics throughput: the analysis pass's `stats` (θ_pre, γ, τ_aux, τ_sft, θ_down − θ_pre and their
+ * 10 pairwise dots/sign agreements) on 4 × 8M bf16 elements (64 MiB of input), chunked by each engine's
+ * maxChunkElements. CPU engine in Node, the whole pass (read + stats) over the demo family in Node, then
+ * both engines in Chromium against a `vite preview` on port 5292 (builds dist/ if missing).
+ * GB/s counts input bytes. SwiftShader numbers are CPU emulation, never GPU speed.
+ */
+import { spawn, execSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+import { CpuEngine } from '../src/compute/cpu-engine';
+import type { ChunkInput, Engine } from '../src/compute/engine';
+import { capvectorPlan, statsSpec } from '../src/analysis/plan';
+import { planStatsTasks, runStats } from '../src/analysis/run-stats';
+import { openPath } from '../src/node/paths';
+import type { Checkpoint } from '../src/formats/checkpoint';
+
+const ELEMENTS = 8 * 2 ** 20;
+const PORT = 5292;
+const plan = capvectorPlan({ down: true });
+
+function inputs(n: number): ChunkInput[] {
+  return [0, 1, 2, 3].map((k) => {
+    const b = new Uint8Array(n * 2);
+    for (let i = 0; i < b.length; i += 2) {
+      b[i] = (i * 7 + k * 13) & 0xff;
+      b[i + 1] = 0x3c + ((i >> 4) & 3);
+    }
+    return { bytes: b, dtype: 'BF16' as const };
+  });
+}
+
+async function timeStats(engine: Engine, x: ChunkInput[], n: number): Promise<number> {
+  const spec = statsSpec(plan);
+  const per = engine.maxChunkElements;
+  const t0 = performance.now();
+  for (let s = 0; s < n; s += per) {
+    const e = Math.min(n, s + per);
+    await engine.stats(x.map((c) => ({ ...c, bytes: c.bytes.subarray(s * 2, e * 2) })), spec);
+  }
+  return performance.now() - t0;
+}
+
+async function waitFor(url: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+const gbps = (bytes: number, ms: number) => (bytes / (ms / 1000) / 1e9).toFixed(3);
+
+export async function run(): Promise<string> {
+  const bytes = 4 * ELEMENTS * 2;
+  const rows = ['| engine | where | time (ms) | input GB/s |', '|---|---|---|---|'];
+  const x = inputs(ELEMENTS);
+  const cpu = new CpuEngine();
+  await timeStats(cpu, x, 1 << 20);
+  const cpuMs = await timeStats(cpu, x, ELEMENTS);
+  rows.push(`| cpu | Node ${process.version}, stats only | ${cpuMs.toFixed(0)} | ${gbps(bytes, cpuMs)} |`);
+
+  // The whole pass over the demo family: file reads, chunking, per-tensor accumulation.
+  const byRole: Record<string, Checkpoint> = {};
+  for (const r of plan.roles) byRole[r] = await openPath(`public/demo/${r === 'aux' ? 'aux' : `${r}.safetensors`}`);
+  const { tasks } = planStatsTasks(plan, byRole);
+  const demoBytes = tasks.reduce((s, t) => s + t.entries.reduce((b, e) => b + e.byteLength, 0), 0);
+  const t0 = performance.now();
+  await runStats({ plan, tasks, engine: cpu, onTensor: () => {} });
+  const passMs = performance.now() - t0;
+  rows.push(`| cpu | Node, whole pass over public/demo (${tasks.length} tensors, ${(demoBytes / 2 ** 20).toFixed(1)} MiB) | ${passMs.toFixed(0)} | ${gbps(demoBytes, passMs)} |`);
+  cpu.dispose();
+
+  if (!existsSync('dist/harness.html')) execSync('npm run build', { stdio: 'inherit' });
+  let server: ChildProcess | null = null;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'],
+  });
+  try {
+    server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
+    await waitFor(`http://127.0.0.1:${PORT}/harness.html`, 60_000);
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${PORT}/harness.html`);
+    await page.waitForFunction(() => (globalThis as any).harnessReady === true);
+    for (const kind of ['cpu', 'webgpu'] as const) {
+      const r = await page.evaluate(([k, n]) => (globalThis as any).harness.analysis.statsThroughput(k, n, 1), [kind, ELEMENTS] as const);
+      const where = kind === 'webgpu' ? 'Chromium page, SwiftShader (CPU emulation) — not GPU speed' : 'Chromium page';
+      rows.push(`| ${kind} | ${where} | ${(r.seconds * 1000).toFixed(0)} | ${r.gbps.toFixed(3)} |`);
+    }
+  } catch (e) {
+    rows.push(`| (browser) | not measured: ${(e as Error).message.split('\n')[0]} | | |`);
+  } finally {
+    await browser.close();
+    if (server?.pid) try { process.kill(-server.pid); } catch { /* already gone */ }
+  }
+  return [`stats over 5 vectors and 10 pairs, 4 bf16 inputs × ${ELEMENTS / 2 ** 20}M elements (${bytes / 2 ** 20} MiB of input), chunked by each engine's maxChunkElements.`, '', ...rows].join('\n');
+}
