@@ -31,7 +31,7 @@ export interface ChooseOptions {
   webgpu?: WebGpuEngineOptions & { gpu?: GPU };
 }
 
-/** Three bf16 inputs of plausible weights (|x| in about [2^-8, 2)) from a fixed xorshift stream. */
+/** Three bf16 inputs of plausible weights (|x| in [2^-8, 2^-4)) from a fixed xorshift stream. */
 export function benchInputs(n: number): ChunkInput[] {
   let s = 0x9e3779b9;
   return [0, 1, 2].map(() => {
