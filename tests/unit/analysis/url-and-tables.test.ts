@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VIEW, viewFromQuery, viewToQuery } from '../../../src/store/analysis';
+import { toCsv, toJsonRows } from '../../../src/analysis/tables';
+
+describe('analysis view in the URL', () => {
+  it('round-trips metric, colour map, α, per-layer α, vectors and component', () => {
+    const v = { metric: 'cosGammaDelta', cmap: 'magma' as const, alpha: -0.25, perLayer: { 'language/3': 0.5, 'vision:fused/-': 1.5 }, vectors: ['gamma', 'delta'], group: 'vision:fused' };
+    expect(viewFromQuery(viewToQuery(v))).toEqual(v);
+  });
+  it('falls back to defaults for missing or malformed fields', () => {
+    const v = viewFromQuery('cmap=rainbow&alpha=abc&layerAlpha=language/3:x,bad');
+    expect(v.cmap).toBe(DEFAULT_VIEW.cmap);
+    expect(v.alpha).toBe(DEFAULT_VIEW.alpha);
+    expect(v.perLayer).toEqual({});
+    expect(v.vectors).toEqual(DEFAULT_VIEW.vectors);
+  });
+});
+
+describe('table exports', () => {
+  const t = { columns: ['name', 'x'], rows: [['a,"b"', 0.1 + 0.2], ['c', NaN], ['d', null]] as (string | number | null)[][] };
+  it('CSV quotes fields and keeps full precision', () => {
+    expect(toCsv(t)).toBe('name,x\n"a,""b""",0.30000000000000004\nc,NaN\nd,\n');
+  });
+  it('JSON rows turn non-finite numbers into null', () => {
+    expect(toJsonRows(t)).toEqual([{ name: 'a,"b"', x: 0.30000000000000004 }, { name: 'c', x: null }, { name: 'd', x: null }]);
+  });
+});
