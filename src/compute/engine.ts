@@ -2,8 +2,11 @@ import type { ComputeDType } from '../formats/dtype';
 
 /**
  * The compute contract every engine honours (WebGPU kernels and their CPU twin).
- * Inputs are packed little-endian chunks of one tensor (F32, F16 or BF16 words); math is float32;
- * outputs are rounded to nearest even into the target dtype (NaN stays NaN, f16 overflow is ±Inf).
+ * Inputs are packed little-endian chunks of one tensor (F32, F16 or BF16 words). Math is carried out
+ * more precisely than float32 (the CPU twin in float64, WebGPU in double-float f32 pairs with fma), so
+ * an output equals the exact result rounded ONCE to nearest even into the target dtype, as a float64
+ * PyTorch reference does: ≤ 1 ulp everywhere and ≥ 99.9% bit-exact, also for F32 outputs where terms
+ * cancel (NaN stays NaN, f16 overflow is ±Inf).
  * All inputs of one call have the same element count. Statistics come back as float64 partial sums,
  * so the caller can add chunks and tensors without losing precision.
  */
@@ -29,9 +32,10 @@ export interface CombineSpec {
 
 /**
  * TIES on chunk elements: τ_j = x[a_j] − x[b_j]; entries with |τ_j| < thresholds[j] are trimmed;
- * the elected sign is sign(Σ_j w_j τ_j) over kept entries ("mass"); the merged value is the mean of
- * w_j τ_j over kept entries that agree with it (divided by Σ w_j of those entries when `normalize`);
- * out = x[base] + lambda · merged.
+ * the elected sign is sign(Σ_j w_j τ_j) over kept entries ("mass"; a zero mass elects +, as mergekit);
+ * merged = Σ w_j τ_j over kept entries that agree with it, divided by Σ w_j of those entries when
+ * `normalize` (mergekit's default: a weighted disjoint mean) and left as the plain sum otherwise
+ * (mergekit's normalize: false); out = x[base] + lambda · merged.
  */
 export interface TiesSpec {
   base: number;
@@ -43,14 +47,15 @@ export interface TiesSpec {
 }
 
 /**
- * DARE: each τ_j entry is kept with probability 1 − p, decided by a counter-based hash of
+ * DARE: each τ_j entry is kept with probability 1 − p_j, decided by a counter-based hash of
  * (seed, salt_j, element index) so the mask does not depend on chunking or engine; survivors are
- * scaled by 1/(1 − p). Then combined like `combine` (or TIES with `ties` set, thresholds ignored).
+ * scaled by 1/(1 − p_j). Then combined like `combine` (or TIES with `ties` set, thresholds ignored).
  */
 export interface DareSpec {
   base: number;
   terms: DeltaTerm[];
-  p: number;
+  /** Drop probability per term, each in [0, 1) (mergekit: 1 − density of that model). */
+  p: number[];
   seed: number;
   /** One salt per term (e.g. a hash of tensor name and model index). */
   salts: number[];
