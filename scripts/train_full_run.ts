@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   // --merge a.json b.json …: one table from runs made in parallel processes.
   const m = process.argv.indexOf('--merge');
   if (m > 0) {
-    const parts = process.argv.slice(m + 1).map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    const parts = process.argv.slice(m + 1).filter((f) => f.endsWith('.json') && !f.startsWith('--')).filter((f, i, all) => all.indexOf(f) === i && f !== arg('out', '')).map((f) => JSON.parse(readFileSync(f, 'utf8')));
     const merged = { ...parts[0], runs: parts.flatMap((p) => p.runs) };
     writeFileSync(arg('out', 'docs/train-results.json'), JSON.stringify(merged, null, 2) + '\n');
     console.log(toMarkdown(merged.runs));
@@ -63,6 +63,8 @@ export function toMarkdown(runs: { seed: number; summaries: ArmSummary[] }[]): s
   const arms = Object.keys(ARM_LABELS).filter((a) => a !== 'pretrain') as ArmId[];
   const cell = (a: ArmId, f: (s: ArmSummary) => number, digits: number, pct = false) => {
     const v = runs.map((r) => r.summaries.find((s) => s.arm === a)).filter(Boolean).map((s) => f(s!));
+    // JSON turns NaN (no γ to compare with, e.g. the extraction arms) into null.
+    if (v.some((x) => x === null || Number.isNaN(x))) return 'n/a';
     const mean = v.reduce((x, y) => x + y, 0) / v.length;
     const sd = Math.sqrt(v.reduce((x, y) => x + (y - mean) ** 2, 0) / Math.max(1, v.length - 1));
     return pct ? `${(mean * 100).toFixed(1)} ± ${(sd * 100).toFixed(1)}% (${v.map((x) => (x * 100).toFixed(0)).join(', ')})` : `${mean.toFixed(digits)} ± ${sd.toFixed(digits)}`;

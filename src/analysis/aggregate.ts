@@ -48,37 +48,65 @@ export interface GroupGrid {
 export const cellKey = (block: number | null, module: string) => `${block === null ? '-' : block}|${module}`;
 
 export function buildGrids(plan: StatsPlan, tensors: readonly TensorStats[]): GroupGrid[] {
-  const grids = new Map<string, GroupGrid>();
-  tensors.forEach((t, i) => {
-    let g = grids.get(t.group);
-    if (!g) {
-      g = { group: t.group, label: groupLabel(t.group), blocks: [], modules: [], cells: new Map(), layers: new Map(), numel: 0, tensorCount: 0 };
-      grids.set(t.group, g);
+  return appendToGrids(plan, [], tensors, 0);
+}
+
+function cloneAcc(a: Acc): Acc {
+  return { vectors: a.vectors.map((v) => ({ ...v })), pairs: a.pairs.map((p) => ({ ...p })) };
+}
+
+const groupRank = (group: string) => COMPONENTS.indexOf(group.split(':')[0] as Component);
+
+/**
+ * Adds `added` (tensor indices start at `firstIndex`) to `grids` and returns the new list. Grids,
+ * cells and layer accumulators are treated as immutable snapshots: only the groups, cells and layers
+ * the batch touches are copied, every other object keeps its identity, so views memoised on a grid
+ * redo nothing for components this batch did not reach. Cost: O(added tensors + cells of the touched
+ * groups), not O(all tensors) — what keeps a streaming update cheap on the main thread.
+ */
+export function appendToGrids(plan: StatsPlan, grids: readonly GroupGrid[], added: readonly TensorStats[], firstIndex: number): GroupGrid[] {
+  const byGroup = new Map(grids.map((g) => [g.group, g]));
+  const touched = new Map<string, { g: GroupGrid; cells: Set<string>; layers: Set<number | null>; shape: boolean }>();
+  added.forEach((t, j) => {
+    let w = touched.get(t.group);
+    if (!w) {
+      const old = byGroup.get(t.group);
+      const g: GroupGrid = old
+        ? { ...old, cells: new Map(old.cells), layers: new Map(old.layers) }
+        : { group: t.group, label: groupLabel(t.group), blocks: [], modules: [], cells: new Map(), layers: new Map(), numel: 0, tensorCount: 0 };
+      w = { g, cells: new Set(), layers: new Set(), shape: !old };
+      touched.set(t.group, w);
+      byGroup.set(t.group, g);
     }
+    const { g } = w;
     const { block, module } = t.key;
     const k = cellKey(block, module);
     let c = g.cells.get(k);
-    if (!c) {
-      c = { block, module, tensors: [], acc: emptyAcc(plan) };
+    if (!c || !w.cells.has(k)) {
+      // First touch of this cell in the batch: copy it (or make it) so the old snapshot stays intact.
+      c = c ? { ...c, tensors: [...c.tensors], acc: cloneAcc(c.acc) } : { block, module, tensors: [], acc: emptyAcc(plan) };
+      if (!g.cells.has(k)) w.shape = true;
       g.cells.set(k, c);
+      w.cells.add(k);
     }
-    c.tensors.push(i);
+    c.tensors.push(firstIndex + j);
     addInto(c.acc, t.acc);
     let l = g.layers.get(block);
-    if (!l) {
-      l = emptyAcc(plan);
+    if (!l || !w.layers.has(block)) {
+      l = l ? cloneAcc(l) : emptyAcc(plan);
       g.layers.set(block, l);
+      w.layers.add(block);
     }
     addInto(l, t.acc);
     g.numel += t.numel;
     g.tensorCount += 1;
   });
-  for (const g of grids.values()) {
+  for (const { g, shape } of touched.values()) {
+    if (!shape) continue;
     g.blocks = [...g.layers.keys()].sort((a, b) => (a === null ? -1 : b === null ? 1 : a - b));
     g.modules = [...new Set([...g.cells.values()].map((c) => c.module))].sort(compareModules);
   }
-  const rank = (group: string) => COMPONENTS.indexOf(group.split(':')[0] as Component);
-  return [...grids.values()].sort((a, b) => rank(a.group) - rank(b.group) || (a.group < b.group ? -1 : 1));
+  return [...byGroup.values()].sort((a, b) => groupRank(a.group) - groupRank(b.group) || (a.group < b.group ? -1 : 1));
 }
 
 /** A grid's layers as parts, each with its α. */

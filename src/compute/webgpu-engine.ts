@@ -1,8 +1,10 @@
 /**
  * The WebGPU engine: raw WebGPU (no tfjs), WGSL generated per call shape and cached by shaderKey.
  * Inputs are uploaded as packed u32 words (F32 one element a word, F16/BF16 two, odd counts padded)
- * into one storage buffer; math is float32 in the order kernels/<op>/<op>.ref.ts defines; outputs are
- * encoded with integer round-to-nearest-even. A call larger than one binding (or than
+ * into one storage buffer; math is double-float (f32 pairs with error-free transforms, see
+ * kernels/common/common.wgsl.ts) mirroring the float64 semantics of kernels/<op>/<op>.ref.ts, and each
+ * output is the (hi, lo) result rounded once into the target dtype with integer code. TwoProd uses `fma`
+ * only when `create()` measured it fused on this device (a probe kernel); otherwise Dekker's product. A call larger than one binding (or than
  * `maxDispatchElements`) runs as several dispatches, each 2D when it needs more workgroups than one
  * dimension allows. Calls may overlap (each owns its buffers, taken from a small pool); nothing is locked.
  */
@@ -10,12 +12,12 @@ import type { ChunkInput, CombineSpec, DareSpec, Engine, StatsResult, StatsSpec,
 import type { ComputeDType } from '../formats/dtype';
 import { acquireDevice, type AdapterDescription } from './device';
 import { BufferPool } from './buffer-pool';
-import { checkTerms, elementCount, ELEMENT_BYTES } from './kernels/common/inputs';
-import { WORKGROUP, type KernelPlan } from './kernels/common/common.wgsl';
+import { checkDareSpec, checkTerms, elementCount, ELEMENT_BYTES } from './kernels/common/inputs';
+import { WORKGROUP, type KernelPlan, type TwoProdMode } from './kernels/common/common.wgsl';
 import { combineKernel } from './kernels/combine/combine.wgsl';
 import { tiesKernel } from './kernels/ties/ties.wgsl';
 import { dareKernel, hashKernel } from './kernels/dare/dare.wgsl';
-import { dareDropBelow } from './kernels/dare/hash';
+import { probeFusedFma } from './kernels/common/probe.wgsl';
 import {
   PAIR_WORDS, STATS_ELEMENTS_PER_GROUP, VECTOR_WORDS, statsKernel, statsRecordWords, statsWorkgroupBytes,
 } from './kernels/stats/stats.wgsl';
@@ -33,6 +35,8 @@ export interface WebGpuEngineOptions {
   /** Cap on workgroups per dispatch dimension (tests force 2D dispatch with it). */
   maxWorkgroupsPerDimension?: number;
   adapter?: AdapterDescription;
+  /** TwoProd implementation; `create()` measures it when not given, the constructor defaults to 'dekker' (always exact). */
+  twoProd?: TwoProdMode;
 }
 
 /** Decodes an order-preserving key (stats.wgsl.ts's fkey) back to its float. */
@@ -47,6 +51,8 @@ export class WebGpuEngine implements Engine {
   readonly kind = 'webgpu' as const;
   readonly maxChunkElements: number;
   readonly adapter: AdapterDescription | undefined;
+  /** 'fma' when this device's fma was measured fused, else 'dekker'. */
+  readonly twoProd: TwoProdMode;
   private readonly bindingBytes: number;
   private readonly maxDim: number;
   private readonly maxDispatch: number;
@@ -59,12 +65,14 @@ export class WebGpuEngine implements Engine {
   /** Acquires a device (largest buffer limits) and builds the engine on it. */
   static async create(opts: WebGpuEngineOptions & { gpu?: GPU } = {}): Promise<WebGpuEngine> {
     const { device, adapter } = await acquireDevice(opts.gpu);
-    return new WebGpuEngine(device, { ...opts, adapter });
+    const twoProd = opts.twoProd ?? ((await probeFusedFma(device)) ? 'fma' : 'dekker');
+    return new WebGpuEngine(device, { ...opts, adapter, twoProd });
   }
 
   constructor(readonly device: GPUDevice, opts: WebGpuEngineOptions = {}) {
     const lim = device.limits;
     this.adapter = opts.adapter;
+    this.twoProd = opts.twoProd ?? 'dekker';
     this.bindingBytes = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize);
     this.maxDim = Math.max(1, Math.min(lim.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity));
     this.maxDispatch = Math.max(512, Math.floor((opts.maxDispatchElements ?? Infinity) / 512) * 512);
@@ -119,7 +127,7 @@ export class WebGpuEngine implements Engine {
       words += Math.ceil((m * ELEMENT_BYTES[x.dtype]) / 4);
     }
     const [gx, gy] = this.grid(groups);
-    const params = new Uint32Array([m, gx * rowThreads, first >>> 0, Math.floor(first / 4294967296), ...offsets, ...plan.params]);
+    const params = new Uint32Array([m, gx * rowThreads, first >>> 0, Math.floor(first / 4294967296), 0, ...offsets, ...plan.params]);
     const bufs: GPUBuffer[] = [];
     const src = this.pool.acquire(Math.max(4, words * 4), STORAGE | COPY_DST, 'cv-src');
     bufs.push(src);
@@ -188,23 +196,21 @@ export class WebGpuEngine implements Engine {
   async combine(inputs: ChunkInput[], spec: CombineSpec): Promise<Uint8Array> {
     const n = elementCount('combine', inputs);
     checkTerms('combine', spec.terms, spec.base, inputs.length);
-    return this.elementwise(combineKernel(inputs.map((x) => x.dtype), spec), inputs, n, spec.outDtype, 0);
+    return this.elementwise(combineKernel(inputs.map((x) => x.dtype), spec, this.twoProd), inputs, n, spec.outDtype, 0);
   }
 
   async ties(inputs: ChunkInput[], spec: TiesSpec): Promise<Uint8Array> {
     const n = elementCount('ties', inputs);
     checkTerms('ties', spec.terms, spec.base, inputs.length);
     if (spec.thresholds.length !== spec.terms.length) throw new Error(`ties: ${spec.thresholds.length} thresholds for ${spec.terms.length} terms`);
-    return this.elementwise(tiesKernel(inputs.map((x) => x.dtype), spec), inputs, n, spec.outDtype, 0);
+    return this.elementwise(tiesKernel(inputs.map((x) => x.dtype), spec, this.twoProd), inputs, n, spec.outDtype, 0);
   }
 
   async dare(inputs: ChunkInput[], spec: DareSpec): Promise<Uint8Array> {
     const n = elementCount('dare', inputs);
     checkTerms('dare', spec.terms, spec.base, inputs.length);
-    if (spec.salts.length !== spec.terms.length) throw new Error(`dare: ${spec.salts.length} salts for ${spec.terms.length} terms`);
-    if (!Number.isSafeInteger(spec.firstElement) || spec.firstElement < 0) throw new Error(`dare: firstElement ${spec.firstElement} is not a non-negative integer`);
-    dareDropBelow(spec.p);
-    return this.elementwise(dareKernel(inputs.map((x) => x.dtype), spec), inputs, n, spec.outDtype, spec.firstElement);
+    checkDareSpec('dare', spec);
+    return this.elementwise(dareKernel(inputs.map((x) => x.dtype), spec, this.twoProd), inputs, n, spec.outDtype, spec.firstElement);
   }
 
   /** The raw DARE hash of n elements from `firstElement` (diagnostics: parity tests compare it with hash.ts). */
@@ -229,7 +235,7 @@ export class WebGpuEngine implements Engine {
     for (const v of vectors) v.count = n;
     const R = statsRecordWords(spec);
     if (R === 0 || n === 0) return { vectors, pairs };
-    const plan = statsKernel(inputs.map((x) => x.dtype), spec);
+    const plan = statsKernel(inputs.map((x) => x.dtype), spec, this.twoProd);
     const per = this.dispatchElements(inputs, 0);
     for (let s = 0; s < n; s += per) {
       const m = Math.min(per, n - s);
@@ -241,19 +247,20 @@ export class WebGpuEngine implements Engine {
           const r = g * R;
           vectors.forEach((v, k) => {
             const o = r + k * VECTOR_WORDS;
-            v.sum += f[o];
-            v.sumSq += f[o + 1];
-            if (u[o + 2] !== 0xffffffff) v.min = Math.min(v.min, keyToFloat(u[o + 2]));
-            if (u[o + 3] !== 0) v.max = Math.max(v.max, keyToFloat(u[o + 3]));
-            v.nan += u[o + 4];
-            v.inf += u[o + 5];
-            v.nearZero += u[o + 6];
+            v.sum += f[o] + f[o + 1];
+            v.sumSq += f[o + 2] + f[o + 3];
+            // min/max are (hi, lo) key pairs; hi + lo is exact in float64.
+            if (u[o + 4] !== 0xffffffff) v.min = Math.min(v.min, keyToFloat(u[o + 4]) + keyToFloat(u[o + 5]));
+            if (u[o + 6] !== 0) v.max = Math.max(v.max, keyToFloat(u[o + 6]) + keyToFloat(u[o + 7]));
+            v.nan += u[o + 8];
+            v.inf += u[o + 9];
+            v.nearZero += u[o + 10];
           });
           pairs.forEach((p, k) => {
             const o = r + vectors.length * VECTOR_WORDS + k * PAIR_WORDS;
-            p.dot += f[o];
-            p.signAgree += u[o + 1];
-            p.bothNonzero += u[o + 2];
+            p.dot += f[o] + f[o + 1];
+            p.signAgree += u[o + 2];
+            p.bothNonzero += u[o + 3];
           });
         }
       });

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { appendToGrids, type GroupGrid } from '../analysis/aggregate';
 import type { StatsPlan } from '../analysis/plan';
 import type { SkippedTensor, StatsProgress, TensorStats } from '../analysis/run-stats';
 import { startAnalysis, type AnalysisRun } from '../workers/analysis-client';
@@ -22,6 +23,8 @@ export interface AnalysisView {
   vectors: string[];
   /** The component shown first / alone ('' = all). */
   group: string;
+  /** The component of the per-layer charts when `group` is 'all' ('' = the language model, else the first with blocks). */
+  chart: string;
 }
 
 export const DEFAULT_VIEW: AnalysisView = {
@@ -31,6 +34,7 @@ export const DEFAULT_VIEW: AnalysisView = {
   perLayer: {},
   vectors: ['gamma', 'tauAux', 'tauSft', 'down', 'delta'],
   group: '',
+  chart: '',
 };
 
 export type AnalysisStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
@@ -46,8 +50,11 @@ export interface AnalysisState {
   status: AnalysisStatus;
   error?: string;
   plan?: StatsPlan;
+  /** Streamed tensors in arrival order; appended in place (indices are stable, cells refer to them). */
   tensors: TensorStats[];
-  /** Bumped whenever tensors change, so views can memoise aggregates cheaply. */
+  /** Per-component grids, updated per batch by appendToGrids: untouched components keep their identity. */
+  grids: GroupGrid[];
+  /** Bumped whenever tensors change. */
   version: number;
   skipped: SkippedTensor[];
   tensorsTotal: number;
@@ -71,6 +78,7 @@ export function viewToQuery(v: AnalysisView): string {
   q.set('alpha', String(v.alpha));
   q.set('vectors', v.vectors.join(','));
   if (v.group) q.set('group', v.group);
+  if (v.chart) q.set('chart', v.chart);
   const la = Object.entries(v.perLayer).map(([k, a]) => `${k}:${a}`).join(',');
   if (la) q.set('layerAlpha', la);
   return q.toString();
@@ -92,6 +100,7 @@ export function viewFromQuery(s: string): AnalysisView {
     perLayer,
     vectors: q.has('vectors') ? (q.get('vectors') ?? '').split(',').filter(Boolean) : DEFAULT_VIEW.vectors,
     group: q.get('group') ?? '',
+    chart: q.get('chart') ?? '',
   };
 }
 
@@ -113,6 +122,7 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
   view: initialView,
   status: 'idle',
   tensors: [],
+  grids: [],
   version: 0,
   skipped: [],
   tensorsTotal: 0,
@@ -130,23 +140,32 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
     current?.cancel();
     // Marks bracket the streaming window for tests and profiles (long tasks while statistics stream).
     performance.mark('analysis-start');
-    set({ status: 'running', error: undefined, plan, tensors: [], version: get().version + 1, skipped: [], tensorsTotal: 0, progress: undefined, engine: undefined, selected: null });
+    set({ status: 'running', error: undefined, plan, tensors: [], grids: [], version: get().version + 1, skipped: [], tensorsTotal: 0, progress: undefined, engine: undefined, selected: null });
     const run = startAnalysis({ plan, inputs, engine }, {
       onMessage(m) {
         if (current !== run) return;
+        // After Cancel nothing more is shown from this run, even a batch already in flight; a run that
+        // finished before the Worker saw the cancel still ends as cancelled (its last batch was dropped).
+        if (run.cancelled && (m.type === 'start' || m.type === 'tensors')) return;
+        if (run.cancelled && m.type === 'done') m = { type: 'cancelled', id: m.id };
         switch (m.type) {
           case 'start':
             set({ tensorsTotal: m.tensorsTotal, skipped: m.skipped, engine: m.engine });
             break;
           case 'tensors':
-            // Concatenating keeps earlier arrays immutable for memoised views.
-            set((s) => ({ tensors: s.tensors.concat(m.tensors), version: s.version + 1, progress: m.progress }));
+            // O(batch + cells of the touched components): earlier tensors are neither copied nor re-added.
+            set((s) => {
+              const first = s.tensors.length;
+              s.tensors.push(...m.tensors);
+              return { grids: appendToGrids(plan, s.grids, m.tensors, first), version: s.version + 1, progress: m.progress };
+            });
             break;
           case 'done':
             performance.mark('analysis-done');
             set((s) => ({ status: 'done', progress: m.progress ?? s.progress }));
             break;
           case 'cancelled':
+            performance.mark('analysis-cancelled');
             set({ status: 'cancelled' });
             break;
           case 'error':

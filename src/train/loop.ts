@@ -81,7 +81,7 @@ export async function trainArm(cfg: ArmConfig, ctl: Control, onPoint: (p: ArmPoi
 
   const monitor = async (step: number, p: Omit<ArmPoint, 'step' | 'trainMs'>): Promise<void> => {
     const point: ArmPoint = { step, trainMs, ...p };
-    if (cfg.evalEvery > 0 && (step % cfg.evalEvery === 0 || step === cfg.steps)) {
+    if (step === cfg.steps || (cfg.evalEvery > 0 && step % cfg.evalEvery === 0)) {
       point.success = await successRate(vars, cfg.evalTasks, cfg.evalEpisodes, cfg.seed);
       finalSuccess = point.success;
     }

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /**
  * The analysis Worker: reopens the role checkpoints from the user's Blobs, chooses the engine, and
- * streams per-tensor statistics back in batches (at most ~10 messages a second), so the main thread
+ * streams per-tensor statistics back in batches (at most one per BATCH_MS), so the main thread
  * only merges small arrays and repaints a canvas. Cancel aborts between chunks.
  */
 import { describeError } from '../formats/errors';
@@ -14,6 +14,8 @@ import type { AnalysisFromWorker, AnalysisRunRequest, AnalysisToWorker } from '.
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const running = new Map<number, AbortController>();
 const post = (m: AnalysisFromWorker) => scope.postMessage(m);
+/** At most ~7 batches a second: each costs the main thread one store update and a repaint of the touched heatmaps. */
+const BATCH_MS = 150;
 
 async function run(req: AnalysisRunRequest): Promise<void> {
   const ctrl = new AbortController();
@@ -45,7 +47,7 @@ async function run(req: AnalysisRunRequest): Promise<void> {
       onTensor: (t) => batch.push(t),
       onProgress: (p) => {
         last = p;
-        if (performance.now() - lastPost >= 100) flush();
+        if (performance.now() - lastPost >= BATCH_MS) flush();
       },
     });
     flush();

@@ -54,26 +54,30 @@ function fromTensors(tensors: Record<string, Float32Array>): Weights {
   return new Map(Object.entries(tensors));
 }
 
-async function runExclusive(job: () => Promise<void>): Promise<void> {
-  if (busy) {
-    post({ type: 'error', message: 'a run is already in progress: pause or cancel it first' });
-    return;
-  }
-  busy = true;
-  paused = false;
-  cancelled = false;
-  post({ type: 'status', status: 'running' });
-  try {
-    await (backendReady ??= pickBackend('auto'));
-    await job();
-    post({ type: 'finished', outcome: 'done' });
-  } catch (e) {
-    if (e instanceof Cancelled) post({ type: 'finished', outcome: 'cancelled' });
-    else post({ type: 'finished', outcome: 'error', message: e instanceof Error ? e.message : String(e) });
-  } finally {
-    busy = false;
-    post({ type: 'status', status: 'idle' });
-  }
+// Jobs run one after another ("load θ_pre" then "run all" is one click); cancel drops the queue.
+let queue: Promise<void> = Promise.resolve();
+let generation = 0;
+
+function runExclusive(job: () => Promise<void>): void {
+  const mine = generation;
+  queue = queue.then(async () => {
+    if (mine !== generation) return;
+    busy = true;
+    paused = false;
+    cancelled = false;
+    post({ type: 'status', status: 'running' });
+    try {
+      await (backendReady ??= pickBackend('auto'));
+      await job();
+      post({ type: 'finished', outcome: 'done' });
+    } catch (e) {
+      if (e instanceof Cancelled) post({ type: 'finished', outcome: 'cancelled' });
+      else post({ type: 'finished', outcome: 'error', message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      busy = false;
+      post({ type: 'status', status: 'idle' });
+    }
+  });
 }
 
 function withParams(p: ExperimentParams): Experiment {
@@ -108,20 +112,21 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       break;
     case 'cancel':
       cancelled = true;
+      generation++;
       wake?.();
       break;
     case 'set-pre':
-      void runExclusive(async () => exp.setPretrained(fromTensors(m.tensors), m.source));
+      runExclusive(async () => exp.setPretrained(fromTensors(m.tensors), m.source));
       break;
     case 'load-pre':
-      void runExclusive(async () => {
+      runExclusive(async () => {
         const res = await fetch(m.url);
         if (!res.ok) throw new Error(`${m.url}: HTTP ${res.status}`);
         exp.setPretrained(await safetensorsToWeights(m.url.split('/').pop() ?? 'policy.safetensors', new Uint8Array(await res.arrayBuffer())), m.source);
       });
       break;
     case 'run':
-      void runExclusive(async () => {
+      runExclusive(async () => {
         const e = withParams(m.params);
         if (m.stages === 'all') await e.runAll();
         else for (const s of STAGES.filter((x) => (m.stages as string[]).includes(x))) await e.run(s);

@@ -1,3 +1,4 @@
+import { Fragment, memo, useMemo } from 'react';
 import type { AlphaSpec, GroupGrid } from '../../analysis/aggregate';
 import { alphaFor, groupParts, layerId, layerParts } from '../../analysis/aggregate';
 import { METRIC_BY_ID } from '../../analysis/metrics';
@@ -10,21 +11,30 @@ import { fmtNum } from './format';
 /**
  * Live α preview: the global α and per-layer overrides re-evaluate ‖θ_meta − θ_pre‖ = |α|·‖γ‖, ‖Δ‖ and
  * cos(γ, Δ) per layer from the stored sums (see analysis/gram.ts); no weights are read again.
+ * Every shown component gets its own block of rows (all of them when the component filter is 'all'),
+ * and the last row sums over everything shown.
  */
-export function AlphaPreview({ plan, grid, alpha, onGlobal, onLayer }: {
-  plan: StatsPlan; grid: GroupGrid; alpha: AlphaSpec; onGlobal(a: number): void; onLayer(id: string, a: number | undefined): void;
+export const AlphaPreview = memo(function AlphaPreview({ plan, grids, alpha, onGlobal, onLayer }: {
+  plan: StatsPlan; grids: GroupGrid[]; alpha: AlphaSpec; onGlobal(a: number): void; onLayer(id: string, a: number | undefined): void;
 }) {
   const hasDown = vectorIndex(plan, 'down') >= 0;
-  const ms = ['metaShift', ...(hasDown ? ['normDelta', 'cosGammaDelta'] : [])].map((id) => METRIC_BY_ID[id]);
-  const rows = grid.blocks.map((b) => {
-    const parts = layerParts(grid, b, alpha);
-    return { b, id: layerId(grid.group, b), a: alphaFor(alpha, grid.group, b), values: ms.map((m) => m.value(plan, parts)) };
-  });
-  const total = ms.map((m) => m.value(plan, groupParts(grid, alpha)));
+  const ms = useMemo(() => ['metaShift', ...(hasDown ? ['normDelta', 'cosGammaDelta'] : [])].map((id) => METRIC_BY_ID[id]), [hasDown]);
+  const sections = useMemo(() => grids.map((g) => ({
+    g,
+    rows: g.blocks.map((b) => {
+      const parts = layerParts(g, b, alpha);
+      return { b, id: layerId(g.group, b), a: alphaFor(alpha, g.group, b), values: ms.map((m) => m.value(plan, parts)) };
+    }),
+  })), [plan, grids, alpha, ms]);
+  const total = useMemo(() => {
+    const parts = grids.flatMap((g) => groupParts(g, alpha));
+    return ms.map((m) => m.value(plan, parts));
+  }, [plan, grids, alpha, ms]);
+  const scope = grids.length === 1 ? grids[0].label : 'all components';
   return (
     <section className="cv-card" aria-label="alpha preview">
       <div className="cv-toolbar">
-        <strong>Live α preview — {grid.label}</strong>
+        <strong>Live α preview — {scope}</strong>
         <label className="cv-field">
           Global α
           <input type="range" min={-1} max={2} step={0.05} value={alpha.global} aria-label="Global alpha slider" onChange={(e) => onGlobal(Number(e.target.value))} />
@@ -32,29 +42,35 @@ export function AlphaPreview({ plan, grid, alpha, onGlobal, onLayer }: {
             onChange={(e) => Number.isFinite(e.target.valueAsNumber) && onGlobal(e.target.valueAsNumber)} />
         </label>
         <span style={{ flex: 1 }} />
-        <button type="button" className="cv-btn cv-btn-small" onClick={() => downloadCsv(`alpha-preview-${grid.group.replace(/[^a-z0-9]+/gi, '_')}.csv`, {
-          columns: ['block', 'alpha', ...ms.map((m) => m.id)], rows: rows.map((r) => [r.b, r.a, ...r.values]),
+        <button type="button" className="cv-btn cv-btn-small" onClick={() => downloadCsv(`alpha-preview-${scope.replace(/[^a-z0-9]+/gi, '_')}.csv`, {
+          columns: ['component', 'block', 'alpha', ...ms.map((m) => m.id)],
+          rows: sections.flatMap((s) => s.rows.map((r) => [s.g.group, r.b, r.a, ...r.values])),
         })}>Export CSV</button>
       </div>
-      <div style={{ maxHeight: 320, overflow: 'auto' }}>
+      <div style={{ maxHeight: 360, overflow: 'auto' }}>
         <table className="cv-table">
           <thead><tr><th>Layer</th><th>α override</th>{ms.map((m) => <th key={m.id} className="num">{m.label}</th>)}</tr></thead>
           <tbody>
-            {rows.map((r) => (
-              <tr key={r.id} data-layer={r.id}>
-                <td>{blockLabel(r.b)}</td>
-                <td>
-                  <input type="number" step={0.05} aria-label={`alpha for ${grid.label} ${blockLabel(r.b)}`} placeholder={String(alpha.global)} style={{ width: 70 }}
-                    value={alpha.perLayer[r.id] ?? ''}
-                    onChange={(e) => onLayer(r.id, e.target.value === '' ? undefined : e.target.valueAsNumber)} />
-                </td>
-                {r.values.map((v, i) => <td key={ms[i].id} className="num">{fmtNum(v)}</td>)}
-              </tr>
+            {sections.map(({ g, rows }) => (
+              <Fragment key={g.group}>
+                {grids.length > 1 && <tr data-group={g.group}><th colSpan={2 + ms.length} style={{ textAlign: 'left' }}>{g.label}</th></tr>}
+                {rows.map((r) => (
+                  <tr key={r.id} data-layer={r.id}>
+                    <td>{blockLabel(r.b)}</td>
+                    <td>
+                      <input type="number" step={0.05} aria-label={`alpha for ${g.label} ${blockLabel(r.b)}`} placeholder={String(alpha.global)} style={{ width: 70 }}
+                        value={alpha.perLayer[r.id] ?? ''}
+                        onChange={(e) => onLayer(r.id, e.target.value === '' ? undefined : e.target.valueAsNumber)} />
+                    </td>
+                    {r.values.map((v, i) => <td key={ms[i].id} className="num">{fmtNum(v)}</td>)}
+                  </tr>
+                ))}
+              </Fragment>
             ))}
-            <tr><th>all</th><td />{total.map((v, i) => <th key={ms[i].id} className="num">{fmtNum(v)}</th>)}</tr>
+            <tr data-layer="total"><th>all</th><td />{total.map((v, i) => <th key={ms[i].id} className="num">{fmtNum(v)}</th>)}</tr>
           </tbody>
         </table>
       </div>
     </section>
   );
-}
+});

@@ -1,5 +1,5 @@
-import { useDeferredValue, useEffect, useMemo, useState } from 'react';
-import { buildGrids, groupParts, modelParts, type AlphaSpec } from '../../analysis/aggregate';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { groupParts, modelParts, type AlphaSpec } from '../../analysis/aggregate';
 import { METRIC_BY_ID, metricsFor } from '../../analysis/metrics';
 import { capvectorPlan } from '../../analysis/plan';
 import { metricsTable, type By } from '../../analysis/tables';
@@ -15,11 +15,36 @@ import { Heatmap } from './Heatmap';
 import { LayerCharts } from './LayerCharts';
 import { TensorDetails } from './TensorDetails';
 
+/**
+ * `value`, but updated at most every `ms` while `live` (the last value always lands); `live` false
+ * passes it straight through. Charts, the α table and the matrix follow the stream at this pace.
+ */
+function useThrottled<T>(value: T, ms: number, live: boolean): T {
+  const [v, setV] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    if (!live) return;
+    const wait = last.current + ms - performance.now();
+    const apply = () => {
+      last.current = performance.now();
+      setV(value);
+    };
+    if (wait <= 0) {
+      apply();
+      return;
+    }
+    const t = setTimeout(apply, wait);
+    return () => clearTimeout(t);
+  }, [value, ms, live]);
+  return live ? v : value;
+}
+
 /** Layer heatmaps and orthogonality: where a capability vector lives and whether Δ stays orthogonal to it. */
 export default function AnalysisPanel() {
   const wb = useWorkbench();
   const an = useAnalysis();
-  const { view, plan, tensors, version } = an;
+  const { view, plan, tensors, grids } = an;
+  const setView = an.setView;
   const [engine, setEngine] = useState<AnalysisEngineChoice>('auto');
   const [extra, setExtra] = useState<string[]>([]);
   useEffect(() => syncViewToUrl(), []);
@@ -44,20 +69,23 @@ export default function AnalysisPanel() {
     void an.start(p, inputs, engine);
   };
 
-  // `version` changes whenever `tensors` does (the store bumps both together).
-  const grids = useMemo(() => (plan ? buildGrids(plan, tensors) : []), [plan, tensors, version]);
   const alpha: AlphaSpec = useMemo(() => ({ global: view.alpha, perLayer: view.perLayer }), [view.alpha, view.perLayer]);
   const metrics = plan ? metricsFor(plan) : [];
   const metric = METRIC_BY_ID[view.metric] && metrics.some((m) => m.id === view.metric) ? METRIC_BY_ID[view.metric] : metrics[0];
-  const shown = view.group ? grids.filter((g) => g.group === view.group) : grids;
-  const chartGrid = shown.find((g) => g.blocks.some((b) => b !== null)) ?? shown[0];
+  const shown = useMemo(() => (view.group ? grids.filter((g) => g.group === view.group) : grids), [view.group, grids]);
   const selGrid = an.selected ? grids.find((g) => g.group === an.selected!.group) : undefined;
-  const matrixParts = useMemo(() => (view.group ? shown.flatMap((g) => groupParts(g, alpha)) : modelParts(grids, alpha)), [view.group, shown, grids, alpha]);
   const p = an.progress;
   const running = an.status === 'running';
-  // The charts mount in a deferred (time-sliced) render, so the moment statistics complete does not
-  // become one long main-thread task.
-  const showExtras = useDeferredValue(!running && !!plan, false);
+  // Heatmaps repaint per batch (only the touched components); the rest follows every 400 ms.
+  const slow = useThrottled(shown, 400, running);
+  const withBlocks = useMemo(() => slow.filter((g) => g.blocks.filter((b) => b !== null).length >= 2), [slow]);
+  const chartGrid = withBlocks.find((g) => g.group === view.chart) ?? withBlocks.find((g) => g.group === 'language') ?? withBlocks[0];
+  const matrixParts = useMemo(() => (view.group ? slow.flatMap((g) => groupParts(g, alpha)) : modelParts(slow, alpha)), [view.group, slow, alpha]);
+  const onGlobal = useCallback((a: number) => setView({ alpha: a }), [setView]);
+  const onToggle = useCallback((id: string, on: boolean) => {
+    const vs = useAnalysis.getState().view.vectors;
+    setView({ vectors: on ? [...vs.filter((v) => v !== id), id] : vs.filter((v) => v !== id) });
+  }, [setView]);
 
   const exportTable = (by: By, kind: 'csv' | 'json') => {
     if (!plan) return;
@@ -144,25 +172,34 @@ export default function AnalysisPanel() {
           </div>
           <div className="cv-heatmaps" style={{ display: 'flex', flexWrap: 'wrap', gap: 'var(--cv-space-3)' }}>
             {shown.map((g) => (
-              <Heatmap key={g.group} plan={plan} grid={g} metric={metric} alpha={alpha} cmap={view.cmap} selected={an.selected} onSelect={(c) => an.select(c)} />
+              <Heatmap key={g.group} plan={plan} grid={g} metric={metric} alpha={alpha} cmap={view.cmap} selected={an.selected} onSelect={an.select} />
             ))}
             {shown.length === 0 && <p className="cv-muted">{running ? 'Waiting for the first tensors…' : 'No statistics yet.'}</p>}
           </div>
           {an.selected && selGrid && (
             <TensorDetails plan={plan} grid={selGrid} tensors={tensors} cell={an.selected} alpha={alpha} onClose={() => an.select(null)} />
           )}
-          {/* Charts, the α table and the matrix appear once statistics are complete: while they stream,
-              the main thread only repaints heatmaps (cheap canvas draws), so it never blocks. */}
-          {running && <p className="cv-muted cv-small">Charts, α preview and the cosine matrix appear when statistics are complete.</p>}
-          {showExtras && chartGrid && (
-            <>
-              <AlphaPreview plan={plan} grid={chartGrid} alpha={alpha} onGlobal={(a) => an.setView({ alpha: a })} onLayer={(id, a) => an.setLayerAlpha(id, a)} />
-              <LayerCharts plan={plan} grid={chartGrid} alpha={alpha} vectors={view.vectors} />
-            </>
+          {/* Charts, the α table and the matrix follow the stream (throttled): each is a few dozen SVG or
+              table elements computed from layer sums, so no update blocks the main thread for long. */}
+          {slow.length > 0 && (
+            <AlphaPreview plan={plan} grids={slow} alpha={alpha} onGlobal={onGlobal} onLayer={an.setLayerAlpha} />
           )}
-          {showExtras && grids.length > 0 && (
-            <CosineMatrix plan={plan} parts={matrixParts} vectors={view.vectors} scope={view.group ? groupLabel(view.group) : 'whole model'}
-              onToggle={(id, on) => an.setView({ vectors: on ? [...view.vectors.filter((v) => v !== id), id] : view.vectors.filter((v) => v !== id) })} />
+          {chartGrid && (
+            <section aria-label="per-layer charts">
+              {withBlocks.length > 1 && (
+                <div className="cv-toolbar">
+                  <label className="cv-field">Charts for
+                    <select aria-label="Chart component" value={chartGrid.group} onChange={(e) => setView({ chart: e.target.value })}>
+                      {withBlocks.map((g) => <option key={g.group} value={g.group}>{g.label}</option>)}
+                    </select>
+                  </label>
+                </div>
+              )}
+              <LayerCharts plan={plan} grid={chartGrid} alpha={alpha} vectors={view.vectors} />
+            </section>
+          )}
+          {slow.length > 0 && (
+            <CosineMatrix plan={plan} parts={matrixParts} vectors={view.vectors} scope={view.group ? groupLabel(view.group) : 'whole model'} onToggle={onToggle} />
           )}
         </>
       )}

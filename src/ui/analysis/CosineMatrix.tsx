@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import type { Part } from '../../analysis/gram';
 import { exprLabel, exprOf } from '../../analysis/gram';
 import { cosineMatrix } from '../../analysis/metrics';
@@ -9,14 +9,14 @@ import { canvasToPng, downloadCsv } from './export';
 import { fmtNum } from './format';
 
 /** The pairwise cosine matrix among the selected vectors (Δ included), over the chosen scope. */
-export function CosineMatrix({ plan, parts, vectors, scope, onToggle }: {
+export const CosineMatrix = memo(function CosineMatrix({ plan, parts, vectors, scope, onToggle }: {
   plan: StatsPlan; parts: Part[]; vectors: string[]; scope: string; onToggle(id: string, on: boolean): void;
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const all = useMemo(() => [...plan.vectors.map((v) => v.id).filter((id) => id !== 'pre'), ...(exprOf(plan, 'delta') ? ['delta'] : []), 'meta'], [plan]);
-  const ids = vectors.filter((v) => all.includes(v));
+  const ids = useMemo(() => vectors.filter((v) => all.includes(v)), [vectors, all]);
   const m = useMemo(() => cosineMatrix(plan, parts, ids), [plan, parts, ids]);
-  const labels = ids.map((id) => exprLabel(plan, id));
+  const labels = useMemo(() => ids.map((id) => exprLabel(plan, id)), [plan, ids]);
   useEffect(() => {
     const cv = ref.current;
     if (!cv || ids.length === 0) return;
@@ -56,4 +56,4 @@ export function CosineMatrix({ plan, parts, vectors, scope, onToggle }: {
       {ids.length ? <canvas ref={ref} role="img" aria-label={`cosine matrix of ${labels.join(', ')}: ${m.map((r, i) => `${labels[i]}: ${r.map((v) => fmtNum(v)).join(' ')}`).join('; ')}`} /> : <p className="cv-muted">Select vectors.</p>}
     </figure>
   );
-}
+});

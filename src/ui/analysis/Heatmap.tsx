@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { AlphaSpec, GroupGrid } from '../../analysis/aggregate';
 import { gridValues } from '../../analysis/heatmap-grid';
 import type { MetricDef } from '../../analysis/metrics';
@@ -36,14 +36,17 @@ function theme(): DrawStyle {
   return themeCache;
 }
 
-/** One component's blocks × modules heatmap on a canvas, with a hover tooltip and keyboard focus. */
-export function Heatmap({ plan, grid, metric, alpha, cmap, selected, onSelect }: Props) {
+/**
+ * One component's blocks × modules heatmap on a canvas, with a hover tooltip and keyboard focus.
+ * Memoised: while statistics stream, only the heatmaps of components a batch touched (their grid is a
+ * new snapshot, see appendToGrids) recompute and repaint.
+ */
+export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, selected, onSelect }: Props) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(720);
   const [hover, setHover] = useState<{ r: number; c: number; x: number; y: number } | null>(null);
   const [focus, setFocus] = useState<{ r: number; c: number } | null>(null);
-  const [drawMs, setDrawMs] = useState(0);
 
   useEffect(() => {
     const el = boxRef.current;
@@ -76,7 +79,8 @@ export function Heatmap({ plan, grid, metric, alpha, cmap, selected, onSelect }:
     const ctx = cv.getContext('2d')!;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     drawHeatmap(ctx, data, layout, lut(map), domain, theme(), focus ?? selRC);
-    setDrawMs(performance.now() - t0);
+    // Written to the DOM directly: a state update here would render the component a second time.
+    cv.dataset.drawMs = (performance.now() - t0).toFixed(2);
   }, [data, layout, map, domain, focus, selRC]);
 
   const at = (e: MouseEvent<HTMLCanvasElement>) => {
@@ -124,7 +128,6 @@ export function Heatmap({ plan, grid, metric, alpha, cmap, selected, onSelect }:
           tabIndex={0}
           role="img"
           aria-label={`${grid.label}: ${metric.label} by block and module. Arrow keys move, Enter opens the cell.`}
-          data-draw-ms={drawMs.toFixed(2)}
           data-layout={JSON.stringify({ x0: layout.x0, y0: layout.y0, cw: layout.cw, ch: layout.ch, rows: data.rowLabels, cols: data.colLabels })}
           onMouseMove={(e) => setHover(at(e))}
           onMouseLeave={() => setHover(null)}
@@ -146,4 +149,4 @@ export function Heatmap({ plan, grid, metric, alpha, cmap, selected, onSelect }:
       </div>
     </figure>
   );
-}
+});

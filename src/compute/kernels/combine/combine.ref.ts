@@ -1,43 +1,33 @@
 /**
- * CPU twin of the combine kernel, on decoded float32 inputs. Every step is one float32 operation
- * (a Float32Array store or Math.fround after a double op of two float32 values is the correctly
- * rounded float32 result, since a double holds more than 2·24+2 bits). The evaluation order, which
- * combine.wgsl.ts follows step by step:
+ * Reference of the combine kernel (the CPU twin's plain version; src/compute/fused/ is the fast path and
+ * must give the same bits; combine.wgsl.ts mirrors it in double-float arithmetic).
  *
- *   w_j = f32(term j weight), s = f32(scale)
- *   d_j = b_j === null ? x[a_j] : f32(x[a_j] − x[b_j])
- *   acc = f32(w_0·d_0);  acc = f32(acc + f32(w_j·d_j)) for j = 1, 2, …   (no terms: acc = 0)
- *   out = base === null ? f32(s·acc) : f32(x[base] + f32(s·acc))
+ *   out = R( (base === null ? 0 : x[base]) + scale · Σ_j w_j · (x[a_j] − x[b_j]) )
  *
- * A GPU may contract a·b + c into one fused multiply-add (WGSL cannot forbid it), which skips one
- * rounding: results may then differ by 1 ulp of float32, hence the parity rule "≤ 1 ulp of the
- * output dtype and ≥ 99.9% bit-exact" rather than "always bit-exact".
+ * x are the inputs decoded exactly (common/f64.ref.ts); R rounds ONCE, to nearest even, from float64
+ * straight into the output dtype (f64.ref.ts: no float32 step, NaN canonical, f16 overflow ±Inf).
+ * Evaluated in float64 in this order, w_j and scale as float64 (not rounded to float32):
+ *
+ *   d_j = b_j === null ? x[a_j] : x[a_j] − x[b_j]
+ *   acc = w_0 · d_0;  acc = acc + w_j · d_j for j = 1, 2, …      (no terms: acc = 0)
+ *   v   = base === null ? scale · acc : x[base] + scale · acc
+ *
+ * (a separate multiply and add, no fma). IEEE float64 semantics for special values: any NaN → NaN,
+ * Inf − Inf → NaN, 0 · Inf → NaN (a zero weight does not hide an Inf input, as in PyTorch).
+ * Because the float64 value is within a few 2^-53 of the exact one, out is the exact result rounded
+ * once except in vanishingly rare near-boundary cases (≤ 1 ulp), also where terms cancel.
  */
 import type { CombineSpec } from '../../engine';
 
-/** Writes the float32 results into `out` (length n). Inputs are indexed as the spec's terms say. */
-export function combineRef(x: Float32Array[], spec: CombineSpec, out: Float32Array): void {
+/** Writes the float64 values v (before rounding) into `out` (length n). */
+export function combineRef(x: Float64Array[], spec: CombineSpec, out: Float64Array): void {
   const n = out.length;
-  const terms = spec.terms;
-  if (terms.length === 0) out.fill(0);
-  for (let j = 0; j < terms.length; j++) {
-    const t = terms[j];
-    const w = Math.fround(t.w);
-    const xa = x[t.a];
-    if (t.b === null) {
-      if (j === 0) for (let i = 0; i < n; i++) out[i] = w * xa[i];
-      else for (let i = 0; i < n; i++) out[i] = out[i] + Math.fround(w * xa[i]);
-    } else {
-      const xb = x[t.b];
-      if (j === 0) for (let i = 0; i < n; i++) out[i] = w * Math.fround(xa[i] - xb[i]);
-      else for (let i = 0; i < n; i++) out[i] = out[i] + Math.fround(w * Math.fround(xa[i] - xb[i]));
-    }
-  }
-  const s = Math.fround(spec.scale);
-  if (spec.base === null) {
-    for (let i = 0; i < n; i++) out[i] = s * out[i];
-  } else {
-    const xb = x[spec.base];
-    for (let i = 0; i < n; i++) out[i] = xb[i] + Math.fround(s * out[i]);
+  for (let i = 0; i < n; i++) {
+    let acc = 0;
+    spec.terms.forEach((t, j) => {
+      const d = t.b === null ? x[t.a][i] : x[t.a][i] - x[t.b][i];
+      acc = j === 0 ? t.w * d : acc + t.w * d;
+    });
+    out[i] = spec.base === null ? spec.scale * acc : x[spec.base][i] + spec.scale * acc;
   }
 }

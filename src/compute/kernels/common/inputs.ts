@@ -36,3 +36,17 @@ export function checkTerms(op: string, terms: DeltaTerm[], base: number | null, 
 }
 
 export { checkIndex };
+
+/**
+ * DARE spec checks both engines share: one drop probability and one salt per term, each p in [0, 1),
+ * and a non-negative integer firstElement.
+ */
+export function checkDareSpec(op: string, spec: { terms: DeltaTerm[]; p: number[]; salts: number[]; firstElement: number }): void {
+  const k = spec.terms.length;
+  if (!Array.isArray(spec.p) || spec.p.length !== k) throw new Error(`${op}: ${Array.isArray(spec.p) ? spec.p.length : 'no'} drop probabilities (p) for ${k} terms; give one per term`);
+  if (spec.salts.length !== k) throw new Error(`${op}: ${spec.salts.length} salts for ${k} terms`);
+  spec.p.forEach((p, j) => {
+    if (!(p >= 0 && p < 1)) throw new Error(`${op}: term ${j} has drop probability ${p}; it must be in [0, 1)`);
+  });
+  if (!Number.isSafeInteger(spec.firstElement) || spec.firstElement < 0) throw new Error(`${op}: firstElement ${spec.firstElement} is not a non-negative integer`);
+}

@@ -1,34 +1,35 @@
 /**
- * CPU twin of DARE's drop-and-rescale step. For term j and element i (tensor index g = first + i):
+ * Reference of DARE's drop-and-rescale step (float64; dare.wgsl.ts mirrors it in double-float). For
+ * term j and element i (tensor index g = firstElement + i), with p_j = spec.p[j] (one drop probability
+ * per term — mergekit's per-model density is 1 − p_j):
  *
- *   d    = b_j === null ? x[a_j] : f32(x[a_j] − x[b_j])
- *   m    = hash(seed, salt_j, g) ≥ dropBelow ? r : 0          (hash.ts; r = f32(1/(1 − p)))
- *   τ'_j = f32(d · m)
+ *   d       = b_j === null ? x[a_j] : x[a_j] − x[b_j]                    (float64)
+ *   keep    = hash(seed, salt_j, g) ≥ dareDropBelow(p_j)                 (hash.ts, unchanged u32 hash;
+ *             dropBelow = floor(p_j · 2^32), so p_j = 0 keeps everything)
+ *   density = 1 − p_j                                                     (float64)
+ *   τ'_j    = keep ? d / density : d · 0                                  (float64 division)
  *
- * Multiplying by 0 (rather than selecting 0) keeps PyTorch's `delta * mask` semantics: a dropped NaN or
- * ±Inf entry still yields NaN. The τ' then go through combine (as single-input terms, in j order) or
- * TIES (thresholds ignored), exactly as combine.ref.ts / ties.ref.ts describe.
+ * Dividing by the density (not multiplying by a float32 1/(1 − p)) is mergekit's `res / density`.
+ * Multiplying a dropped entry by 0 (rather than selecting 0) keeps PyTorch's `delta * mask` semantics:
+ * a dropped NaN or ±Inf still yields NaN. The τ'_j then go through combine (as single-input terms
+ * {τ'_j, w_j}, in j order, with spec.scale and spec.base) or TIES (ties.ref.ts, keepAll, λ = scale,
+ * spec.normalize) exactly as combine.ref.ts / ties.ref.ts describe, and the result is rounded once.
  */
-import { dareDropBelow, dareRescale, dareTermKey, dareElementHash, fmix32 } from './hash';
+import { dareDropBelow, dareTermKey, dareElementHash, fmix32 } from './hash';
 
-/** Fills `out` with τ'_j for one term; `xb` null means the term is x[a] alone. */
+/** Fills `out` with τ'_j (float64) for one term with drop probability `p`; `xb` null means x[a] alone. */
 export function dareTermRef(
-  xa: Float32Array, xb: Float32Array | null, seed: number, salt: number, p: number,
-  firstElement: number, out: Float32Array,
+  xa: Float64Array, xb: Float64Array | null, seed: number, salt: number, p: number,
+  firstElement: number, out: Float64Array,
 ): void {
   const n = out.length;
   const key = dareTermKey(seed, salt);
   const drop = dareDropBelow(p);
-  const r = dareRescale(p);
-  // The high word of the element index changes at most once per chunk of < 2^32 elements.
-  const firstLo = firstElement >>> 0;
-  const firstHi = Math.floor(firstElement / 4294967296);
-  const mixLo = fmix32((key ^ firstHi) >>> 0);
-  const mixHi = fmix32((key ^ (firstHi + 1)) >>> 0);
+  const density = 1 - p;
   for (let i = 0; i < n; i++) {
-    const lo = (firstLo + i) >>> 0;
-    const h = dareElementHash(lo < firstLo ? mixHi : mixLo, lo);
-    const d = xb === null ? xa[i] : Math.fround(xa[i] - xb[i]);
-    out[i] = d * (h >= drop ? r : 0);
+    const g = firstElement + i;
+    const h = dareElementHash(fmix32((key ^ Math.floor(g / 4294967296)) >>> 0), g >>> 0);
+    const d = xb === null ? xa[i] : xa[i] - xb[i];
+    out[i] = h >= drop ? d / density : d * 0;
   }
 }

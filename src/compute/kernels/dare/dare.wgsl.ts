@@ -1,13 +1,19 @@
 /**
- * WGSL DARE: the same counter hash as hash.ts in u32 math, drop-and-rescale as dare.ref.ts, then the
- * combine or TIES body. Per-term keys are computed on the host by hash.ts (dareTermKey).
+ * WGSL DARE: the same counter hash as hash.ts in u32 math (masks bit-identical to the CPU twin's), then
+ * dare.ref.ts's drop-and-rescale folded into the coefficients: a kept τ'_j = d_j / density_j enters
+ * combine as c_j = scale·w_j/density_j (formed on the host to ~2^-100, split into three float32) or
+ * TIES as s_j = (w_j/density_j)·d_j; a dropped one contributes 0·d_j (NaN for a NaN/Inf d_j, as
+ * PyTorch's `delta * mask`). Per-term keys are computed on the host by hash.ts (dareTermKey).
  */
 import type { DareSpec } from '../../engine';
 import type { ComputeDType } from '../../../formats/dtype';
-import { BINDINGS, HELPERS, PARAM_FIRST_HI, PARAM_FIRST_LO, PARAM_N, PARAM_OFFSETS, PARAM_ROW, SIGN_HELPERS, f32bits, load, pairMain, param, type KernelPlan } from '../common/common.wgsl';
-import { accumulate } from '../combine/combine.wgsl';
-import { tiesBody } from '../ties/ties.wgsl';
-import { dareDropBelow, dareRescale, dareTermKey } from './hash';
+import {
+  BINDINGS, HELPERS, PARAM_FIRST_HI, PARAM_FIRST_LO, PARAM_N, PARAM_OFFSETS, PARAM_ROW, PARAM_ZERO, SIGN_HELPERS,
+  ddDiv64, dfHelpers, f32bits, f64Pair, f64Triple, pairMain, twoProd64, type KernelPlan, type TwoProdMode,
+} from '../common/common.wgsl';
+import { guardedValue, linearFns, usedInputs } from '../combine/combine.wgsl';
+import { tiesFns, type TiesLayout } from '../ties/ties.wgsl';
+import { dareDropBelow, dareTermKey } from './hash';
 
 export const HASH_WGSL = /* wgsl */ `
 fn fmix32(x0: u32) -> u32 {
@@ -26,36 +32,44 @@ fn dare_hash(key: u32, i: u32) -> u32 {
 }
 `;
 
-export function dareKernel(dtypes: ComputeDType[], spec: DareSpec): KernelPlan {
-  const P = PARAM_OFFSETS + dtypes.length;
+/** The most terms one DARE call takes (the keep mask is one u32 per element). */
+export const DARE_MAX_TERMS = 32;
+
+export function dareKernel(dtypes: ComputeDType[], spec: DareSpec, mode: TwoProdMode): KernelPlan {
   const m = spec.terms.length;
-  // Parameters: w_0..w_{m-1}, key_0..key_{m-1}, dropBelow, rescale, scale, normalize, a zero word.
-  const DROP = P + 2 * m;
-  const R = DROP + 1;
-  const S = DROP + 2;
-  const NORM = DROP + 3;
-  const taus = spec.terms.map((t, j) => {
-    const d = t.b === null ? load(t.a, dtypes[t.a]) : `(${load(t.a, dtypes[t.a])} - ${load(t.b, dtypes[t.b])})`;
-    return `let t${j} = ${d} * select(0.0, ${param(R)}, dare_hash(prm[${P + m + j}u], i) >= prm[${DROP}u]);`;
-  });
-  const base = load(spec.base, dtypes[spec.base]);
+  if (m > DARE_MAX_TERMS) throw new Error(`dare: ${m} terms; the WebGPU engine takes at most ${DARE_MAX_TERMS} per call`);
+  const P = PARAM_OFFSETS + dtypes.length;
+  // Per term j at P + 8j: key, dropBelow, coef (three float32), w_j (two), f32(1/density_j); then λ = scale (three).
+  const at = (j: number, w: number) => P + 8 * j + w;
+  const used = usedInputs(spec.base, spec.terms);
+  const K = Math.max(1, used.size);
+  const keepCode = ['var keep = 0u;', ...spec.terms.map((_, j) =>
+    `if (dare_hash(prm[${at(j, 0)}u], i) >= prm[${at(j, 1)}u]) { keep = keep | ${(1 << j) >>> 0}u; }`)].join('\n  ');
+  const kept = (j: number) => `((keep >> ${j}u) & 1u) != 0u`;
+  const layout: TiesLayout = {
+    coef: (j) => at(j, 2), weight: (j) => at(j, 5), threshold: null,
+    dare: { rescale: (j) => at(j, 7), kept }, lambda: P + 8 * m, normalize: spec.normalize,
+  };
   const body = spec.ties
-    ? tiesBody(m, base, (j) => P + j, null, S, NORM)
-    : `${accumulate(taus.map((_, j) => `t${j}`), (j) => P + j)}\n  return ${base} + ${param(S)} * acc;`;
-  const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}${HASH_WGSL}
-fn value(i: u32) -> f32 {
-  ${taus.join('\n  ')}
-  ${body}
-}
+    ? tiesFns(K, used, spec.base, spec.terms, layout)
+    : linearFns(K, used, spec.base, spec.terms, (j) => at(j, 2), kept);
+  const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}${dfHelpers(mode)}${HASH_WGSL}
+${body}
+${guardedValue(dtypes, used, keepCode)}
 ${pairMain(spec.outDtype)}`;
   const shape = spec.terms.map((t) => `${t.a}-${t.b ?? '_'}`).join(',');
+  const params: number[] = [];
+  spec.terms.forEach((t, j) => {
+    const density = 1 - spec.p[j];
+    // combine: scale·w_j/density_j; TIES: w_j/density_j (λ = scale applies after the merge).
+    const [h, l] = spec.ties ? ddDiv64(t.w, 0, density) : ddDiv64(...twoProd64(spec.scale, t.w), density);
+    params.push(dareTermKey(spec.seed, spec.salts[j]), dareDropBelow(spec.p[j]), ...f64Triple(h, l), ...f64Pair(t.w), f32bits(1 / density));
+  });
+  params.push(...f64Triple(spec.scale));
   return {
-    key: `dare|${dtypes.join(',')}|${spec.base}|${shape}|${spec.ties ? 'ties' : 'sum'}|${spec.outDtype}`,
+    key: `dare|${mode}|${dtypes.join(',')}|${spec.base}|${shape}|${spec.ties ? (spec.normalize ? 'ties-mean' : 'ties-sum') : 'sum'}|${spec.outDtype}`,
     code,
-    params: [
-      ...spec.terms.map((t) => f32bits(t.w)), ...spec.salts.map((s) => dareTermKey(spec.seed, s)),
-      dareDropBelow(spec.p), f32bits(dareRescale(spec.p)), f32bits(spec.scale), spec.normalize ? 1 : 0, 0,
-    ],
+    params,
     shape: 'pair',
   };
 }
@@ -65,6 +79,7 @@ export function hashKernel(seed: number, salt: number): KernelPlan {
   const code = `${BINDINGS}${HASH_WGSL}
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  ZERO = prm[${PARAM_ZERO}u];
   let i = gid.y * prm[${PARAM_ROW}u] + gid.x;
   if (i >= prm[${PARAM_N}u]) { return; }
   dst[i] = dare_hash(prm[${PARAM_OFFSETS}u], i);

@@ -34,7 +34,10 @@ export function dareDropBelow(p: number): number {
   return Math.min(0xffffffff, Math.floor(p * 4294967296));
 }
 
-/** float32 rescale of survivors, 1/(1 − p) rounded once to float32 (both engines use this value). */
+/**
+ * 1/(1 − p) rounded to float32: the rescale of the former float32 semantics, kept for callers that
+ * show it. The engines now divide survivors by the float64 density 1 − p (dare.ref.ts).
+ */
 export function dareRescale(p: number): number {
   return Math.fround(1 / (1 - p));
 }

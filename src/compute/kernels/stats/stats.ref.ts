@@ -1,14 +1,18 @@
 /**
- * CPU twin of the statistics kernel. v_k = ftz(f32(x[a_k] − x[b_k])) (or ftz(x[a_k])), where ftz makes
- * float32 subnormals (|v| < 2^-126) zero — a GPU may flush them, and counts, signs and min/max must not
- * depend on that. Everything after that is
- * float64 (exact products of float32 values, float64 sums) — the reference the WebGPU partial sums
- * are checked against.
+ * Reference of the statistics kernel (float64; stats.wgsl.ts mirrors it with double-float values and
+ * returns float64 partial sums). For vector k and element i:
+ *
+ *   v = ftz(x[a_k] − x[b_k])  (or ftz(x[a_k])), float64 of the exactly decoded inputs,
+ *       ftz(v) = 0 when |v| < 2^-126 (a GPU may flush float32 subnormals; counts, signs and min/max
+ *       must not depend on that).
  *
  * Non-finite entries (NaN, ±Inf) are counted (nan, inf) and left out of sum, sumSq, min, max and
- * nearZero; a pair skips entries where either side is non-finite. min/max of no finite entry are
- * +Inf/−Inf. nearZero counts finite |v| ≤ f32(nearZero). signAgree/bothNonzero count entries where
- * both are non-zero (and finite), agreeing in sign.
+ * nearZero; a pair skips entries where either side is non-finite. Over the finite entries of one call:
+ *   sum = Σ v, sumSq = Σ v², dot = Σ v_p·v_q — float64 with Neumaier compensation (the running
+ *         correction is added at the end of the call), so a chunk's partial sum is within a few ulps
+ *         of float64 of the exact sum; callers add chunks' partials in float64.
+ *   min/max of v (no finite entry: +Inf/−Inf); nearZero counts finite |v| ≤ nearZero (float64);
+ *   signAgree/bothNonzero count entries where both are non-zero (and finite), agreeing in sign.
  */
 import type { PairStats, StatsSpec, VectorStats } from '../../engine';
 
@@ -19,8 +23,8 @@ export function emptyPairStats(): PairStats {
   return { dot: 0, signAgree: 0, bothNonzero: 0 };
 }
 
-/** Fills `v` with vector k's float32 values. */
-export function vectorValues(x: Float32Array[], a: number, b: number | null, v: Float32Array): void {
+/** Fills `v` with vector k's float64 values. */
+export function vectorValues(x: Float64Array[], a: number, b: number | null, v: Float64Array): void {
   const n = v.length;
   const xa = x[a];
   if (b === null) v.set(xa.subarray(0, n));
@@ -34,9 +38,9 @@ export function vectorValues(x: Float32Array[], a: number, b: number | null, v: 
 const TINY = 2 ** -126;
 
 /** Adds one vector's statistics into `s`. */
-export function accumulateVector(v: Float32Array, nearZero: number, s: VectorStats): void {
-  const nz = Math.fround(nearZero);
-  let sum = 0, sumSq = 0, min = s.min, max = s.max, nan = 0, inf = 0, near = 0;
+export function accumulateVector(v: Float64Array, nearZero: number, s: VectorStats): void {
+  const nz = nearZero;
+  let sum = 0, sumC = 0, sumSq = 0, sqC = 0, min = s.min, max = s.max, nan = 0, inf = 0, near = 0;
   const n = v.length;
   for (let i = 0; i < n; i++) {
     const x = v[i];
@@ -45,15 +49,20 @@ export function accumulateVector(v: Float32Array, nearZero: number, s: VectorSta
       else inf++;
       continue;
     }
-    sum += x;
-    sumSq += x * x;
+    let t = sum + x;
+    sumC += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
+    sum = t;
+    const x2 = x * x;
+    t = sumSq + x2;
+    sqC += sumSq >= x2 ? sumSq - t + x2 : x2 - t + sumSq;
+    sumSq = t;
     if (x < min) min = x;
     if (x > max) max = x;
     if (Math.abs(x) <= nz) near++;
   }
   s.count += n;
-  s.sum += sum;
-  s.sumSq += sumSq;
+  s.sum += sum + sumC;
+  s.sumSq += sumSq + sqC;
   s.min = min;
   s.max = max;
   s.nan += nan;
@@ -62,20 +71,23 @@ export function accumulateVector(v: Float32Array, nearZero: number, s: VectorSta
 }
 
 /** Adds one pair's statistics into `s`. */
-export function accumulatePair(p: Float32Array, q: Float32Array, s: PairStats): void {
-  let dot = 0, agree = 0, both = 0;
+export function accumulatePair(p: Float64Array, q: Float64Array, s: PairStats): void {
+  let dot = 0, dotC = 0, agree = 0, both = 0;
   const n = p.length;
   for (let i = 0; i < n; i++) {
     const a = p[i];
     const b = q[i];
     if (a - a !== 0 || b - b !== 0) continue;
-    dot += a * b;
+    const ab = a * b;
+    const t = dot + ab;
+    dotC += Math.abs(dot) >= Math.abs(ab) ? dot - t + ab : ab - t + dot;
+    dot = t;
     if (a !== 0 && b !== 0) {
       both++;
       if (a > 0 === b > 0) agree++;
     }
   }
-  s.dot += dot;
+  s.dot += dot + dotC;
   s.signAgree += agree;
   s.bothNonzero += both;
 }

@@ -1,65 +1,113 @@
 /**
- * WGSL TIES, following ties.ref.ts's float32 order. Sign and zero tests are done on bits, and subnormal
- * τ, w·τ and mass count as zero (ftz), so a compiler that flushes subnormals or assumes finite floats
- * still elects the same sign and the same agreeing set as the CPU twin.
+ * WGSL TIES, mirroring ties.ref.ts (trim, elect sign, disjoint merge; mergekit semantics) in
+ * double-float: τ_j = x[a_j] − x[b_j] is an exact pair, s_j = w_j·τ_j a pair (~2^-47), mass, merged and
+ * Σ w_j double-float sums, the normalised mean a corrected double-float division, and
+ * base + λ·merged goes through the cancellation-safe accumulator before rounding once.
+ * Decisions follow the reference: trim on float32 magnitudes (f32(|τ|) ≥ f32(thr); the high word of an
+ * exact pair is f32(τ)), and τ, w·τ and mass below 2^-126 count as zero (tested on bits, so a GPU that
+ * flushes subnormals decides the same). Elements with a NaN/Inf input take the plain float32 path
+ * (their result is NaN or ±Inf whatever the precision); overflowing finite ones are rescaled (see
+ * combine.wgsl.ts's guardedValue).
  */
 import type { TiesSpec } from '../../engine';
 import type { ComputeDType } from '../../../formats/dtype';
-import { BINDINGS, HELPERS, PARAM_OFFSETS, SIGN_HELPERS, f32bits, load, pairMain, param, type KernelPlan } from '../common/common.wgsl';
+import {
+  BINDINGS, HELPERS, PARAM_OFFSETS, SIGN_HELPERS, dfHelpers, f32bits, f64Pair, f64Triple, pairMain, param, param3,
+  type KernelPlan, type TwoProdMode,
+} from '../common/common.wgsl';
+import { guardedValue, usedInputs } from '../combine/combine.wgsl';
 
-/**
- * The body of `value(i)` after `let t<j>` (τ_j) are defined: trims (or keeps all when thresholdSlot is
- * null), elects, takes the disjoint mean and adds it to `base`.
- */
-export function tiesBody(
-  m: number, baseExpr: string, weightSlot: (j: number) => number, thresholdSlot: ((j: number) => number) | null,
-  lambdaSlot: number, normalizeSlot: number,
-): string {
-  const L: string[] = [];
-  // s_j goes through an integer xor with a run-time zero (the word after `normalize`): the compiler cannot
-  // then fuse w·τ into the mass sum, whose rounding decides the elected sign near a zero mass.
-  L.push(`let zero = prm[${normalizeSlot + 1}u];`);
-  for (let j = 0; j < m; j++) {
-    L.push(`let u${j} = ftz(t${j});`);
-    L.push(`let s${j} = ftz(bitcast<f32>(bitcast<u32>(${param(weightSlot(j))} * u${j}) ^ zero));`);
-    L.push(thresholdSlot ? `let k${j} = is_nan(u${j}) || abs(u${j}) >= ${param(thresholdSlot(j))};` : `let k${j} = true;`);
-  }
-  L.push('var mass: f32 = 0.0;');
-  for (let j = 0; j < m; j++) L.push(`mass = mass + select(0.0, s${j}, k${j});`);
-  L.push('if (is_nan(mass)) { return qnan(); }');
-  L.push('let pos = !lt0(ftz(mass));');
-  L.push('var sum: f32 = 0.0;', 'var wsum: f32 = 0.0;', 'var cnt: f32 = 0.0;');
-  for (let j = 0; j < m; j++) {
-    L.push(`let a${j} = k${j} && select(lt0(s${j}), gt0(s${j}), pos);`);
-    L.push(`sum = sum + select(0.0, s${j}, a${j});`);
-    L.push(`wsum = wsum + select(0.0, ${param(weightSlot(j))}, a${j});`);
-    L.push(`cnt = cnt + select(0.0, 1.0, a${j});`);
-  }
-  L.push(`var den = select(cnt, wsum, prm[${normalizeSlot}u] != 0u);`);
-  L.push('if (is_zero(den)) { den = 1.0; }');
-  L.push(`return ${baseExpr} + ${param(lambdaSlot)} * (sum / den);`);
-  return L.join('\n  ');
+/** Where each term's parameters live, and how DARE changes τ. */
+export interface TiesLayout {
+  /** Slot of three float32: the coefficient of s_j = coef_j · d_j (w_j, or w_j/density_j for DARE). */
+  coef: (j: number) => number;
+  /** Slot of two float32: w_j (for Σ w_j). */
+  weight: (j: number) => number;
+  /** Slot of the float32 trim threshold, or null to keep all (DARE-TIES). */
+  threshold: ((j: number) => number) | null;
+  /** DARE: slot of f32(1/density_j) (τ'_j's high word for the 2^-126 test) and the keep bit; else null. */
+  dare: { rescale: (j: number) => number; kept: (j: number) => string } | null;
+  /** Slot of three float32: λ. */
+  lambda: number;
+  normalize: boolean;
 }
 
-export function tiesKernel(dtypes: ComputeDType[], spec: TiesSpec): KernelPlan {
+/** `exact(x, keep, sg)` and `plain(x, keep)` for TIES over `terms` (see the header). */
+export function tiesFns(K: number, used: Map<number, number>, base: number, terms: { a: number; b: number | null }[], L: TiesLayout): string {
+  const X = (k: number) => `x[${used.get(k)}]`;
+  const E: string[] = [
+    // sg < 1: the scaled retry, where every |v| < 2^-126 of the original was already 0 (below 2^-190).
+    'let scaled = sg < 1.0;',
+    'var mass = vec2<f32>(0.0);',
+  ];
+  const P: string[] = ['var mass: f32 = 0.0;'];
+  terms.forEach((t, j) => {
+    const d = t.b === null ? `vec2<f32>(${X(t.a)}, 0.0)` : `two_diff(${X(t.a)}, ${X(t.b)})`;
+    const d1 = t.b === null ? X(t.a) : `(${X(t.a)} - ${X(t.b)})`;
+    const dropped = L.dare ? `!(${L.dare.kept(j)})` : 'false';
+    E.push(`let d${j} = ${d};`);
+    // High word of τ_j (DARE: of d/density; a dropped entry is 0).
+    const hi = L.dare ? `select(d${j}.x * ${param(L.dare.rescale(j))}, 0.0, ${dropped})` : `d${j}.x`;
+    E.push(`let t${j} = ${hi};`);
+    E.push(`let z${j} = select(is_tiny(t${j}), is_zero(t${j}), scaled);`);
+    E.push(L.threshold ? `let k${j} = select(abs(t${j}), 0.0, z${j}) >= ${param(L.threshold(j))} * sg;` : `let k${j} = true;`);
+    E.push(`var s${j} = dd_mul3(${param3(L.coef(j))}, d${j});`);
+    E.push(`if (z${j} || ${dropped} || select(is_tiny(s${j}.x), is_zero(s${j}.x), scaled)) { s${j} = vec2<f32>(0.0); }`);
+    E.push(`if (k${j}) { mass = dd_add(mass, s${j}); }`);
+
+    const tp = L.dare ? `select(${d1} * ${param(L.dare.rescale(j))}, ${d1} * bitcast<f32>(ZERO), ${dropped})` : d1;
+    P.push(`var t${j}: f32 = ${tp};`, `if (is_tiny(t${j})) { t${j} = 0.0; }`);
+    P.push(L.threshold ? `let k${j} = is_nan(t${j}) || !is_finite(t${j}) || abs(t${j}) >= ${param(L.threshold(j))};` : `let k${j} = true;`);
+    P.push(`var s${j}: f32 = ${param(L.coef(j))} * t${j};`, `if (is_tiny(s${j})) { s${j} = 0.0; }`);
+    P.push(`if (k${j}) { mass = mass + s${j}; }`);
+  });
+  E.push('if (!is_finite(mass.x)) { return vec2<f32>(qnan(), 0.0); }');
+  E.push('let pos = !(lt0(mass.x) && !select(is_tiny(mass.x), is_zero(mass.x), scaled));');
+  E.push('var merged = vec2<f32>(0.0);', 'var wsum = vec2<f32>(0.0);');
+  P.push('if (is_nan(mass)) { return qnan(); }');
+  P.push('let pos = !(lt0(mass) && !is_tiny(mass));');
+  P.push('var merged: f32 = 0.0;', 'var wsum: f32 = 0.0;');
+  terms.forEach((_, j) => {
+    const w = `vec2<f32>(${param(L.weight(j))}, ${param(L.weight(j) + 1)})`;
+    E.push(`if (k${j} && select(lt0(s${j}.x), gt0(s${j}.x), pos)) { merged = dd_add(merged, s${j}); wsum = dd_add(wsum, ${w}); }`);
+    P.push(`if (k${j} && select(lt0(s${j}), gt0(s${j}), pos)) { merged = merged + s${j}; wsum = wsum + ${param(L.weight(j))}; }`);
+  });
+  if (L.normalize) {
+    E.push('if (is_zero(wsum.x)) { wsum = vec2<f32>(1.0, 0.0); }', 'merged = dd_div(merged, wsum);');
+    P.push('if (is_zero(wsum)) { wsum = 1.0; }', 'merged = merged / wsum;');
+  }
+  E.push(`return acc_fin(acc_cd(vec3<f32>(${X(base)}, 0.0, 0.0), ${param3(L.lambda)}, merged));`);
+  P.push(`return ${X(base)} + ${param(L.lambda)} * merged;`);
+  return /* wgsl */ `
+fn exact(x: array<f32, ${K}>, keep: u32, sg: f32) -> vec2<f32> {
+  ${E.join('\n  ')}
+}
+fn plain(x: array<f32, ${K}>, keep: u32) -> f32 {
+  ${P.join('\n  ')}
+}`;
+}
+
+export function tiesKernel(dtypes: ComputeDType[], spec: TiesSpec, mode: TwoProdMode): KernelPlan {
   const P = PARAM_OFFSETS + dtypes.length;
   const m = spec.terms.length;
-  // Parameters: w_0..w_{m-1}, thr_0..thr_{m-1}, lambda, normalize, a zero word.
-  const taus = spec.terms.map((t, j) =>
-    `let t${j} = ${t.b === null ? load(t.a, dtypes[t.a]) : `${load(t.a, dtypes[t.a])} - ${load(t.b, dtypes[t.b])}`};`);
-  const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}
-fn value(i: u32) -> f32 {
-  ${taus.join('\n  ')}
-  ${tiesBody(m, load(spec.base, dtypes[spec.base]), (j) => P + j, (j) => P + m + j, P + 2 * m, P + 2 * m + 1)}
-}
+  // Parameters per term j at P + 6j: coef (w_j as three float32), w_j (two), f32(thr_j); then λ (three).
+  const used = usedInputs(spec.base, spec.terms);
+  const K = Math.max(1, used.size);
+  const layout: TiesLayout = {
+    coef: (j) => P + 6 * j, weight: (j) => P + 6 * j + 3, threshold: (j) => P + 6 * j + 5, dare: null,
+    lambda: P + 6 * m, normalize: spec.normalize,
+  };
+  const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}${dfHelpers(mode)}
+${tiesFns(K, used, spec.base, spec.terms, layout)}
+${guardedValue(dtypes, used, '')}
 ${pairMain(spec.outDtype)}`;
   const shape = spec.terms.map((t) => `${t.a}-${t.b ?? '_'}`).join(',');
   return {
-    key: `ties|${dtypes.join(',')}|${spec.base}|${shape}|${spec.outDtype}`,
+    key: `ties|${mode}|${dtypes.join(',')}|${spec.base}|${shape}|${spec.normalize ? 'mean' : 'sum'}|${spec.outDtype}`,
     code,
     params: [
-      ...spec.terms.map((t) => f32bits(t.w)), ...spec.thresholds.map((x) => f32bits(x)),
-      f32bits(spec.lambda), spec.normalize ? 1 : 0, 0,
+      ...spec.terms.flatMap((t, j) => [...f64Triple(t.w), ...f64Pair(t.w), f32bits(spec.thresholds[j])]),
+      ...f64Triple(spec.lambda),
     ],
     shape: 'pair',
   };

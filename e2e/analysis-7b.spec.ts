@@ -1,0 +1,169 @@
+/**
+ * The analysis panel on a 7B-SHAPED checkpoint family: the real OpenVLA-7B tensor layout (982 tensors:
+ * DINOv2 + SigLIP fused backbone, projector, LLaMA-2-7B with 32 layers; names as in the real checkpoint)
+ * with every width divided by 32 (scripts/openvla7b-shaped.ts), pre/aux/sft/down written here as bf16
+ * and handed to the page by path (setInputFiles, no copy).
+ *  - While statistics stream, with heatmaps, charts and the α preview all updating, no main-thread
+ *    task reaches 50 ms (PerformanceObserver 'longtask').
+ *  - The heatmap shows the 32 LLaMA layers; a cell's numbers equal a float64 computation done here
+ *    from the file bytes.
+ *  - Cancel mid-stream: the UI says cancelled, progress stops, and a new run completes.
+ */
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openvla7bLayout, writeDenseFamily } from '../scripts/openvla7b-shaped';
+import { card, openApp, watchRequests } from './helpers';
+
+const SCALE = 32;
+let dir = '';
+let paths: string[] = [];
+
+test.beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cv-analysis-7b-'));
+  paths = writeDenseFamily(dir, openvla7bLayout(SCALE));
+});
+test.afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+declare global {
+  interface Window {
+    /** [startTime, duration] of each long task. */
+    __longTasks: [number, number][];
+    /** When a per-layer chart first appeared (ms, performance clock). */
+    __chartAt: number | null;
+  }
+}
+
+function observeLongTasks(page: Page) {
+  return page.addInitScript(() => {
+    window.__longTasks = [];
+    window.__chartAt = null;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]);
+    }).observe({ type: 'longtask', buffered: true });
+    new MutationObserver(() => {
+      if (window.__chartAt === null && document.querySelector('figure[aria-label*="norms by layer"] svg')) window.__chartAt = performance.now();
+    }).observe(document, { subtree: true, childList: true });
+  });
+}
+
+async function loadFamily(page: Page) {
+  await page.getByTestId('file-input').setInputFiles(paths);
+  await expect(page.getByTestId('checkpoint-card')).toHaveCount(4);
+  for (const role of ['pre', 'aux', 'sft', 'down']) {
+    await card(page, `openvla-7b-shaped-${role}`).getByRole('combobox', { name: /Role of/ }).selectOption(role);
+  }
+  await page.getByRole('tab', { name: 'Analysis' }).click();
+}
+
+/** bf16 values of one tensor, read straight from a safetensors file, as float64. */
+function readBf16(path: string, name: string): Float64Array {
+  const buf = readFileSync(path);
+  const n = Number(buf.readBigUInt64LE(0));
+  const meta = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'))[name];
+  const [b, e] = meta.data_offsets as [number, number];
+  const out = new Float64Array((e - b) / 2);
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < out.length; i++) {
+    u[0] = buf.readUInt16LE(8 + n + b + 2 * i) << 16;
+    out[i] = f[0];
+  }
+  return out;
+}
+
+async function hoverCell(page: Page, heatmap: Locator, row: string, module: string): Promise<number> {
+  const canvas = heatmap.locator('canvas[role="img"]');
+  const l = JSON.parse((await canvas.getAttribute('data-layout'))!);
+  const r = l.rows.indexOf(row);
+  const c = l.cols.indexOf(module);
+  expect(r, `row ${row} in ${l.rows}`).toBeGreaterThanOrEqual(0);
+  expect(c, `module ${module} in ${l.cols}`).toBeGreaterThanOrEqual(0);
+  await canvas.hover({ position: { x: l.x0 + (c + 0.5) * l.cw, y: l.y0 + (r + 0.5) * l.ch } });
+  const tip = heatmap.getByRole('tooltip');
+  await expect(tip).toContainText(`${row} · ${module}`);
+  return Number(await tip.locator('.cv-tip-value').textContent());
+}
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+
+test('7B-shaped family: no long task while statistics stream with charts live; 32 LLaMA layers; a cell equals float64', async ({ page }) => {
+  test.setTimeout(180_000);
+  const noneLeft = watchRequests(page);
+  await observeLongTasks(page);
+  await openApp(page, '#checkpoints');
+  await loadFamily(page);
+  await page.getByRole('combobox', { name: 'Engine' }).selectOption('cpu');
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'analysis complete' })).toBeVisible({ timeout: 120_000 });
+  // Let the last batch's repaint (and any chart update it schedules) land inside the window.
+  await page.waitForTimeout(1500);
+  const w = await page.evaluate(() => {
+    const s = performance.getEntriesByName('analysis-start').at(-1)!.startTime;
+    const e = performance.getEntriesByName('analysis-done').at(-1)!.startTime;
+    return {
+      start: s, done: e, chartAt: window.__chartAt,
+      long: window.__longTasks.filter((t) => t[0] + t[1] > s && t[0] < e + 1000).map((t) => Math.round(t[1])),
+    };
+  });
+  console.log(`7B-shaped streaming window ${(w.done - w.start).toFixed(0)} ms, chart first shown at +${w.chartAt === null ? 'never' : (w.chartAt - w.start).toFixed(0)} ms, long tasks: [${w.long.join(', ')}]`);
+  expect(w.chartAt, 'per-layer charts appear while statistics stream').not.toBeNull();
+  expect(w.chartAt!, 'per-layer charts appear while statistics stream').toBeLessThan(w.done);
+  expect(Math.max(0, ...w.long), `long tasks while statistics streamed: ${w.long.join(', ')}`).toBeLessThan(50);
+
+  const lang = page.getByRole('figure', { name: 'Language model heatmap' });
+  const layout = JSON.parse((await lang.locator('canvas[role="img"]').getAttribute('data-layout'))!);
+  expect(layout.rows.filter((r: string) => /^L\d+$/.test(r))).toEqual(Array.from({ length: 32 }, (_, i) => `L${i}`));
+  await expect(page.getByRole('figure', { name: 'Vision backbone heatmap' })).toBeVisible();
+  await expect(page.getByRole('figure', { name: 'Vision backbone (fused) heatmap' })).toBeVisible();
+
+  // ‖γ‖ and cos(γ, Δ) (α = 0.8) of layer 31's q_proj, in float64 from the file bytes.
+  const name = 'language_model.model.layers.31.self_attn.q_proj.weight';
+  const [pre, aux, sft, down] = paths.map((p) => readBf16(p, name));
+  let gg = 0;
+  let gd = 0;
+  let dd = 0;
+  for (let i = 0; i < pre.length; i++) {
+    const g = aux[i] - sft[i];
+    const d = down[i] - (pre[i] + 0.8 * g);
+    gg += g * g;
+    gd += g * d;
+    dd += d * d;
+  }
+  expect(rel(await hoverCell(page, lang, 'L31', 'q'), Math.sqrt(gg))).toBeLessThan(1e-5);
+  await page.getByRole('combobox', { name: 'Metric' }).selectOption('cosGammaDelta');
+  expect(Math.abs((await hoverCell(page, lang, 'L31', 'q')) - gd / Math.sqrt(gg * dd))).toBeLessThan(1e-5);
+  noneLeft();
+});
+
+test('cancel mid-stream: the UI says cancelled, progress stops, and a new run completes', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openApp(page, '#checkpoints');
+  await loadFamily(page);
+  // The WebGPU engine on SwiftShader is slow enough that the stream is surely mid-way when we cancel.
+  await page.getByRole('combobox', { name: 'Engine' }).selectOption('webgpu');
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  const bar = page.getByRole('progressbar', { name: 'statistics progress' });
+  await expect.poll(async () => Number((await bar.getAttribute('value')) ?? 0), { timeout: 90_000, intervals: [50] }).toBeGreaterThan(0);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /^cancelled$/ })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Start analysis' })).toBeEnabled();
+  const at = await bar.getAttribute('value');
+  const text = await page.getByLabel('analysis progress').getByRole('status').textContent();
+  expect(Number(at)).toBeLessThan(Number(await bar.getAttribute('max')));
+  await page.waitForTimeout(2000);
+  expect(await bar.getAttribute('value'), 'no progress after cancel').toBe(at);
+  expect(await page.getByLabel('analysis progress').getByRole('status').textContent()).toBe(text);
+  await expect(page.getByRole('status').filter({ hasText: 'analysis complete' })).toHaveCount(0);
+
+  // A new run (CPU engine) goes to the end and shows the whole model.
+  await page.getByRole('combobox', { name: 'Engine' }).selectOption('cpu');
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'analysis complete' })).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByLabel('analysis progress').getByRole('status')).toContainText('982 / 982 tensors');
+  const layout = JSON.parse((await page.getByRole('figure', { name: 'Language model heatmap' }).locator('canvas[role="img"]').getAttribute('data-layout'))!);
+  expect(layout.rows.filter((r: string) => /^L\d+$/.test(r))).toHaveLength(32);
+});

@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Experiment, DOWNSTREAM_ARMS, type ExperimentEvent } from '../../../src/train/experiment';
+import { Cancelled } from '../../../src/train/loop';
+import { DEFAULT_PARAMS } from '../../../src/train/params';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+// λ is large so the penalty dominates; Adam's momentum carries the (unpenalised) first step for a
+// while, so a handful of steps lowers |cos| clearly but does not reach 0 (300 steps reach ~0.001).
+const tiny = { ...DEFAULT_PARAMS, steps: 8, extractSteps: 4, pretrainSteps: 3, batch: 4, episodes: 1, pretrainEpisodes: 1, evalEvery: 0, evalEpisodes: 1, lambda: 10 };
+
+describe('experiment pipeline (tfjs cpu)', () => {
+  it('runs every stage, emits curves for every arm, and L_orth lowers |cos(Δ, γ)|', async () => {
+    const events: ExperimentEvent[] = [];
+    const exp = new Experiment(tiny, { checkpoint: async () => true }, (e) => events.push(e));
+    await expect(exp.run('downstream')).rejects.toThrow(/needs θ_pre: run the earlier step first/);
+    await exp.runAll();
+    for (const arm of ['pretrain', 'extract-sft', 'extract-aux', ...DOWNSTREAM_ARMS]) {
+      // One point at step 0, then one per step (logEvery is 1 for runs this short).
+      expect(events.filter((e) => e.type === 'point' && e.arm === arm).length, arm).toBe((arm === 'pretrain' ? tiny.pretrainSteps : arm.startsWith('extract') ? tiny.extractSteps : tiny.steps) + 1);
+    }
+    for (const id of ['pre', 'sft', 'aux', 'gamma', 'meta', ...DOWNSTREAM_ARMS]) expect(exp.weights.has(id as never), id).toBe(true);
+    const plain = exp.summaries.get('down-meta')!.meanAbsCos;
+    const orth = exp.summaries.get('down-meta-orth')!.meanAbsCos;
+    expect(plain).toBeGreaterThan(0);
+    expect(orth).toBeLessThan(0.8 * plain);
+    const success = exp.summaries.get('down-pre')!.finalSuccess;
+    expect(success).toBeGreaterThanOrEqual(0);
+    expect(success).toBeLessThanOrEqual(1);
+  });
+
+  it('stops between steps when cancelled', async () => {
+    let n = 0;
+    const exp = new Experiment(tiny, { checkpoint: async () => ++n < 3 }, () => {});
+    await expect(exp.run('pretrain')).rejects.toBeInstanceOf(Cancelled);
+    expect(exp.weights.has('pre')).toBe(false);
+  });
+});

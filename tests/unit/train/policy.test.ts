@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { IMAGE_SIZE, VOCAB, PRIVILEGED_DIM, rng } from '../../../src/train/env';
+import {
+  architectureFaults, AUX_HEAD_SPECS, auxHead, bagOfWords, forward, initWeights, inputTensors, makeVars, parameterTotal, POLICY_SPECS, VISUAL_FEATURES,
+} from '../../../src/train/policy';
+import { safetensorsToWeights, weightsToSafetensors } from '../../../src/train/export';
+import { actionLoss, cosineAlignLoss } from '../../../src/train/losses';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('policy', () => {
+  it('has VLA-like names and tens of thousands of parameters', () => {
+    expect(parameterTotal()).toBeGreaterThan(20_000);
+    expect(parameterTotal()).toBeLessThan(500_000);
+    const names = POLICY_SPECS.map((s) => s.name);
+    for (const n of ['vision_backbone.patch_embed.proj.weight', 'vision_backbone.blocks.0.mlp.fc1.weight', 'projector.fc1.weight',
+      'language_model.embed_tokens.weight', 'language_model.layers.0.mlp.fc1.weight', 'action_head.fc.weight']) expect(names).toContain(n);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('maps a batch to actions [B, 2] and visual tokens [B, F]; the aux head to [B, PRIVILEGED_DIM]', () => {
+    const v = makeVars(initWeights(POLICY_SPECS, 1), POLICY_SPECS, 'shape-test');
+    const h = makeVars(initWeights(AUX_HEAD_SPECS, 2), AUX_HEAD_SPECS, 'shape-test-aux');
+    const n = 5;
+    const r = rng(4);
+    const x = inputTensors(Float32Array.from({ length: n * IMAGE_SIZE * IMAGE_SIZE * 3 }, r), new Float32Array(n * 2), new Int32Array(n * 7).fill(1), n);
+    const out = forward(v, x);
+    expect(out.action.shape).toEqual([n, 2]);
+    expect(out.visual.shape).toEqual([n, VISUAL_FEATURES]);
+    expect(auxHead(h, out.visual).shape).toEqual([n, PRIVILEGED_DIM]);
+    expect(Array.from(out.action.dataSync()).every(Number.isFinite)).toBe(true);
+  });
+
+  it('the patch embedding equals a stride-4 Conv2d with the PyTorch-layout weight (tf.conv2d as reference)', () => {
+    const w = initWeights(POLICY_SPECS, 3);
+    // Zero everything after the stem except an identity read-out is not needed: compare the stem directly.
+    const stem = w.get('vision_backbone.patch_embed.proj.weight')!;
+    const r = rng(5);
+    const img = tf.tensor4d(Float32Array.from({ length: 2 * IMAGE_SIZE * IMAGE_SIZE * 3 }, r), [2, IMAGE_SIZE, IMAGE_SIZE, 3]);
+    const filter = tf.transpose(tf.tensor4d(stem, [16, 3, 4, 4]), [2, 3, 1, 0]) as tf.Tensor4D;
+    const ref = tf.conv2d(img, filter, 4, 'valid'); // [2, 6, 6, 16]
+    // Same computation through forward(): zero the bias and the MLP blocks so visual = relu(stem).
+    const zeroed = new Map(w);
+    for (const s of POLICY_SPECS) if (s.name.startsWith('vision_backbone.blocks') || s.name.endsWith('proj.bias')) zeroed.set(s.name, new Float32Array(w.get(s.name)!.length));
+    const v = makeVars(zeroed, POLICY_SPECS, 'conv-test');
+    const out = forward(v, { images: img, states: tf.zeros([2, 2]), words: tf.zeros([2, VOCAB.length]) });
+    const a = out.visual.dataSync();
+    const b = tf.relu(ref).reshape([2, VISUAL_FEATURES]).dataSync();
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 4);
+  });
+
+  it('the bag of words is the mean one-hot of the non-padding tokens', () => {
+    const bow = bagOfWords(Int32Array.from([1, 8, 0, 0, 0, 0, 0, 2, 3, 8, 4, 0, 0, 0]), 2);
+    expect(bow[1]).toBeCloseTo(0.5);
+    expect(bow[8]).toBeCloseTo(0.5);
+    expect(bow[0]).toBe(0);
+    expect(bow[VOCAB.length + 8]).toBeCloseTo(0.25);
+  });
+
+  it('round-trips through safetensors and names architecture faults', async () => {
+    const w = initWeights(POLICY_SPECS, 9);
+    const bytes = weightsToSafetensors(w, { note: 'test' });
+    const back = await safetensorsToWeights('p.safetensors', bytes);
+    for (const s of POLICY_SPECS) expect(back.get(s.name)).toEqual(w.get(s.name));
+    const shapes = new Map(POLICY_SPECS.map((s) => [s.name, s.shape]));
+    shapes.set('projector.fc1.weight', [1, 2]);
+    shapes.delete('action_head.fc.bias');
+    expect(architectureFaults(shapes)).toEqual(['projector.fc1.weight: shape [1,2] ≠ [64,576]', 'missing tensor action_head.fc.bias']);
+    const partial = new Map(w);
+    partial.delete('action_head.fc.bias');
+    await expect(safetensorsToWeights('bad.safetensors', weightsToSafetensors(partial, {}))).rejects.toThrow(/bad\.safetensors: .*missing tensor action_head\.fc\.bias/);
+  });
+
+  it('the shipped pretrained weights load and have the architecture', async () => {
+    const bytes = new Uint8Array(readFileSync('public/pretrained/policy.safetensors'));
+    expect(bytes.length).toBeLessThan(2 * 1024 * 1024);
+    const w = await safetensorsToWeights('policy.safetensors', bytes);
+    expect(w.size).toBe(POLICY_SPECS.length);
+  });
+});
+
+describe('loss terms', () => {
+  it('action loss is the mean squared error', () => {
+    const v = actionLoss(tf.tensor2d([[1, 2], [0, 0]]), tf.tensor2d([[0, 0], [0, 1]])).dataSync()[0];
+    expect(v).toBeCloseTo((1 + 4 + 0 + 1) / 4, 6);
+  });
+  it('alignment loss is 1 − cos, averaged over the batch', () => {
+    // Row 1: cos([1,0],[1,0]) = 1 → 0; row 2: cos([1,1],[0,1]) = 1/√2 → 1 − 1/√2.
+    const v = cosineAlignLoss(tf.tensor2d([[1, 0], [1, 1]]), tf.tensor2d([[1, 0], [0, 1]])).dataSync()[0];
+    expect(v).toBeCloseTo((0 + 1 - Math.SQRT1_2) / 2, 5);
+    // Scale-free: multiplying the prediction does not change it.
+    const w = cosineAlignLoss(tf.tensor2d([[3, 0], [5, 5]]), tf.tensor2d([[1, 0], [0, 1]])).dataSync()[0];
+    expect(w).toBeCloseTo(v, 5);
+  });
+});
