@@ -136,6 +136,29 @@ test('7B-shaped family: no long task while statistics stream with charts live; 3
   expect(rel(await hoverCell(page, lang, 'L31', 'q'), Math.sqrt(gg))).toBeLessThan(1e-5);
   await page.getByRole('combobox', { name: 'Metric' }).selectOption('cosGammaDelta');
   expect(Math.abs((await hoverCell(page, lang, 'L31', 'q')) - gd / Math.sqrt(gg * dd))).toBeLessThan(1e-5);
+
+  // Component 'all': the α preview lists every component's layers; the charts pick any component.
+  const preview = page.getByRole('region', { name: 'alpha preview' });
+  for (const id of ['vision/0', 'vision/23', 'vision:fused/26', 'language/31', 'projector/-', 'embeddings/-']) {
+    await expect(preview.locator(`tr[data-layer="${id}"]`), id).toHaveCount(1);
+  }
+  // ‖θ_meta − θ_pre‖ of LLaMA layer 31 at α = 0.8 is 0.8·‖γ_L31‖ (every tensor of the layer, from the files).
+  const l31 = JSON.parse(readFileSync(paths[0]).subarray(8, 8 + Number(readFileSync(paths[0]).readBigUInt64LE(0))).toString('utf8'));
+  let g31 = 0;
+  for (const n of Object.keys(l31).filter((k) => k.startsWith('language_model.model.layers.31.'))) {
+    const a = readBf16(paths[1], n);
+    const b = readBf16(paths[2], n);
+    for (let i = 0; i < a.length; i++) g31 += (a[i] - b[i]) ** 2;
+  }
+  const shift = Number(await preview.locator('tr[data-layer="language/31"] td.num').first().textContent());
+  expect(rel(shift, 0.8 * Math.sqrt(g31))).toBeLessThan(1e-5);
+  const charts = page.getByRole('region', { name: 'per-layer charts' });
+  await expect(charts.getByRole('figure', { name: 'Language model: norms by layer' })).toHaveAttribute('data-points', '32');
+  const options = await charts.getByRole('combobox', { name: 'Charts for' }).locator('option').allTextContents();
+  expect(options).toEqual(['Vision backbone', 'Vision backbone (fused)', 'Language model']);
+  await charts.getByRole('combobox', { name: 'Charts for' }).selectOption('vision:fused');
+  await expect(charts.getByRole('figure', { name: 'Vision backbone (fused): norms by layer' })).toHaveAttribute('data-points', '27');
+  expect(page.url()).toMatch(/chart=vision%3Afused/);
   noneLeft();
 });
 

@@ -1,38 +1,26 @@
 import { test } from '@playwright/test';
 test('probe', async ({ page }) => {
   await page.goto('/harness.html');
+  await page.waitForFunction(() => (globalThis as any).harnessReady === true);
   const r = await page.evaluate(async () => {
-    const ad = await navigator.gpu.requestAdapter();
-    const dev = await ad!.requestDevice();
-    const code = `
-@group(0) @binding(0) var<storage, read_write> d: array<f32>;
-@group(0) @binding(1) var<storage, read> z: array<u32>;
-fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ z[0]); }
-@compute @workgroup_size(1) fn main() {
-  let a = d[0]; let b = d[1];
-  let p = opq(a * b);
-  d[2] = fma(a, b, -p);
-  let p2 = a * b;
-  d[3] = fma(a, b, -p2);
-  let s = opq(a + d[4]); let bb = s - a; d[5] = (a - (s - bb)) + (d[4] - bb);
-  let s2 = a + d[4]; let bb2 = s2 - a; d[6] = (a - (s2 - bb2)) + (d[4] - bb2);
-  d[7] = d[8] / d[9];
-  d[10] = d[11] * 1.0; // subnormal passthrough
-  d[12] = d[11] + 0.0;
-}`;
-    const m = dev.createShaderModule({ code });
-    const pl = dev.createComputePipeline({ layout: 'auto', compute: { module: m, entryPoint: 'main' } });
-    const data = new Float32Array(16);
-    data[0] = 1 + 2 ** -12; data[1] = 1 + 2 ** -12; data[4] = 2 ** -30; data[8] = 1; data[9] = 3;
-    data[11] = 2 ** -130;
-    const buf = dev.createBuffer({ size: 64, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-    dev.queue.writeBuffer(buf, 0, data);
-    const zb = dev.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    const rb = dev.createBuffer({ size: 64, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const bg = dev.createBindGroup({ layout: pl.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: buf } }, { binding: 1, resource: { buffer: zb } }] });
-    const enc = dev.createCommandEncoder(); const pass = enc.beginComputePass(); pass.setPipeline(pl); pass.setBindGroup(0, bg); pass.dispatchWorkgroups(1); pass.end();
-    enc.copyBufferToBuffer(buf, 0, rb, 0, 64); dev.queue.submit([enc.finish()]);
-    await rb.mapAsync(1); const out = Array.from(new Float32Array(rb.getMappedRange())); return { out, exp: [2 ** -24, 2 ** -30, Math.fround(1 / 3)] };
+    const h = (globalThis as any).harness;
+    const { WebGpuEngine, CpuEngine } = h.compute;
+    const gpu = await WebGpuEngine.create(); const cpu = new CpuEngine();
+    const n = 20000; const alpha = 0.8;
+    let seed = 78; const rnd = () => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 4294967296; };
+    const sft = new Float32Array(n), aux = new Float32Array(n), pre = new Float32Array(n);
+    for (let i = 0; i < n; i++) { sft[i] = (rnd() - 0.5) * 0.02; aux[i] = sft[i] + (rnd() - 0.5) * 2e-3; }
+    for (let i = 0; i < n; i++) pre[i] = -alpha * (aux[i] - sft[i]) * (1 + (rnd() < 0.5 ? -1 : 1) * 2 ** -(10 + 10 * rnd()));
+    const inputs = [pre, aux, sft].map((v) => ({ bytes: new Uint8Array(v.buffer), dtype: 'F32' }));
+    const spec = { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: alpha, outDtype: 'BF16' };
+    const g = new Uint16Array((await gpu.combine(inputs, spec)).buffer);
+    const c = new Uint16Array((await cpu.combine(inputs, spec)).buffer);
+    const f = new Uint32Array((await gpu.combine(inputs, { ...spec, outDtype: 'F32' })).buffer);
+    const out: string[] = [];
+    let bad = 0;
+    for (let i = 0; i < n; i++) if (g[i] !== c[i]) { bad++; if (out.length < 8) out.push(`#${i} gpu ${g[i].toString(16)} cpu ${c[i].toString(16)} f32 ${f[i].toString(16)} v64 ${pre[i] + alpha * (aux[i] - sft[i])}`); }
+    out.push(`bad ${bad}`);
+    return out;
   });
-  console.log(JSON.stringify(r));
+  console.log(r.join('\n'));
 });

@@ -18,7 +18,8 @@ import { combineRef } from './kernels/combine/combine.ref';
 import {
   accumulatePair, accumulateVector, checkStatsSpec, emptyPairStats, emptyVectorStats, vectorValues,
 } from './kernels/stats/stats.ref';
-import { fusedCombine, pack, outBuffer, encodeBlock, decodeBlock, blockBuffers, BLOCK, type Packed } from './fused/combine';
+import { fusedCombine, pack, decodeBlock, type Packed } from './fused/combine';
+import { BLOCK, D, outBuffer, roundBlock, roundingOf, writeBlock } from './fused/block';
 
 export interface CpuEngineOptions {
   /** Largest chunk the executor should hand us (elements); default 4M. Memory is the output plus small scratch. */
@@ -30,7 +31,7 @@ const blockArrays = (k: number) => Array.from({ length: k }, () => new Float64Ar
 /** Runs `fill(st, m, out)` per block and encodes each block's float64 values once into the output. */
 function perBlock(xs: Packed[], n: number, outDtype: ChunkInput['dtype'], fill: (x: Float64Array[], st: number, m: number, out: Float64Array) => void): Uint8Array {
   const out = outBuffer(outDtype, n);
-  const { D, S } = blockBuffers();
+  const { c, lo, hi } = roundingOf(outDtype);
   const x = blockArrays(xs.length);
   for (let st = 0; st < n; st += BLOCK) {
     const m = Math.min(BLOCK, n - st);
@@ -39,8 +40,7 @@ function perBlock(xs: Packed[], n: number, outDtype: ChunkInput['dtype'], fill: 
       return a.subarray(0, m);
     });
     fill(xm, st, m, D.subarray(0, m));
-    for (let i = 0; i < m; i++) S[i] = D[i];
-    encodeBlock(outDtype, m, st, out);
+    writeBlock(out, st, m, roundBlock(m, c, lo, hi));
   }
   return out.bytes;
 }

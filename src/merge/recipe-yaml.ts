@@ -122,11 +122,10 @@ export function recipeToMergekitYaml(r: Recipe, opts: YamlOptions = {}): string 
       doc.models = models.map((m, i) => {
         const params: Record<string, Y> = { weight: withExcludes(modelParam(i, 'weight') ?? 1, substring) };
         if (r.method === 'ties') params.density = toY(modelParam(i, 'density') ?? 1);
-        if (dare) params.density = 1 - Number(p.p ?? 0.5);
+        if (dare) params.density = toY(1 - Number(modelParam(i, 'p') ?? 0.5));
         return { model: m.name, parameters: params };
       });
       if (dare) comments.push(`# NOTE: mergekit draws its own DARE mask (torch RNG); the workbench's seeded mask (seed ${String(p.seed ?? 0)}) is not reproduced bit for bit`);
-      if (r.method === 'ties' && p.normalize === false) comments.push('# NOTE: with normalize false the workbench divides by the count of agreeing models; mergekit sums');
       if (p.normalize !== undefined) globals.normalize = p.normalize as Y;
       if (p.lambda !== undefined && r.method !== 'linear') globals.lambda = toY(p.lambda);
       break;

@@ -50,7 +50,7 @@ export interface ModelRef {
  * - apply:     alpha (θ_pre + α·γ, γ from role `vector`)
  * - task-arithmetic: lambda (default 1), normalize (default false); per model: weight (default 1)
  * - ties:      lambda (1), normalize (true); per model: weight (1), density (1)
- * - dare:      lambda (1), normalize (false), p (drop rate; or per model density = 1 − p), seed (0), ties (false); per model: weight
+ * - dare:      lambda (1), normalize (false), seed (0), ties (false); per model: weight (1), p (drop rate, 0.5; global or per model; mergekit density = 1 − p)
  * - linear:    normalize (true); per model: weight (1)
  * Per-model params fall back to the global value of the same name (as mergekit does).
  */

@@ -31,6 +31,8 @@ export interface TrainState {
   /** The last run's outcome line ("done", "cancelled", or the error). */
   message: { kind: 'ok' | 'warn' | 'error'; text: string } | null;
   setParams(p: Partial<ExperimentParams>): void;
+  /** Starts the Worker and picks the backend (the badge then shows which one runs). */
+  warmUp(): void;
   run(stages: StageId[] | 'all'): void;
   loadShipped(): void;
   useCheckpoint(ck: LoadedCheckpoint): Promise<void>;
@@ -117,6 +119,9 @@ export const useTrain = create<TrainState>()((set, get) => ({
     if (globalThis.history && globalThis.location) {
       history.replaceState(history.state, '', `${paramsToSearch(params, location.search)}${location.hash}`);
     }
+  },
+  warmUp() {
+    worker();
   },
   run(stages) {
     set({ message: null });

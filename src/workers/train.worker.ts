@@ -97,7 +97,7 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
   const m = ev.data;
   switch (m.type) {
     case 'init':
-      backendReady = pickBackend(m.backend);
+      backendReady ??= pickBackend(m.backend);
       break;
     case 'pause':
       if (busy) {

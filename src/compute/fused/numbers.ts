@@ -1,14 +1,17 @@
 /**
- * Fast number plumbing for the fused CPU loops: exact decode tables and block encoders that round a
- * block of float64 values ONCE into F32/BF16/F16 (the rule of kernels/common/f64.ref.ts).
+ * Fast number plumbing for the fused CPU loops: exact decode tables, and rounding a float64 ONCE into
+ * F32/BF16/F16 (the rule of kernels/common/f64.ref.ts) without per-element calls.
  *
- * Encoding a block goes through float32: the compute loop stores each value both as float64 (D) and
- * into a Float32Array (S, whose store is the correctly rounded float32). The bf16/f16 bits then come
- * from S's bits with integer round-to-nearest-even, which equals rounding the float64 directly except
- * when the float32 sits exactly on a bf16/f16 tie (a double rounding) — those, and NaN/Inf, f16
- * subnormals and f16 overflow, take a slow per-element path that reads D and decides the tie by
- * which way the float32 rounding went. That path is written differently from the reference
- * (f64.ref.ts scales and rounds with a magic constant) so tests comparing the two mean something.
+ * How the loops round (fused/round-block.ts and the combine loops): Veltkamp's splitting
+ * c = v·C, hi = c − (c − v) with C = 2^(53−p) + 1 gives v rounded to nearest, ties to even (binary
+ * radix), to p significant bits, in float64 arithmetic. For v in the dtype's normal range that hi is a
+ * value of the dtype, so storing it into a Float32Array is exact and the float32 bits give the output
+ * bits by a shift (BF16) or a rebias (F16): no double rounding (f64 → f32 → bf16 would be one: a float32
+ * landing on a bf16 tie), no data-dependent branches. Values outside the fast range (NaN, ±Inf,
+ * subnormal results, overflow; for F16 anything ≥ 65504 or below 2^-14 except ±0) go to a small patch
+ * list and are encoded afterwards by bf16FromF64 / f16FromF64 / f32FromF64 below — written differently
+ * again (round to float32, then decide a tie by comparing with the float64), so the tests comparing
+ * every path with f64.ref.ts mean something.
  */
 
 let bf16Table: Float64Array | null = null;
@@ -94,44 +97,88 @@ export function f16FromF64(v: number): number {
   return sign | r;
 }
 
-/**
- * Encodes m = D.length… values of one block into bf16 words: S32 holds the float32 bits of the same
- * values (S[i] = D[i] stores), O32 receives pairs (low half first) from word `w0`; an odd m writes its
- * last element into O16 at `w0 * 2 + m - 1`.
- */
-export function encodeBlockBF16(D: Float64Array, S32: Uint32Array, m: number, O32: Uint32Array, O16: Uint16Array, w0: number): void {
-  const pairs = m >>> 1;
-  for (let j = 0, i = 0; j < pairs; j++, i += 2) {
-    let p = S32[i];
-    let q = S32[i + 1];
-    if ((p & 0xffff) === 0x8000 || (p & 0x7f800000) === 0x7f800000) p = bf16FromF64(D[i]);
-    else p = (p + 0x7fff + ((p >>> 16) & 1)) >>> 16;
-    if ((q & 0xffff) === 0x8000 || (q & 0x7f800000) === 0x7f800000) q = bf16FromF64(D[i + 1]);
-    else q = (q + 0x7fff + ((q >>> 16) & 1)) >>> 16;
-    O32[w0 + j] = p | (q << 16);
-  }
-  if (m & 1) O16[w0 * 2 + m - 1] = bf16FromF64(D[m - 1]);
+
+/** F32 bits of v rounded once (a Float32Array store is IEEE round-to-nearest-even); NaN canonical. */
+export function f32FromF64(v: number): number {
+  if (v !== v) return 0x7fc00000;
+  one32[0] = v;
+  return one32Bits[0];
 }
 
-/** As encodeBlockBF16 for IEEE half: the fast path covers normal halves that are not float32 ties. */
-export function encodeBlockF16(D: Float64Array, S32: Uint32Array, m: number, O32: Uint32Array, O16: Uint16Array, w0: number): void {
+/** Round-to-p-bits constants and the fast range [lo, hi) of |v| (plus ±0) per output dtype. */
+export interface Rounding {
+  /** Veltkamp constant 2^(53−p) + 1. */
+  c: number;
+  lo: number;
+  hi: number;
+}
+export const ROUNDING = {
+  // F32: c = 1 makes hi = v, and the Float32Array store is itself the one rounding (subnormals too).
+  F32: { c: 1, lo: 0, hi: Infinity },
+  BF16: { c: 2 ** 45 + 1, lo: 2 ** -126, hi: 2 ** 127 },
+  F16: { c: 2 ** 42 + 1, lo: 2 ** -14, hi: 65504 },
+} as const satisfies Record<string, Rounding>;
+
+/** BF16 words from a block of float32 values that are bf16 values (S32 their bits): pairs, low first. */
+export function extractBF16(S32: Int32Array, m: number, O32: Int32Array, O16: Uint16Array, w0: number): void {
+  const pairs = m >>> 1;
+  for (let j = 0, i = 0; j < pairs; j++, i += 2) O32[w0 + j] = (S32[i] >>> 16) | (S32[i + 1] & 0xffff0000);
+  if (m & 1) O16[w0 * 2 + m - 1] = S32[m - 1] >>> 16;
+}
+
+/** F16 words from a block of float32 values that are normal halves or ±0 (S32 their bits); others are patched after. */
+export function extractF16(S32: Int32Array, m: number, O32: Int32Array, O16: Uint16Array, w0: number): void {
   const pairs = m >>> 1;
   for (let j = 0, i = 0; j < pairs; j++, i += 2) {
-    let p = S32[i];
-    let q = S32[i + 1];
-    let a = (p & 0x7fffffff) - 0x38800000; // ≥ 0 from the smallest normal half
-    if (a < 0 || a >= 0x0effe000 || (p & 0x1fff) === 0x1000) p = f16FromF64(D[i]); // fast range: [2^-14, 65504)
-    else {
-      const t = a + 0x00800000;
-      p = ((p >>> 16) & 0x8000) | ((t + 0xfff + ((t >>> 13) & 1)) >>> 13);
-    }
-    a = (q & 0x7fffffff) - 0x38800000;
-    if (a < 0 || a >= 0x0effe000 || (q & 0x1fff) === 0x1000) q = f16FromF64(D[i + 1]);
-    else {
-      const t = a + 0x00800000;
-      q = ((q >>> 16) & 0x8000) | ((t + 0xfff + ((t >>> 13) & 1)) >>> 13);
-    }
-    O32[w0 + j] = p | (q << 16);
+    const p = S32[i], q = S32[i + 1];
+    const x = p & 0x7fffffff, y = q & 0x7fffffff;
+    const hp = ((p >>> 16) & 0x8000) | (x === 0 ? 0 : (x >>> 13) - 0x1c000);
+    const hq = ((q >>> 16) & 0x8000) | (y === 0 ? 0 : (y >>> 13) - 0x1c000);
+    O32[w0 + j] = (hp & 0xffff) | (hq << 16); // a patched element's garbage must not spill into its neighbour
   }
-  if (m & 1) O16[w0 * 2 + m - 1] = f16FromF64(D[m - 1]);
+  if (m & 1) {
+    const p = S32[m - 1], x = p & 0x7fffffff;
+    O16[w0 * 2 + m - 1] = ((p >>> 16) & 0x8000) | (x === 0 ? 0 : (x >>> 13) - 0x1c000);
+  }
+}
+
+/*
+ * The checked extractions: as above, and also judge from the bits whether every value was in the fast
+ * range, without branches (int32 arithmetic; a negative flag means "no"). BF16: the float32 exponent
+ * field must be 1..254, or the value ±0 (a zero float32 here means |v| < 2^-149, whose bf16 is ±0 too).
+ * F16: |bits| in [2^-14, 65504) or ±0.
+ */
+export function extractBF16Checked(S32: Int32Array, m: number, O32: Int32Array, O16: Uint16Array, w0: number): boolean {
+  const pairs = m >>> 1;
+  let flag = 0;
+  for (let j = 0, i = 0; j < pairs; j++, i += 2) {
+    const p = S32[i], q = S32[i + 1];
+    const x = p & 0x7fffffff, y = q & 0x7fffffff;
+    flag |= ((x + 0x00800000) | ((x - 0x00800000) & -x)) | ((y + 0x00800000) | ((y - 0x00800000) & -y));
+    O32[w0 + j] = (p >>> 16) | (q & 0xffff0000);
+  }
+  if (m & 1) {
+    const p = S32[m - 1], x = p & 0x7fffffff;
+    flag |= (x + 0x00800000) | ((x - 0x00800000) & -x);
+    O16[w0 * 2 + m - 1] = p >>> 16;
+  }
+  return flag >= 0;
+}
+
+export function extractF16Checked(S32: Int32Array, m: number, O32: Int32Array, O16: Uint16Array, w0: number): boolean {
+  const pairs = m >>> 1;
+  let flag = 0;
+  for (let j = 0, i = 0; j < pairs; j++, i += 2) {
+    const p = S32[i], q = S32[i + 1];
+    const x = p & 0x7fffffff, y = q & 0x7fffffff;
+    const dx = x - 0x38800000, dy = y - 0x38800000;
+    flag |= ((dx | ~(dx - 0x0effe000)) & -x) | ((dy | ~(dy - 0x0effe000)) & -y);
+    O32[w0 + j] = ((((p >>> 16) & 0x8000) | ((x >>> 13) - 0x1c000)) & 0xffff) | ((((q >>> 16) & 0x8000) | ((y >>> 13) - 0x1c000)) << 16);
+  }
+  if (m & 1) {
+    const p = S32[m - 1], x = p & 0x7fffffff, dx = x - 0x38800000;
+    flag |= (dx | ~(dx - 0x0effe000)) & -x;
+    O16[w0 * 2 + m - 1] = ((p >>> 16) & 0x8000) | ((x >>> 13) - 0x1c000);
+  }
+  return flag >= 0;
 }

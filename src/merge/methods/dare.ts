@@ -1,9 +1,10 @@
 import { bool, defineMethod, num, perModel, preAndModels } from '../define';
 
 /**
- * DARE (Yu et al.; mergekit `dare_linear` / `dare_ties`): drop each τ_i entry with probability p, rescale
- * survivors by 1/(1−p), then task arithmetic (or TIES sign election when `ties`). Seeded: the keep mask
- * is a hash of (seed, hash(tensor name, model index), element index), so a merge repeats bit for bit.
+ * DARE (Yu et al.; mergekit `dare_linear` / `dare_ties`): drop each τ_i entry with probability p_i (per
+ * model, mergekit's density_i = 1 − p_i; a model without its own p uses the global one), divide survivors
+ * by 1 − p_i, then task arithmetic (or TIES sign election when `ties`). Seeded: the keep mask is a hash
+ * of (seed, hash(tensor name, model index), element index), so a merge repeats bit for bit.
  */
 export default defineMethod({
   name: 'dare',
@@ -13,7 +14,7 @@ export default defineMethod({
   minModels: 1,
   base: 'pre',
   params: [
-    { name: 'p', scope: 'global', kind: 'number', default: 0.5, min: 0, max: 0.999, label: 'Drop rate p', doc: 'Probability of dropping an entry (mergekit density = 1 − p).' },
+    { name: 'p', scope: 'model', kind: 'number', default: 0.5, min: 0, max: 0.999, label: 'Drop rate p', doc: 'Probability of dropping an entry of this model (mergekit density = 1 − p); set globally or per model.' },
     { name: 'seed', scope: 'global', kind: 'integer', default: 0, min: 0, max: 2 ** 32 - 1, label: 'Seed', doc: 'Seed of the drop mask.' },
     { name: 'lambda', scope: 'global', kind: 'number', default: 1, label: 'λ', doc: 'Scale of the merged task vector.' },
     { name: 'ties', scope: 'global', kind: 'boolean', default: false, label: 'TIES sign election', doc: 'dare_ties instead of dare_linear.' },
@@ -30,7 +31,7 @@ export default defineMethod({
     const scale = num(params, 'lambda') / (!ties && normalize && sum !== 0 ? sum : 1);
     return {
       kind: 'dare',
-      spec: { base: 0, terms: w.map((wi, i) => ({ a: i + 1, b: 0, w: wi })), p: num(params, 'p'), seed: num(params, 'seed') >>> 0, scale, ties, normalize },
+      spec: { base: 0, terms: w.map((wi, i) => ({ a: i + 1, b: 0, w: wi })), p: perModel(params, 'p', modelCount), seed: num(params, 'seed') >>> 0, scale, ties, normalize },
     };
   },
 });

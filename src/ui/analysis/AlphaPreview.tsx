@@ -55,15 +55,8 @@ export const AlphaPreview = memo(function AlphaPreview({ plan, grids, alpha, onG
               <Fragment key={g.group}>
                 {grids.length > 1 && <tr data-group={g.group}><th colSpan={2 + ms.length} style={{ textAlign: 'left' }}>{g.label}</th></tr>}
                 {rows.map((r) => (
-                  <tr key={r.id} data-layer={r.id}>
-                    <td>{blockLabel(r.b)}</td>
-                    <td>
-                      <input type="number" step={0.05} aria-label={`alpha for ${g.label} ${blockLabel(r.b)}`} placeholder={String(alpha.global)} style={{ width: 70 }}
-                        value={alpha.perLayer[r.id] ?? ''}
-                        onChange={(e) => onLayer(r.id, e.target.value === '' ? undefined : e.target.valueAsNumber)} />
-                    </td>
-                    {r.values.map((v, i) => <td key={ms[i].id} className="num">{fmtNum(v)}</td>)}
-                  </tr>
+                  <AlphaRow key={r.id} id={r.id} label={`${g.label} ${blockLabel(r.b)}`} block={blockLabel(r.b)} override={alpha.perLayer[r.id]}
+                    global={alpha.global} v0={r.values[0]} v1={r.values[1]} v2={r.values[2]} onLayer={onLayer} />
                 ))}
               </Fragment>
             ))}
@@ -72,5 +65,28 @@ export const AlphaPreview = memo(function AlphaPreview({ plan, grids, alpha, onG
         </table>
       </div>
     </section>
+  );
+});
+
+/**
+ * One layer's row. Primitive props so that memo skips rows whose numbers did not change: while
+ * statistics stream, a throttled update re-renders only the layers that received tensors.
+ */
+const AlphaRow = memo(function AlphaRow({ id, label, block, override, global, v0, v1, v2, onLayer }: {
+  id: string; label: string; block: string; override: number | undefined; global: number;
+  v0: number; v1: number | undefined; v2: number | undefined; onLayer(id: string, a: number | undefined): void;
+}) {
+  return (
+    <tr data-layer={id}>
+      <td>{block}</td>
+      <td>
+        <input type="number" step={0.05} aria-label={`alpha for ${label}`} placeholder={String(global)} style={{ width: 70 }}
+          value={override ?? ''}
+          onChange={(e) => onLayer(id, e.target.value === '' ? undefined : e.target.valueAsNumber)} />
+      </td>
+      <td className="num">{fmtNum(v0)}</td>
+      {v1 !== undefined && <td className="num">{fmtNum(v1)}</td>}
+      {v2 !== undefined && <td className="num">{fmtNum(v2)}</td>}
+    </tr>
   );
 });

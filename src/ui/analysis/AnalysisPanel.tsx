@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { groupParts, modelParts, type AlphaSpec } from '../../analysis/aggregate';
 import { METRIC_BY_ID, metricsFor } from '../../analysis/metrics';
 import { capvectorPlan } from '../../analysis/plan';
 import { metricsTable, type By } from '../../analysis/tables';
 import { groupLabel } from '../../model/layer-key';
-import { COLOR_MAPS, syncViewToUrl, useAnalysis } from '../../store/analysis';
+import { syncViewToUrl, useAnalysis } from '../../store/analysis';
 import { checkpointForRole, useWorkbench } from '../../store/workbench';
 import type { AnalysisEngineChoice } from '../../workers/analysis-protocol';
 import { AlphaPreview } from './AlphaPreview';
@@ -13,11 +13,14 @@ import { downloadCsv, downloadJson } from './export';
 import { fmtBytes, fmtSeconds } from './format';
 import { Heatmap } from './Heatmap';
 import { LayerCharts } from './LayerCharts';
+import { ViewControls } from './ViewControls';
 import { TensorDetails } from './TensorDetails';
 
 /**
  * `value`, but updated at most every `ms` while `live` (the last value always lands); `live` false
- * passes it straight through. Charts, the α table and the matrix follow the stream at this pace.
+ * passes it straight through. Charts, the α table and the matrix follow the stream at this pace, in a
+ * transition: React renders them in time slices, yielding between components, so their update never
+ * becomes one long main-thread task.
  */
 function useThrottled<T>(value: T, ms: number, live: boolean): T {
   const [v, setV] = useState(value);
@@ -27,7 +30,7 @@ function useThrottled<T>(value: T, ms: number, live: boolean): T {
     const wait = last.current + ms - performance.now();
     const apply = () => {
       last.current = performance.now();
-      setV(value);
+      startTransition(() => setV(value));
     };
     if (wait <= 0) {
       apply();
@@ -43,7 +46,7 @@ function useThrottled<T>(value: T, ms: number, live: boolean): T {
 export default function AnalysisPanel() {
   const wb = useWorkbench();
   const an = useAnalysis();
-  const { view, plan, tensors, grids } = an;
+  const { view, plan, grids, tensors } = an;
   const setView = an.setView;
   const [engine, setEngine] = useState<AnalysisEngineChoice>('auto');
   const [extra, setExtra] = useState<string[]>([]);
@@ -70,7 +73,8 @@ export default function AnalysisPanel() {
   };
 
   const alpha: AlphaSpec = useMemo(() => ({ global: view.alpha, perLayer: view.perLayer }), [view.alpha, view.perLayer]);
-  const metrics = plan ? metricsFor(plan) : [];
+  const metrics = useMemo(() => (plan ? metricsFor(plan) : []), [plan]);
+  const groupIds = grids.map((g) => g.group).join('\n');
   const metric = METRIC_BY_ID[view.metric] && metrics.some((m) => m.id === view.metric) ? METRIC_BY_ID[view.metric] : metrics[0];
   const shown = useMemo(() => (view.group ? grids.filter((g) => g.group === view.group) : grids), [view.group, grids]);
   const selGrid = an.selected ? grids.find((g) => g.group === an.selected!.group) : undefined;
@@ -87,12 +91,16 @@ export default function AnalysisPanel() {
     setView({ vectors: on ? [...vs.filter((v) => v !== id), id] : vs.filter((v) => v !== id) });
   }, [setView]);
 
-  const exportTable = (by: By, kind: 'csv' | 'json') => {
-    if (!plan) return;
-    const t = metricsTable(plan, by, tensors, grids, alpha);
+  // Reads the store when clicked, so the callback is stable and the toolbar does not re-render per batch.
+  const exportTable = useCallback((by: By, kind: 'csv' | 'json') => {
+    const st = useAnalysis.getState();
+    if (!st.plan) return;
+    const al = { global: st.view.alpha, perLayer: st.view.perLayer };
+    const t = metricsTable(st.plan, by, st.tensors, st.grids, al);
     if (kind === 'csv') downloadCsv(`capvector-stats-by-${by}.csv`, t);
-    else downloadJson(`capvector-stats-by-${by}.json`, t, { alpha: view.alpha, perLayerAlpha: view.perLayer, by });
-  };
+    else downloadJson(`capvector-stats-by-${by}.json`, t, { alpha: st.view.alpha, perLayerAlpha: st.view.perLayer, by });
+  }, []);
+
 
   return (
     <section aria-label="analysis" className="cv-panel">
@@ -145,31 +153,7 @@ export default function AnalysisPanel() {
 
       {plan && metric && (
         <>
-          <div className="cv-toolbar">
-            <label className="cv-field">Metric
-              <select aria-label="Metric" value={metric.id} onChange={(e) => an.setView({ metric: e.target.value })}>
-                {metrics.map((m) => <option key={m.id} value={m.id}>{m.label}</option>)}
-              </select>
-            </label>
-            <label className="cv-field">Colour map
-              <select aria-label="Colour map" value={view.cmap} onChange={(e) => an.setView({ cmap: e.target.value as typeof view.cmap })}>
-                {COLOR_MAPS.map((c) => <option key={c} value={c}>{c === 'auto' ? 'auto (diverging for cosines)' : c}</option>)}
-              </select>
-            </label>
-            <label className="cv-field">Component
-              <select aria-label="Component" value={view.group} onChange={(e) => an.setView({ group: e.target.value })}>
-                <option value="">all</option>
-                {grids.map((g) => <option key={g.group} value={g.group}>{groupLabel(g.group)}</option>)}
-              </select>
-            </label>
-            <span style={{ flex: 1 }} />
-            {(['tensor', 'layer', 'component'] as By[]).map((by) => (
-              <span key={by} className="cv-toolbar">
-                <button type="button" className="cv-btn cv-btn-small" onClick={() => exportTable(by, 'csv')}>CSV by {by}</button>
-                <button type="button" className="cv-btn cv-btn-small" onClick={() => exportTable(by, 'json')}>JSON by {by}</button>
-              </span>
-            ))}
-          </div>
+          <ViewControls metrics={metrics} metric={metric.id} cmap={view.cmap} group={view.group} groups={groupIds} setView={setView} onExport={exportTable} />
           <div className="cv-heatmaps" style={{ display: 'flex', flexWrap: 'wrap', gap: 'var(--cv-space-3)' }}>
             {shown.map((g) => (
               <Heatmap key={g.group} plan={plan} grid={g} metric={metric} alpha={alpha} cmap={view.cmap} selected={an.selected} onSelect={an.select} />
@@ -189,7 +173,7 @@ export default function AnalysisPanel() {
               {withBlocks.length > 1 && (
                 <div className="cv-toolbar">
                   <label className="cv-field">Charts for
-                    <select aria-label="Chart component" value={chartGrid.group} onChange={(e) => setView({ chart: e.target.value })}>
+                    <select aria-label="Charts for" value={chartGrid.group} onChange={(e) => setView({ chart: e.target.value })}>
                       {withBlocks.map((g) => <option key={g.group} value={g.group}>{g.label}</option>)}
                     </select>
                   </label>

@@ -70,7 +70,7 @@ export default function TrainPanel() {
   const busy = status !== 'idle';
   const hasPre = checkpoints.some((c) => c.id === 'pre');
   // The Worker starts with the panel so the backend badge is known before the first run.
-  useEffect(() => { useTrain.getState().setParams({}); }, []);
+  useEffect(() => { useTrain.getState().warmUp(); }, []);
   const arms = ARM_GROUPS.find((g) => g.id === group)!.arms;
   return (
     <section aria-label="Finetune experiment" className="cv-train">
@@ -80,7 +80,7 @@ export default function TrainPanel() {
       </p>
       <div className="cv-toolbar">
         <span className="cv-badge" role="status" aria-label="Training backend" data-backend={backend?.name ?? ''}>
-          backend: {backend ? `${backend.name}${backend.detail ? ` (${backend.detail})` : ''}` : 'starts with the first run'}
+          backend: {backend ? `${backend.name}${backend.detail ? ` (${backend.detail})` : ''}` : 'starting…'}
         </span>
         <span className="cv-badge" aria-label="Run status" data-status={status}>{status}</span>
       </div>

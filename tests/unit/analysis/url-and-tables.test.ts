@@ -4,7 +4,7 @@ import { toCsv, toJsonRows } from '../../../src/analysis/tables';
 
 describe('analysis view in the URL', () => {
   it('round-trips metric, colour map, α, per-layer α, vectors and component', () => {
-    const v = { metric: 'cosGammaDelta', cmap: 'magma' as const, alpha: -0.25, perLayer: { 'language/3': 0.5, 'vision:fused/-': 1.5 }, vectors: ['gamma', 'delta'], group: 'vision:fused' };
+    const v = { metric: 'cosGammaDelta', cmap: 'magma' as const, alpha: -0.25, perLayer: { 'language/3': 0.5, 'vision:fused/-': 1.5 }, vectors: ['gamma', 'delta'], group: 'vision:fused', chart: 'language' };
     expect(viewFromQuery(viewToQuery(v))).toEqual(v);
   });
   it('falls back to defaults for missing or malformed fields', () => {

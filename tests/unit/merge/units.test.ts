@@ -126,6 +126,9 @@ describe('mergekit YAML', () => {
     const dare = parse(recipeToMergekitYaml({ ...defaultRecipe('dare'), params: { p: 0.3, ties: true, seed: 1, lambda: 1, normalize: false }, roles: { pre: 'p', models: [{ name: 'a' }] } }));
     expect(dare.merge_method).toBe('dare_ties');
     expect(dare.models[0].parameters.density).toBeCloseTo(0.7, 12);
+    const perModel = parse(recipeToMergekitYaml({ ...defaultRecipe('dare'), params: { p: 0.3, seed: 1 }, roles: { pre: 'p', models: [{ name: 'a', params: { p: 0.8 } }, { name: 'b' }] } }));
+    expect(perModel.models.map((m: { parameters: { density: number } }) => m.parameters.density)).toEqual([expect.closeTo(0.2, 12), expect.closeTo(0.7, 12)]);
+    expect(recipeToMergekitYaml({ ...defaultRecipe('ties'), params: { normalize: false, lambda: 1 }, roles: { pre: 'p', models: [{ name: 'a' }] } })).not.toMatch(/NOTE: with normalize false/);
     const lin = parse(recipeToMergekitYaml({ ...defaultRecipe('linear'), roles: { models: [{ name: 'a', params: { weight: 2 } }, { name: 'b' }] } }, { keepDtype: 'F16' }));
     expect(lin).toMatchObject({ merge_method: 'linear', parameters: { normalize: true }, out_dtype: 'float16' });
     expect(lin.base_model).toBeUndefined();

@@ -84,7 +84,7 @@ export function combineKernel(dtypes: ComputeDType[], spec: CombineSpec, mode: T
   const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}${dfHelpers(mode)}
 ${linearFns(K, used, spec.base, spec.terms, (j) => P + 3 * j, null)}
 ${guardedValue(dtypes, used, '')}
-${pairMain(spec.outDtype)}`;
+${pairMain(spec.outDtype, true)}`;
   const shape = spec.terms.map((t) => `${t.a}-${t.b ?? '_'}`).join(',');
   return {
     key: `combine|${mode}|${dtypes.join(',')}|${spec.base ?? '_'}|${shape}|${spec.outDtype}`,

@@ -73,17 +73,49 @@ fn ld_F16(off: u32, i: u32) -> f32 {
   return bitcast<f32>(b);
 }
 
-// Tie-break of a rounding from (hi, lo): +1 when lo pushes |hi| up, -1 down, 0 when lo is zero.
-fn tie_dir(hi: f32, lo: f32) -> i32 {
+// Which side of hi the exact value hi + lo lies: +1 away from zero, -1 toward zero, 0 when lo is zero.
+fn lo_side(hi: f32, lo: f32) -> i32 {
   let l = bitcast<u32>(lo);
   if ((l & 0x7fffffffu) == 0u || !is_finite(hi)) { return 0; }
   return select(-1, 1, ((l ^ bitcast<u32>(hi)) & 0x80000000u) == 0u);
 }
 
-// (hi, lo) to float32 bits: hi is already the nearest float32 of hi + lo; NaN canonical.
+// Biased exponent of the binade hi + lo lies in (one lower when hi is a power of two and lo pulls it down).
+fn binade(hi: f32, lo: f32) -> u32 {
+  let b = bitcast<u32>(hi);
+  let e = (b >> 23u) & 0xffu;
+  return select(e, e - 1u, (b & 0x7fffffu) == 0u && e > 0u && lo_side(hi, lo) < 0);
+}
+
+// Half a float64 ulp at hi + lo as a float32 (0 below float32's range). The float64 reference rounds
+// its result to this grid before rounding to the output dtype, so an output tie that the float64 value
+// lands on (offset ≤ half a float64 ulp) is a tie here too: e.g. base + 0.8·d where the decimal 0.8·d
+// is short but α = f64(0.8) is not, so the exact value misses the tie by ~2^-55 relative.
+fn half_ulp64(hi: f32, lo: f32) -> f32 {
+  let e = binade(hi, lo);
+  if (e <= 53u) { return 0.0; }
+  return bitcast<f32>((e - 53u) << 23u);
+}
+
+// Tie-break when hi sits exactly on a tie of the output dtype: +1 round |hi| up, -1 down, 0 to even
+// (lo zero or within the float64 grid, where the float64 reference sees an exact tie).
+fn tie_dir(hi: f32, lo: f32) -> i32 {
+  if (SNAP64 && abs(lo) <= half_ulp64(hi, lo)) { return 0; }
+  return lo_side(hi, lo);
+}
+
+// (hi, lo) to float32 bits: hi is the nearest float32 of hi + lo, except where the float64 value of
+// hi + lo is exactly the midpoint between hi and its neighbour: then ties-to-even, as the reference.
 fn enc_F32(hi: f32, lo: f32) -> u32 {
   if (is_nan(hi)) { return 0x7fc00000u; }
-  return bitcast<u32>(hi);
+  let b = bitcast<u32>(hi);
+  let side = lo_side(hi, lo);
+  if (!SNAP64 || side == 0 || (b & 1u) == 0u) { return b; }
+  let e = binade(hi, lo);
+  if (e <= 24u) { return b; }
+  let half = bitcast<f32>((e - 24u) << 23u);   // half a float32 ulp on lo's side
+  if (half - abs(lo) <= half_ulp64(hi, lo)) { return select(b - 1u, b + 1u, side > 0); }
+  return b;
 }
 
 // (hi, lo) to bfloat16 bits, rounded once: round hi to nearest even, an exact tie broken by lo's sign.
@@ -201,13 +233,16 @@ fn acc_fin(a: vec3<f32>) -> vec2<f32> { let s = two_sum(a.x, a.y); return two_su
 
 /**
  * An entry point that runs `value(i)` (a (hi, lo) pair) for elements 2t and 2t+1 and stores them in
- * `out` dtype, each rounded once.
+ * `out` dtype, each rounded once. `snap64`: decide output ties on the float64 grid (see half_ulp64) —
+ * right for combine, whose float64 reference rounds one product before the add; TIES' reference
+ * rounds a chain of divisions and sums whose drift the exact value follows better, so it leaves it off.
  */
-export function pairMain(out: ComputeDType): string {
+export function pairMain(out: ComputeDType, snap64: boolean): string {
   const store = out === 'F32'
     ? `dst[i0] = enc_F32(r0.x, r0.y); if (i0 + 1u < n) { dst[i0 + 1u] = enc_F32(r1.x, r1.y); }`
     : `dst[t] = enc_${out}(r0.x, r0.y) | (enc_${out}(r1.x, r1.y) << 16u);`;
   return /* wgsl */ `
+const SNAP64 = ${snap64};
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ZERO = prm[${PARAM_ZERO}u];

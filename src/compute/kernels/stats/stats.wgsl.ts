@@ -107,6 +107,7 @@ export function statsKernel(dtypes: ComputeDType[], spec: StatsSpec, mode: TwoPr
   });
   const R = statsRecordWords(spec);
   const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}${dfHelpers(mode)}
+const SNAP64 = false; // (the output encoders in HELPERS are unused here)
 // Order-preserving key of float bits: larger float, larger key (−0 just below +0).
 fn fkey(x: f32) -> u32 { let b = bitcast<u32>(x); return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u); }
 // Pairs of keys compare lexicographically: for a renormalised (hi, lo) that is the order of hi + lo.

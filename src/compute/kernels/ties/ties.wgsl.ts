@@ -100,7 +100,7 @@ export function tiesKernel(dtypes: ComputeDType[], spec: TiesSpec, mode: TwoProd
   const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}${dfHelpers(mode)}
 ${tiesFns(K, used, spec.base, spec.terms, layout)}
 ${guardedValue(dtypes, used, '')}
-${pairMain(spec.outDtype)}`;
+${pairMain(spec.outDtype, false)}`;
   const shape = spec.terms.map((t) => `${t.a}-${t.b ?? '_'}`).join(',');
   return {
     key: `ties|${mode}|${dtypes.join(',')}|${spec.base}|${shape}|${spec.normalize ? 'mean' : 'sum'}|${spec.outDtype}`,
