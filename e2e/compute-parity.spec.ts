@@ -1,10 +1,17 @@
 /**
- * Parity of every WebGPU kernel (combine, ties, dare, stats) with its CPU twin, in real Chromium WebGPU
- * (SwiftShader here). Random inputs in F32/F16/BF16 with edge cases (NaN, ±Inf, subnormals of each dtype,
- * ±0, values exactly at rounding ties of the output dtype, f16 overflow), odd and even sizes, and calls
- * forced to run as many 2D dispatches. Rule: no element off by more than 1 ulp of the output dtype,
- * ≥ 99.9% bit-exact, NaN-ness identical; DARE masks bit-identical; stats within 1e-6 (relative to the
- * sum of magnitudes of the summed terms), counts and min/max exact.
+ * Parity of every WebGPU kernel (combine, ties, dare, stats) with its CPU twin (float64), in real Chromium
+ * WebGPU (SwiftShader here), plus references computed in the test itself (plain JS float64, and exact
+ * BigInt rationals). Random inputs in F32/F16/BF16 with edge cases (NaN, ±Inf, subnormals of each dtype,
+ * ±0, values exactly at rounding ties of the output dtype, f16 overflow), odd and even sizes, calls forced
+ * to run as many 2D dispatches, and heavy cancellation (θ_pre ≈ −α·γ, F32 outputs).
+ * Rule: no element off by more than 1 ulp of the output dtype, ≥ 99.9% bit-exact, NaN-ness identical,
+ * ±0 equal. Left out of those figures, counted and printed: float32-subnormal results (a GPU may flush
+ * them: |difference| ≤ 2^-126), differences within the float64 reference's own error bound (2^-50 of
+ * Σ|terms|: only where terms cancel), and 1-ulp differences whose exact value lies within that bound of
+ * the midpoint (ties no float64 reference can decide). DARE masks bit-identical. Stats: sums and sums of
+ * squares within 1e-9 relative, dot products within 1e-7 relative (plus 1e-15 of Σ|terms| for values
+ * that cancel to ~0), near-orthogonal cosines (1e-5, 1e-7) within 1e-6 of plain-JS float64; counts and
+ * min/max exact.
  */
 import { test, expect, type Page } from '@playwright/test';
 
@@ -90,8 +97,9 @@ function install(): void {
     d === 'F32' ? new Uint32Array(bytes.slice().buffer) : new Uint16Array(bytes.slice().buffer);
   /**
    * ulp distance, bit-exact share, NaN-ness mismatches; both-NaN counts as exact. GPUs may flush float32
-   * subnormals (WGSL allows it; SwiftShader does): an element whose GPU and CPU values differ by no more than
-   * the smallest normal float32 (2^-126) is counted as `flushed`, reported, and left out of the ulp and
+   * subnormals (WGSL allows it; SwiftShader does in arithmetic): an element where one value is below 2^-126
+   * and the two differ by no more than 2^-126 (the smallest normal float32) is counted as `flushed`,
+   * reported, and left out of the ulp and
    * bit-exact figures. With `mag` (per element, Σ of the magnitudes the result is formed from), an element
    * whose two values differ by no more than 2^-50·mag is counted as `cancelled`, reported, and left out too:
    * that is the float64 reference's own error bound, reached only where terms cancel to far below their size
@@ -118,7 +126,7 @@ function install(): void {
       if (g[i] === c[i] || ((g[i] | c[i]) & ~top) === 0) { exact++; continue; }
       const u = Math.abs(ord(g[i]) - ord(c[i]));
       const diff = Math.abs(value(d, g[i]) - value(d, c[i]));
-      if (u > 1 && diff <= 2 ** -126) { flushed++; continue; }
+      if (diff <= 2 ** -126 && Math.min(Math.abs(value(d, g[i])), Math.abs(value(d, c[i]))) < 2 ** -126) { flushed++; continue; }
       if (mag && diff <= 2 ** -50 * mag[i]) { cancelled++; continue; }
       if (u > maxUlp) maxUlp = u;
       if (u === 1) oneUlp.push(i);
@@ -357,10 +365,41 @@ test('WebGPU combine keeps what cancels: θ_pre ≈ −α·γ against float64 (p
       }
       return { share: exact / want.length, worst };
     };
-    for (const [depth, auxDtype] of [['moderate', 'F32'], ['moderate', 'BF16'], ['full', 'F32']] as const) {
+    /** v rounded to the float64 grid at magnitude m (multiples of one float64 ulp of m), ties to even. */
+    const gridRound = (v: { n: bigint; d: bigint }, m: number): { n: bigint; d: bigint } => {
+      if (!(m > 0)) return v;
+      const eg = Math.floor(Math.log2(m)) - 52;
+      const num: bigint = eg <= 0 ? v.n << BigInt(-eg) : v.n;
+      const den: bigint = eg <= 0 ? v.d : v.d << BigInt(eg);
+      const neg = num < 0n;
+      const a: bigint = neg ? -num : num;
+      let k: bigint = a / den;
+      const r2: bigint = 2n * (a - k * den);
+      if (r2 > den || (r2 === den && (k & 1n) === 1n)) k += 1n;
+      const kk = neg ? -k : k;
+      return eg <= 0 ? { n: kk, d: 1n << BigInt(-eg) } : { n: kk << BigInt(eg), d: 1n };
+    };
+    /**
+     * Against the exact value (rationals) seen on the float64 grid of the largest term (gridRound: what a
+     * float64 reference can see; common.wgsl.ts grid_round), rounded once: bit-exact share and worst ulp;
+     * `grid` counts elements where that grid changes the answer (the exact value and float64 disagree
+     * below float64's precision).
+     */
+    const vsExact = (d: string, got: ArrayLike<number>, exact: any[], mag: Float64Array) => {
+      let ok = 0, grid = 0, worst = 0;
+      for (let i = 0; i < got.length; i++) {
+        const want = E.roundExact(d, gridRound(exact[i], mag[i]));
+        if (want !== E.roundExact(d, exact[i])) grid++;
+        const u = Math.abs(ord(d, got[i]) - ord(d, want));
+        if (u === 0 || ((got[i] | want) & (d === 'F32' ? 0x7fffffff : 0x7fff)) === 0) ok++;
+        else worst = Math.max(worst, u);
+      }
+      return { share: ok / got.length, worst, grid };
+    };
+    for (const [depth, auxDtype] of [['moderate', 'F32'], ['moderate', 'BF16'], ['full', 'F32'], ['full', 'BF16']] as const) {
       // aux ≈ sft (a small capability vector), pre = −α·γ·(1 + δ): the result is 2^-10…2^-20 of the terms
       // (moderate), or pre = f32(−α·γ) and the result is the float32 rounding residue of pre (full).
-      let seed = depth === 'full' ? 77 : auxDtype === 'F32' ? 78 : 79;
+      let seed = (depth === 'full' ? 77 : 78) + (auxDtype === 'F32' ? 0 : 10);
       const rnd = () => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 4294967296; };
       const sft = new Float64Array(n), aux = new Float64Array(n), pre = new Float32Array(n);
       const enc = (d: string, v: Float64Array) => d === 'F32' ? new Float32Array(v) : Uint16Array.from(v, (x) => h.dtype.f32ToBf16Bits(x));
@@ -371,36 +410,38 @@ test('WebGPU combine keeps what cancels: θ_pre ≈ −α·γ against float64 (p
       const sftE = enc(auxDtype, sft), auxE = enc(auxDtype, aux);
       const dec = (d: string, a: any) => d === 'F32' ? Float64Array.from(a) : Float64Array.from(a, (b: number) => h.dtype.bf16BitsToF32(b));
       const sftV = dec(auxDtype, sftE), auxV = dec(auxDtype, auxE);
+      const mag = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         const g = alpha * (auxV[i] - sftV[i]);
         pre[i] = depth === 'full' ? -g : -g * (1 + (rnd() < 0.5 ? -1 : 1) * 2 ** -(10 + 10 * rnd()));
+        mag[i] = Math.max(Math.abs(pre[i]), Math.abs(g));
       }
       const inputs = [
         { bytes: new Uint8Array(pre.buffer), dtype: 'F32' },
         { bytes: new Uint8Array(auxE.buffer), dtype: auxDtype },
         { bytes: new Uint8Array(sftE.buffer), dtype: auxDtype },
       ];
+      const exact = Array.from({ length: n }, (_, i) => E.add(E.q(pre[i]), E.mul(E.q(alpha), E.sub(E.q(auxV[i]), E.q(sftV[i])))));
       for (const od of ['F32', 'BF16', 'F16']) {
         const spec = { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: alpha, outDtype: od };
         const g = P.words(od, await gpu.combine(inputs, spec));
         const c = P.words(od, await cpu.combine(inputs, spec));
-        // float64 in plain JS, rounded once (exactly, via rationals), and float32 arithmetic for contrast.
-        const f64 = new Uint32Array(n), ex = new Uint32Array(n), f32 = new Uint32Array(n);
+        // float64 in plain JS rounded once (exactly, via rationals), and float32 arithmetic for contrast.
+        const f64 = new Uint32Array(n), f32 = new Uint32Array(n);
         for (let i = 0; i < n; i++) {
-          const v64 = pre[i] + alpha * (auxV[i] - sftV[i]);
-          f64[i] = E.roundExact(od, E.q(v64));
-          if (depth === 'full') ex[i] = E.roundExact(od, E.add(E.q(pre[i]), E.mul(E.q(alpha), E.sub(E.q(auxV[i]), E.q(sftV[i])))));
+          f64[i] = E.roundExact(od, E.q(pre[i] + alpha * (auxV[i] - sftV[i])));
           f32[i] = E.roundExact(od, E.q(Math.fround(pre[i] + Math.fround(Math.fround(alpha) * Math.fround(auxV[i] - sftV[i])))));
         }
-        const ref = depth === 'full' ? ex : f64;
-        const refName = depth === 'full' ? 'exact (BigInt)' : 'float64 (plain JS)';
-        const sg = score(od, g, ref), sc = score(od, c, ref), s32 = score(od, f32, ref);
         const tag = `${depth} cancellation, F32 pre, ${auxDtype} aux/sft → ${od}`;
-        out.push(`${tag}: vs ${refName}: WebGPU ${(sg.share * 100).toFixed(3)}% bit-exact (worst ${sg.worst} ulp), `
-          + `CPU twin ${(sc.share * 100).toFixed(3)}% (worst ${sc.worst}), float32 math ${(s32.share * 100).toFixed(3)}% (worst ${s32.worst})`);
-        if (sg.worst > 1 || sg.share < 0.999) out.push(`FAIL ${tag}: WebGPU ${(sg.share * 100).toFixed(3)}%, worst ${sg.worst} ulp`);
-        // The CPU twin is checked against plain float64 where float64 is itself reliable.
-        if (depth !== 'full' && (sc.worst > 1 || sc.share < 0.999)) out.push(`FAIL ${tag}: CPU twin ${(sc.share * 100).toFixed(3)}%, worst ${sc.worst} ulp`);
+        const sg = score(od, g, f64), sc = score(od, c, f64), s32 = score(od, f32, f64);
+        const xg = vsExact(od, g, exact, mag), xc = vsExact(od, c, exact, mag);
+        out.push(`${tag}: vs float64 (plain JS): WebGPU ${(sg.share * 100).toFixed(3)}% bit-exact (worst ${sg.worst} ulp), CPU twin ${(sc.share * 100).toFixed(3)}% `
+          + `(worst ${sc.worst}), float32 math ${(s32.share * 100).toFixed(3)}% (worst ${s32.worst}); vs exact: WebGPU ${(xg.share * 100).toFixed(3)}% `
+          + `(worst ${xg.worst}; the float64 grid decides ${xg.grid}), CPU twin ${(xc.share * 100).toFixed(3)}% (worst ${xc.worst})`);
+        if (xg.worst > 1 || xg.share < 0.999) out.push(`FAIL ${tag}: WebGPU vs exact ${(xg.share * 100).toFixed(3)}%, worst ${xg.worst} ulp`);
+        // And plainly against float64 computed here, as the issue states the rule.
+        if (sg.worst > 1 || sg.share < 0.999) out.push(`FAIL ${tag}: WebGPU vs float64 ${(sg.share * 100).toFixed(3)}%, worst ${sg.worst} ulp`);
+        if (sc.worst > 1 || sc.share < 0.999) out.push(`FAIL ${tag}: CPU twin vs float64 ${(sc.share * 100).toFixed(3)}%, worst ${sc.worst} ulp`);
       }
     }
     gpu.dispose(); cpu.dispose();

@@ -13,8 +13,7 @@
 import type { ChunkInput, CombineSpec, DareSpec, Engine, StatsResult, StatsSpec, TiesSpec, VectorStats, PairStats } from './engine';
 import { checkDareSpec, checkTerms, elementCount } from './kernels/common/inputs';
 import { tiesRef } from './kernels/ties/ties.ref';
-import { dareTermRef } from './kernels/dare/dare.ref';
-import { combineRef } from './kernels/combine/combine.ref';
+import { dareTermFast, sumTerms } from './fused/dare';
 import {
   accumulatePair, accumulateVector, checkStatsSpec, emptyPairStats, emptyVectorStats, vectorValues,
 } from './kernels/stats/stats.ref';
@@ -86,16 +85,14 @@ export class CpuEngine implements Engine {
     checkDareSpec('dare', spec);
     const taus = blockArrays(spec.terms.length);
     const w = spec.terms.map((t) => t.w);
-    const k = inputs.length;
-    const asTerms = { base: spec.base, terms: w.map((wj, j) => ({ a: k + j, b: null, w: wj })), scale: spec.scale, outDtype: spec.outDtype };
     return perBlock(inputs.map((x) => pack(x, n)), n, spec.outDtype, (x, st, m, out) => {
       const tm = spec.terms.map((t, j) => {
         const tau = taus[j].subarray(0, m);
-        dareTermRef(x[t.a], t.b === null ? null : x[t.b], spec.seed, spec.salts[j], spec.p[j], spec.firstElement + st, tau);
+        dareTermFast(x[t.a], t.b === null ? null : x[t.b], spec.seed, spec.salts[j], spec.p[j], spec.firstElement + st, tau);
         return tau;
       });
       if (spec.ties) tiesRef(x[spec.base], tm, w, null, spec.scale, spec.normalize, out);
-      else combineRef([...x, ...tm], asTerms, out);
+      else sumTerms(x[spec.base], tm, w, spec.scale, out);
     });
   }
 

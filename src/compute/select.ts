@@ -74,7 +74,8 @@ export async function chooseEngine(opts: ChooseOptions = {}): Promise<EngineChoi
   }
   const adapter = gpu.adapter;
   const soft = adapter?.software ? ` on ${adapter.architecture || adapter.description || 'a software adapter'} (CPU emulation, not GPU speed)` : '';
-  if (opts.force === 'webgpu') return { engine: gpu, reason: `WebGPU engine (forced)${soft}`, measurements: [], adapter };
+  const math = `; double-float math, TwoProd by ${gpu.twoProd === 'fma' ? 'fused fma' : "Dekker's split (this device's fma is not fused)"}`;
+  if (opts.force === 'webgpu') return { engine: gpu, reason: `WebGPU engine (forced)${soft}${math}`, measurements: [], adapter };
 
   const cpu = new CpuEngine();
   const inputs = benchInputs(opts.elements ?? 1 << 22);
@@ -89,7 +90,7 @@ export async function chooseEngine(opts: ChooseOptions = {}): Promise<EngineChoi
   const race = `${fmt(g)} vs ${fmt(c)} for a ${(inputs[0].bytes.byteLength / 2 ** 20).toFixed(0)} MiB ×3 bf16 combine (upload, compute, readback)`;
   if (g.ms < c.ms) {
     cpu.dispose();
-    return { engine: gpu, reason: `WebGPU engine${soft}: faster when measured (${race})`, measurements, adapter };
+    return { engine: gpu, reason: `WebGPU engine${soft}: faster when measured (${race})${math}`, measurements, adapter };
   }
   gpu.dispose();
   return { engine: cpu, reason: `CPU engine: faster when measured (${race})${soft ? `; WebGPU ran${soft}` : ''}`, measurements, adapter };

@@ -75,7 +75,7 @@ function receive(m: TrainReply): void {
       break;
     case 'finished':
       set((s) => ({
-        message: m.outcome === 'done' ? { kind: 'ok', text: 'Finished.' }
+        message: m.outcome === 'done' ? { kind: 'ok', text: m.job === 'load' ? 'θ_pre loaded.' : 'Finished.' }
           : m.outcome === 'cancelled' ? { kind: 'warn', text: 'Cancelled.' } : { kind: 'error', text: m.message ?? 'failed' },
         currentArm: null,
         stages: Object.fromEntries(Object.entries(s.stages).map(([k, v]) => [k, v === 'running' ? 'todo' : v])) as Record<StageId, StageState>,

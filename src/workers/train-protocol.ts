@@ -19,7 +19,7 @@ export type TrainReply =
   | { type: 'backend'; name: string; detail: string }
   | { type: 'event'; event: ExperimentEvent }
   | { type: 'status'; status: 'running' | 'paused' | 'idle' }
-  | { type: 'finished'; outcome: 'done' | 'cancelled' | 'error'; message?: string }
+  | { type: 'finished'; outcome: 'done' | 'cancelled' | 'error'; message?: string; job: 'load' | 'run' }
   | { type: 'exported'; requestId: number; name: string; bytes: Uint8Array }
   | { type: 'export-failed'; requestId: number; message: string }
   | { type: 'error'; message: string };

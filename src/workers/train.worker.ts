@@ -58,7 +58,7 @@ function fromTensors(tensors: Record<string, Float32Array>): Weights {
 let queue: Promise<void> = Promise.resolve();
 let generation = 0;
 
-function runExclusive(job: () => Promise<void>): void {
+function runExclusive(kind: 'load' | 'run', job: () => Promise<void>): void {
   const mine = generation;
   queue = queue.then(async () => {
     if (mine !== generation) return;
@@ -69,10 +69,10 @@ function runExclusive(job: () => Promise<void>): void {
     try {
       await (backendReady ??= pickBackend('auto'));
       await job();
-      post({ type: 'finished', outcome: 'done' });
+      post({ type: 'finished', outcome: 'done', job: kind });
     } catch (e) {
-      if (e instanceof Cancelled) post({ type: 'finished', outcome: 'cancelled' });
-      else post({ type: 'finished', outcome: 'error', message: e instanceof Error ? e.message : String(e) });
+      if (e instanceof Cancelled) post({ type: 'finished', outcome: 'cancelled', job: kind });
+      else post({ type: 'finished', outcome: 'error', message: e instanceof Error ? e.message : String(e), job: kind });
     } finally {
       busy = false;
       post({ type: 'status', status: 'idle' });
@@ -116,17 +116,17 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       wake?.();
       break;
     case 'set-pre':
-      runExclusive(async () => exp.setPretrained(fromTensors(m.tensors), m.source));
+      runExclusive('load', async () => exp.setPretrained(fromTensors(m.tensors), m.source));
       break;
     case 'load-pre':
-      runExclusive(async () => {
+      runExclusive('load', async () => {
         const res = await fetch(m.url);
         if (!res.ok) throw new Error(`${m.url}: HTTP ${res.status}`);
         exp.setPretrained(await safetensorsToWeights(m.url.split('/').pop() ?? 'policy.safetensors', new Uint8Array(await res.arrayBuffer())), m.source);
       });
       break;
     case 'run':
-      runExclusive(async () => {
+      runExclusive('run', async () => {
         const e = withParams(m.params);
         if (m.stages === 'all') await e.runAll();
         else for (const s of STAGES.filter((x) => (m.stages as string[]).includes(x))) await e.run(s);

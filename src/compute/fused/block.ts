@@ -4,7 +4,7 @@
  * finished block into the output words. See numbers.ts for how the rounding works.
  */
 import type { ComputeDType } from '../../formats/dtype';
-import { ROUNDING, bf16FromF64, extractBF16, extractBF16Checked, extractF16, extractF16Checked, f16FromF64, f32FromF64 } from './numbers';
+import { ROUNDING, bf16FromF64, extractBF16, extractBF16Checked, extractF16, extractF16Checked, extractF32Checked, f16FromF64, f32FromF64 } from './numbers';
 
 export const BLOCK = 2048;
 
@@ -67,11 +67,12 @@ export function roundingOf(dtype: ComputeDType): { c: number; lo: number; hi: nu
 }
 
 /**
- * Writes block S (already rounded to a 16-bit output's precision, no patch list) if every value is in
+ * Writes block S (already rounded to the output's precision, no patch list) if every value is in
  * the fast range, judged from the float32 bits; returns false (output words of the block unspecified)
  * when some value is not, so the caller redoes the block with roundBlock's patch list.
  */
 export function writeFastBlock(out: OutBuffer, st: number, m: number): boolean {
   if (out.dtype === 'BF16') return extractBF16Checked(S32, m, out.u32, out.u16, st >>> 1);
-  return extractF16Checked(S32, m, out.u32, out.u16, st >>> 1);
+  if (out.dtype === 'F16') return extractF16Checked(S32, m, out.u32, out.u16, st >>> 1);
+  return extractF32Checked(S32, m, out.u32, st);
 }

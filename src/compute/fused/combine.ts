@@ -7,9 +7,11 @@
  * float32; a second loop writes the output words. No per-element calls (out-of-range values go to a
  * patch list), no per-element allocation.
  *
- * Paths: one term with 16-bit inputs (capvector, extract, apply: the CLI's hot case), one term with F32
- * inputs, and a generic path (any dtype mix, any number of terms) that decodes each input block to
- * float64 first and accumulates term by term — the same operations in the same order.
+ * Paths: one term with 16-bit inputs (capvector, extract, apply: the CLI's hot case), several terms with
+ * 16-bit inputs (task arithmetic, linear), one term with F32 inputs and output, and a generic path (any
+ * dtype mix, any number of terms) that decodes each input block to float64 first and accumulates term
+ * by term — the same operations in the same order everywhere. Blocks whose values leave the fast range
+ * (NaN, ±Inf, subnormal or overflowing outputs) are redone by the generic path with a patch list.
  */
 import type { ChunkInput, CombineSpec } from '../engine';
 import type { ComputeDType } from '../../formats/dtype';
@@ -152,6 +154,74 @@ function scratch(k: number): Float64Array {
   return X[k];
 }
 
+/*
+ * Several terms, 16-bit inputs: term passes over the packed words into ACC (in the reference's order),
+ * then base + scale·acc rounded into S — no decode pass per input.
+ */
+function accDiff16(first: boolean, xa: Int32Array, ta: Float64Array, xb: Int32Array, tb: Float64Array, w: number, w0: number, pairs: number): void {
+  const acc = ACC;
+  if (first) {
+    for (let j = w0, i = 0, e = w0 + pairs; j < e; j++, i += 2) {
+      const q = xa[j], r = xb[j];
+      acc[i] = w * (ta[q & 0xffff] - tb[r & 0xffff]);
+      acc[i + 1] = w * (ta[q >>> 16] - tb[r >>> 16]);
+    }
+  } else {
+    for (let j = w0, i = 0, e = w0 + pairs; j < e; j++, i += 2) {
+      const q = xa[j], r = xb[j];
+      acc[i] = acc[i] + w * (ta[q & 0xffff] - tb[r & 0xffff]);
+      acc[i + 1] = acc[i + 1] + w * (ta[q >>> 16] - tb[r >>> 16]);
+    }
+  }
+}
+function accOne16(first: boolean, xa: Int32Array, ta: Float64Array, w: number, w0: number, pairs: number): void {
+  const acc = ACC;
+  if (first) {
+    for (let j = w0, i = 0, e = w0 + pairs; j < e; j++, i += 2) {
+      const q = xa[j];
+      acc[i] = w * ta[q & 0xffff];
+      acc[i + 1] = w * ta[q >>> 16];
+    }
+  } else {
+    for (let j = w0, i = 0, e = w0 + pairs; j < e; j++, i += 2) {
+      const q = xa[j];
+      acc[i] = acc[i] + w * ta[q & 0xffff];
+      acc[i + 1] = acc[i + 1] + w * ta[q >>> 16];
+    }
+  }
+}
+function finish16(xs: Int32Array | null, ts: Float64Array, s: number, c: number, w0: number, pairs: number): void {
+  const acc = ACC, f = S;
+  if (xs === null) {
+    for (let i = 0, m = pairs * 2; i < m; i++) {
+      const v = s * acc[i];
+      const k = v * c;
+      f[i] = k - (k - v);
+    }
+    return;
+  }
+  for (let j = w0, i = 0, e = w0 + pairs; j < e; j++, i += 2) {
+    const p = xs[j];
+    const v0 = ts[p & 0xffff] + s * acc[i];
+    const v1 = ts[p >>> 16] + s * acc[i + 1];
+    const k0 = v0 * c, k1 = v1 * c;
+    f[i] = k0 - (k0 - v0);
+    f[i + 1] = k1 - (k1 - v1);
+  }
+}
+function terms16(xs: Packed[], spec: CombineSpec, c: number, w0: number, pairs: number): void {
+  const terms = spec.terms;
+  if (terms.length === 0) ACC.fill(0, 0, pairs * 2);
+  for (let j = 0; j < terms.length; j++) {
+    const t = terms[j];
+    const a = xs[t.a];
+    if (t.b === null) accOne16(j === 0, a.u32, a.table, t.w, w0, pairs);
+    else accDiff16(j === 0, a.u32, a.table, xs[t.b].u32, xs[t.b].table, t.w, w0, pairs);
+  }
+  const base = spec.base === null ? null : xs[spec.base];
+  finish16(base ? base.u32 : null, base ? base.table : EMPTY64, spec.scale, c, w0, pairs);
+}
+
 /** The generic block into D: decodes every input, then the reference's order term by term. */
 function genericBlock(xs: Packed[], spec: CombineSpec, st: number, m: number): void {
   const dec = xs.map((x, k) => {
@@ -208,6 +278,11 @@ export function fusedCombine(inputs: ChunkInput[], spec: CombineSpec, n: number)
       }
       if (writeFastBlock(out, st, m)) continue;
       // some value is NaN, ±Inf, subnormal in the output or overflows: redo this block the careful way
+      genericBlock(xs, spec, st, m);
+      np = roundBlock(m, c, lo, hi);
+    } else if (all16 && (m & 1) === 0) {
+      terms16(xs, spec, c, st >>> 1, m >>> 1);
+      if (writeFastBlock(out, st, m)) continue;
       genericBlock(xs, spec, st, m);
       np = roundBlock(m, c, lo, hi);
     } else if (one && all32 && out32) {

@@ -146,7 +146,7 @@ export function extractF16(S32: Int32Array, m: number, O32: Int32Array, O16: Uin
  * The checked extractions: as above, and also judge from the bits whether every value was in the fast
  * range, without branches (int32 arithmetic; a negative flag means "no"). BF16: the float32 exponent
  * field must be 1..254, or the value ±0 (a zero float32 here means |v| < 2^-149, whose bf16 is ±0 too).
- * F16: |bits| in [2^-14, 65504) or ±0.
+ * F16: |bits| in [2^-14, 65504) or ±0. F32: not NaN (the store was the rounding; NaN must be canonical).
  */
 export function extractBF16Checked(S32: Int32Array, m: number, O32: Int32Array, O16: Uint16Array, w0: number): boolean {
   const pairs = m >>> 1;
@@ -173,12 +173,23 @@ export function extractF16Checked(S32: Int32Array, m: number, O32: Int32Array, O
     const x = p & 0x7fffffff, y = q & 0x7fffffff;
     const dx = x - 0x38800000, dy = y - 0x38800000;
     flag |= ((dx | ~(dx - 0x0effe000)) & -x) | ((dy | ~(dy - 0x0effe000)) & -y);
-    O32[w0 + j] = ((((p >>> 16) & 0x8000) | ((x >>> 13) - 0x1c000)) & 0xffff) | ((((q >>> 16) & 0x8000) | ((y >>> 13) - 0x1c000)) << 16);
+    // ((−x) >> 31) is all ones unless x = 0, so ±0 keeps only its sign
+    O32[w0 + j] = (((p >>> 16) & 0x8000) | (((x >>> 13) - 0x1c000) & ((-x) >> 31) & 0x7fff)) | ((((q >>> 16) & 0x8000) | (((y >>> 13) - 0x1c000) & ((-y) >> 31))) << 16);
   }
   if (m & 1) {
     const p = S32[m - 1], x = p & 0x7fffffff, dx = x - 0x38800000;
     flag |= (dx | ~(dx - 0x0effe000)) & -x;
-    O16[w0 * 2 + m - 1] = ((p >>> 16) & 0x8000) | ((x >>> 13) - 0x1c000);
+    O16[w0 * 2 + m - 1] = ((p >>> 16) & 0x8000) | (((x >>> 13) - 0x1c000) & ((-x) >> 31) & 0x7fff);
+  }
+  return flag >= 0;
+}
+
+export function extractF32Checked(S32: Int32Array, m: number, O32: Int32Array, st: number): boolean {
+  let flag = 0;
+  for (let i = 0; i < m; i++) {
+    const b = S32[i];
+    flag |= 0x7f800000 - (b & 0x7fffffff); // negative only for NaN
+    O32[st + i] = b;
   }
   return flag >= 0;
 }

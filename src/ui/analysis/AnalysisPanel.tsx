@@ -24,7 +24,13 @@ import { TensorDetails } from './TensorDetails';
  */
 function useThrottled<T>(value: T, ms: number, live: boolean): T {
   const [v, setV] = useState(value);
+  const [wasLive, setWasLive] = useState(live);
   const last = useRef(0);
+  if (live !== wasLive) {
+    // A new run starts from its own first value, never from the previous run's last one.
+    setWasLive(live);
+    setV(value);
+  }
   useEffect(() => {
     if (!live) return;
     const wait = last.current + ms - performance.now();

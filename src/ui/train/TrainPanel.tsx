@@ -39,8 +39,8 @@ function Summary() {
               <td>{fmtNum(s.msPerStep, 1)}</td>
               <td data-col="success">{fmtPct(s.finalSuccess)}</td>
               <td>{fmtNum(s.finalLoss, 4)}</td>
-              <td data-col="abs-cos" data-value={s.meanAbsCos}>{fmtNum(s.meanAbsCos, 4)}</td>
-              <td data-col="model-cos" data-value={s.modelCos}>{fmtNum(s.modelCos, 4)}</td>
+              <td data-col="abs-cos" data-value={String(s.meanAbsCos)}>{fmtNum(s.meanAbsCos, 4)}</td>
+              <td data-col="model-cos" data-value={String(s.modelCos)}>{fmtNum(s.modelCos, 4)}</td>
             </tr>
           );
         })}

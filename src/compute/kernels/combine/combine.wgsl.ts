@@ -57,19 +57,20 @@ fn value(i: u32) -> vec2<f32> {
 export function linearFns(K: number, used: Map<number, number>, base: number | null, terms: { a: number; b: number | null }[],
   coef: (j: number) => number, kept: ((j: number) => string) | null): string {
   const X = (k: number) => `x[${used.get(k)}]`;
-  const exact: string[] = [`var acc = vec3<f32>(${base === null ? '0.0' : X(base)}, 0.0, 0.0);`];
+  const exact: string[] = [`var acc = vec3<f32>(${base === null ? '0.0' : X(base)}, 0.0, 0.0);`, 'var mg = abs(acc.x);'];
   const plain: string[] = [`var v: f32 = ${base === null ? '0.0' : X(base)};`];
   terms.forEach((t, j) => {
     const c = kept ? `select(vec3<f32>(0.0), ${param3(coef(j))}, ${kept(j)})` : param3(coef(j));
     const d = t.b === null ? `vec2<f32>(${X(t.a)}, 0.0)` : `two_diff(${X(t.a)}, ${X(t.b)})`;
-    exact.push(`acc = acc_cd(acc, ${c}, ${d});`);
+    exact.push(`let c${j} = ${c};`, `let d${j} = ${d};`, `mg = max(mg, abs(c${j}.x * d${j}.x));`, `acc = acc_cd(acc, c${j}, d${j});`);
     const d1 = t.b === null ? X(t.a) : `(${X(t.a)} - ${X(t.b)})`;
     plain.push(`v = v + ${c}.x * ${d1};`);
   });
   return /* wgsl */ `
 fn exact(x: array<f32, ${K}>, keep: u32, sg: f32) -> vec2<f32> {
   ${exact.join('\n  ')}
-  return acc_fin(acc);
+  let r = acc_fin(acc);
+  return grid_round(r, max(mg, abs(r.x)));
 }
 fn plain(x: array<f32, ${K}>, keep: u32) -> f32 {
   ${plain.join('\n  ')}
@@ -84,7 +85,7 @@ export function combineKernel(dtypes: ComputeDType[], spec: CombineSpec, mode: T
   const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}${dfHelpers(mode)}
 ${linearFns(K, used, spec.base, spec.terms, (j) => P + 3 * j, null)}
 ${guardedValue(dtypes, used, '')}
-${pairMain(spec.outDtype, true)}`;
+${pairMain(spec.outDtype)}`;
   const shape = spec.terms.map((t) => `${t.a}-${t.b ?? '_'}`).join(',');
   return {
     key: `combine|${mode}|${dtypes.join(',')}|${spec.base ?? '_'}|${shape}|${spec.outDtype}`,

@@ -73,49 +73,18 @@ fn ld_F16(off: u32, i: u32) -> f32 {
   return bitcast<f32>(b);
 }
 
-// Which side of hi the exact value hi + lo lies: +1 away from zero, -1 toward zero, 0 when lo is zero.
-fn lo_side(hi: f32, lo: f32) -> i32 {
+// Tie-break when hi sits exactly on a tie of the output dtype: +1 round |hi| up (lo on hi's side),
+// -1 down, 0 (lo zero) to even.
+fn tie_dir(hi: f32, lo: f32) -> i32 {
   let l = bitcast<u32>(lo);
   if ((l & 0x7fffffffu) == 0u || !is_finite(hi)) { return 0; }
   return select(-1, 1, ((l ^ bitcast<u32>(hi)) & 0x80000000u) == 0u);
 }
 
-// Biased exponent of the binade hi + lo lies in (one lower when hi is a power of two and lo pulls it down).
-fn binade(hi: f32, lo: f32) -> u32 {
-  let b = bitcast<u32>(hi);
-  let e = (b >> 23u) & 0xffu;
-  return select(e, e - 1u, (b & 0x7fffffu) == 0u && e > 0u && lo_side(hi, lo) < 0);
-}
-
-// Half a float64 ulp at hi + lo as a float32 (0 below float32's range). The float64 reference rounds
-// its result to this grid before rounding to the output dtype, so an output tie that the float64 value
-// lands on (offset ≤ half a float64 ulp) is a tie here too: e.g. base + 0.8·d where the decimal 0.8·d
-// is short but α = f64(0.8) is not, so the exact value misses the tie by ~2^-55 relative.
-fn half_ulp64(hi: f32, lo: f32) -> f32 {
-  let e = binade(hi, lo);
-  if (e <= 53u) { return 0.0; }
-  return bitcast<f32>((e - 53u) << 23u);
-}
-
-// Tie-break when hi sits exactly on a tie of the output dtype: +1 round |hi| up, -1 down, 0 to even
-// (lo zero or within the float64 grid, where the float64 reference sees an exact tie).
-fn tie_dir(hi: f32, lo: f32) -> i32 {
-  if (SNAP64 && abs(lo) <= half_ulp64(hi, lo)) { return 0; }
-  return lo_side(hi, lo);
-}
-
-// (hi, lo) to float32 bits: hi is the nearest float32 of hi + lo, except where the float64 value of
-// hi + lo is exactly the midpoint between hi and its neighbour: then ties-to-even, as the reference.
+// (hi, lo) to float32 bits: hi is already the nearest float32 of hi + lo; NaN canonical.
 fn enc_F32(hi: f32, lo: f32) -> u32 {
   if (is_nan(hi)) { return 0x7fc00000u; }
-  let b = bitcast<u32>(hi);
-  let side = lo_side(hi, lo);
-  if (!SNAP64 || side == 0 || (b & 1u) == 0u) { return b; }
-  let e = binade(hi, lo);
-  if (e <= 24u) { return b; }
-  let half = bitcast<f32>((e - 24u) << 23u);   // half a float32 ulp on lo's side
-  if (half - abs(lo) <= half_ulp64(hi, lo)) { return select(b - 1u, b + 1u, side > 0); }
-  return b;
+  return bitcast<u32>(hi);
 }
 
 // (hi, lo) to bfloat16 bits, rounded once: round hi to nearest even, an exact tie broken by lo's sign.
@@ -226,6 +195,29 @@ fn acc_cd(acc: vec3<f32>, c: vec3<f32>, d: vec2<f32>) -> vec3<f32> {
   a = acc_add1(a, r.x);
   return vec3<f32>(a.x, a.y, a.z + ((q.y + r.y) + (c.z * d.x + c.y * d.y)));
 }
+// The float64 view of a result: hi + lo rounded to the float64 grid at magnitude m (one float64 ulp of
+// m, a power of two g), then renormalised. A float64 reference rounds its products and sums to 53 bits,
+// so offsets of the exact value below g/2 are invisible to it; combine rounds to that grid so that its
+// output is the float64 reference's, bit for bit, where the exact value and float64 disagree only
+// below float64's precision: e.g. base + 0.8·d where 4d/5 is short (a tie of the output, or an exact
+// zero after cancellation) but α = f64(0.8) is not, so the exact value misses it by ~2^-54·|0.8·d|.
+fn grid_round(r: vec2<f32>, m: f32) -> vec2<f32> {
+  let e = (bitcast<u32>(m) >> 23u) & 0xffu;
+  if (e <= 52u || e == 255u || !is_finite(r.x)) { return r; }
+  let g = bitcast<f32>((e - 52u) << 23u);
+  let ig = bitcast<f32>((254u - (e - 52u)) << 23u);   // 1/g, exact
+  let big = 8388608.0 * g;                             // 2^23·g: above it, hi is a multiple of g
+  if (abs(r.x) >= big) {
+    if (abs(r.y) >= big) { return r; }
+    return fast_two_sum(r.x, round(r.y * ig) * g);
+  }
+  let q = r.x * ig;
+  var k = round(q);
+  let t = (q - k) + r.y * ig;
+  if (t > 0.5 || (t == 0.5 && fract(k * 0.5) != 0.0)) { k = k + 1.0; }
+  if (t < -0.5 || (t == -0.5 && fract(k * 0.5) != 0.0)) { k = k - 1.0; }
+  return vec2<f32>(k * g, 0.0);
+}
 // The accumulator's exact sum as a renormalised pair (hi = nearest float32 of the value).
 fn acc_fin(a: vec3<f32>) -> vec2<f32> { let s = two_sum(a.x, a.y); return two_sum(s.x, s.y + a.z); }
 `;
@@ -233,16 +225,13 @@ fn acc_fin(a: vec3<f32>) -> vec2<f32> { let s = two_sum(a.x, a.y); return two_su
 
 /**
  * An entry point that runs `value(i)` (a (hi, lo) pair) for elements 2t and 2t+1 and stores them in
- * `out` dtype, each rounded once. `snap64`: decide output ties on the float64 grid (see half_ulp64) —
- * right for combine, whose float64 reference rounds one product before the add; TIES' reference
- * rounds a chain of divisions and sums whose drift the exact value follows better, so it leaves it off.
+ * `out` dtype, each rounded once.
  */
-export function pairMain(out: ComputeDType, snap64: boolean): string {
+export function pairMain(out: ComputeDType): string {
   const store = out === 'F32'
     ? `dst[i0] = enc_F32(r0.x, r0.y); if (i0 + 1u < n) { dst[i0 + 1u] = enc_F32(r1.x, r1.y); }`
     : `dst[t] = enc_${out}(r0.x, r0.y) | (enc_${out}(r1.x, r1.y) << 16u);`;
   return /* wgsl */ `
-const SNAP64 = ${snap64};
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ZERO = prm[${PARAM_ZERO}u];
@@ -251,7 +240,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i0 = t * 2u;
   if (i0 >= n) { return; }
   let r0 = value(i0);
-  var r1 = vec2<f32>(0.0, 0.0);
+  var r1 = vec2<f32>(0.0);
   if (i0 + 1u < n) { r1 = value(i0 + 1u); }
   ${store}
 }

@@ -56,7 +56,7 @@ export function dareKernel(dtypes: ComputeDType[], spec: DareSpec, mode: TwoProd
   const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}${dfHelpers(mode)}${HASH_WGSL}
 ${body}
 ${guardedValue(dtypes, used, keepCode)}
-${pairMain(spec.outDtype, !spec.ties)}`;
+${pairMain(spec.outDtype)}`;
   const shape = spec.terms.map((t) => `${t.a}-${t.b ?? '_'}`).join(',');
   const params: number[] = [];
   spec.terms.forEach((t, j) => {

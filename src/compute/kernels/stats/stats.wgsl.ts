@@ -41,7 +41,6 @@ export function nearZeroPair(nearZero: number): [number, number] {
 export function statsKernel(dtypes: ComputeDType[], spec: StatsSpec, mode: TwoProdMode): KernelPlan {
   const P = PARAM_OFFSETS + dtypes.length;
   const V = spec.vectors.length;
-  const Q = spec.pairs.length;
   const T = STATS_THREADS;
   const decl: string[] = [];
   const body: string[] = [];
@@ -107,7 +106,6 @@ export function statsKernel(dtypes: ComputeDType[], spec: StatsSpec, mode: TwoPr
   });
   const R = statsRecordWords(spec);
   const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}${dfHelpers(mode)}
-const SNAP64 = false; // (the output encoders in HELPERS are unused here)
 // Order-preserving key of float bits: larger float, larger key (−0 just below +0).
 fn fkey(x: f32) -> u32 { let b = bitcast<u32>(x); return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u); }
 // Pairs of keys compare lexicographically: for a renormalised (hi, lo) that is the order of hi + lo.

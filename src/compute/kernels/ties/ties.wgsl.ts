@@ -2,7 +2,8 @@
  * WGSL TIES, mirroring ties.ref.ts (trim, elect sign, disjoint merge; mergekit semantics) in
  * double-float: τ_j = x[a_j] − x[b_j] is an exact pair, s_j = w_j·τ_j a pair (~2^-47), mass, merged and
  * Σ w_j double-float sums, the normalised mean a corrected double-float division, and
- * base + λ·merged goes through the cancellation-safe accumulator before rounding once.
+ * base + λ·merged goes through the cancellation-safe accumulator, is seen on the float64 grid of its
+ * largest term (grid_round, as combine) and rounded once.
  * Decisions follow the reference: trim on float32 magnitudes (f32(|τ|) ≥ f32(thr); the high word of an
  * exact pair is f32(τ)), and τ, w·τ and mass below 2^-126 count as zero (tested on bits, so a GPU that
  * flushes subnormals decides the same). Elements with a NaN/Inf input take the plain float32 path
@@ -76,7 +77,9 @@ export function tiesFns(K: number, used: Map<number, number>, base: number, term
     E.push('if (is_zero(wsum.x)) { wsum = vec2<f32>(1.0, 0.0); }', 'merged = dd_div(merged, wsum);');
     P.push('if (is_zero(wsum)) { wsum = 1.0; }', 'merged = merged / wsum;');
   }
-  E.push(`return acc_fin(acc_cd(vec3<f32>(${X(base)}, 0.0, 0.0), ${param3(L.lambda)}, merged));`);
+  // Seen on the float64 grid of the largest term (common.wgsl.ts: grid_round), as combine.
+  E.push(`let r = acc_fin(acc_cd(vec3<f32>(${X(base)}, 0.0, 0.0), ${param3(L.lambda)}, merged));`);
+  E.push(`return grid_round(r, max(max(abs(${X(base)}), abs(${param(L.lambda)} * merged.x)), abs(r.x)));`);
   P.push(`return ${X(base)} + ${param(L.lambda)} * merged;`);
   return /* wgsl */ `
 fn exact(x: array<f32, ${K}>, keep: u32, sg: f32) -> vec2<f32> {
@@ -100,7 +103,7 @@ export function tiesKernel(dtypes: ComputeDType[], spec: TiesSpec, mode: TwoProd
   const code = `${BINDINGS}${HELPERS}${SIGN_HELPERS}${dfHelpers(mode)}
 ${tiesFns(K, used, spec.base, spec.terms, layout)}
 ${guardedValue(dtypes, used, '')}
-${pairMain(spec.outDtype, false)}`;
+${pairMain(spec.outDtype)}`;
   const shape = spec.terms.map((t) => `${t.a}-${t.b ?? '_'}`).join(',');
   return {
     key: `ties|${mode}|${dtypes.join(',')}|${spec.base}|${shape}|${spec.normalize ? 'mean' : 'sum'}|${spec.outDtype}`,

@@ -1,0 +1,48 @@
+/**
+ * DARE's drop-and-rescale for the CPU engine: dare.ref.ts's per-element definition with the per-chunk
+ * constants hoisted (the hash of the element index's high word changes at most once in a chunk of
+ * < 2^32 elements). Same values bit for bit; the tests compare the engine with the reference.
+ */
+import { dareDropBelow, dareElementHash, dareTermKey, fmix32 } from '../kernels/dare/hash';
+
+/** τ'_j for `out.length` elements starting at tensor element `first`; `xb` null means x[a] alone. */
+export function dareTermFast(
+  xa: Float64Array, xb: Float64Array | null, seed: number, salt: number, p: number, first: number, out: Float64Array,
+): void {
+  const n = out.length;
+  const key = dareTermKey(seed, salt);
+  const drop = dareDropBelow(p);
+  const density = 1 - p;
+  const firstLo = first >>> 0;
+  const firstHi = Math.floor(first / 4294967296);
+  const mixLo = fmix32((key ^ firstHi) >>> 0);
+  const mixHi = fmix32((key ^ (firstHi + 1)) >>> 0);
+  if (xb === null) {
+    for (let i = 0; i < n; i++) {
+      const lo = (firstLo + i) >>> 0;
+      const d = xa[i];
+      out[i] = dareElementHash(lo < firstLo ? mixHi : mixLo, lo) >= drop ? d / density : d * 0;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const lo = (firstLo + i) >>> 0;
+      const d = xa[i] - xb[i];
+      out[i] = dareElementHash(lo < firstLo ? mixHi : mixLo, lo) >= drop ? d / density : d * 0;
+    }
+  }
+}
+
+/**
+ * base + scale · Σ_j w_j · τ'_j in combine.ref.ts's order (acc = w_0·τ'_0, acc = acc + w_j·τ'_j,
+ * v = base + scale·acc), term by term over the block instead of element by element.
+ */
+export function sumTerms(base: Float64Array, taus: Float64Array[], w: number[], scale: number, out: Float64Array): void {
+  const m = out.length;
+  if (taus.length === 0) out.fill(0);
+  for (let j = 0; j < taus.length; j++) {
+    const t = taus[j], wj = w[j];
+    if (j === 0) for (let i = 0; i < m; i++) out[i] = wj * t[i];
+    else for (let i = 0; i < m; i++) out[i] = out[i] + wj * t[i];
+  }
+  for (let i = 0; i < m; i++) out[i] = base[i] + scale * out[i];
+}
