@@ -6,6 +6,7 @@
  */
 import { spawn, execSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { chromium } from '@playwright/test';
 import { CpuEngine } from '../src/compute/cpu-engine';
 import type { ChunkInput, CombineSpec, Engine } from '../src/compute/engine';
@@ -88,6 +89,7 @@ async function waitFor(url: string, ms: number): Promise<void> {
 }
 
 export async function run(): Promise<string> {
+  const loadAtStart = loadavg();
   const mib = (3 * ELEMENTS * 2) / 2 ** 20;
   const rows: string[] = ['| engine | where | time (ms) | input MiB/s |', '|---|---|---|---|'];
   const inputs = benchInputs(ELEMENTS);
@@ -97,8 +99,9 @@ export async function run(): Promise<string> {
   rows.push(`| cpu | Node ${process.version} | ${cpuMs.toFixed(0)} | ${(mib / (cpuMs / 1000)).toFixed(0)} |`);
   cpu.dispose();
   const perOp = await cpuOps();
+  const load = `Load average at the start of the CPU part: ${loadAtStart.map((x) => x.toFixed(1)).join(', ')} (${cpus().length} cores, shared with other sessions: times vary by ±30% between runs).`;
   const head = [`combine θ_pre + 0.8·(θ_aux − θ_sft), bf16 → bf16, 3 × ${ELEMENTS / 2 ** 20}M elements (${mib} MiB of input), chunked by each engine's maxChunkElements.`, ''];
-  const tail = ['', `Node CPU engine: ${((cpuMs * 1e6) / ELEMENTS).toFixed(1)} ns per output element for the combine above.`, '', ...perOp];
+  const tail = ['', load, '', `Node CPU engine: ${((cpuMs * 1e6) / ELEMENTS).toFixed(1)} ns per output element for the combine above.`, '', ...perOp];
 
   let server: ChildProcess | null = null;
   try {

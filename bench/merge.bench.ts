@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openPath } from '../src/node/paths';
 import { closeAll } from '../src/node/file-source';
@@ -66,6 +66,7 @@ export async function run(): Promise<string> {
   const inputFiles = ['pre', 'aux', 'sft'].flatMap((r) => readdirSync(join(DATA, r)).map((f) => join(DATA, r, f)));
   const inputBytes = inputFiles.reduce((s, f) => s + statSync(f).size, 0);
   const preBytes = readdirSync(join(DATA, 'pre')).reduce((s, f) => s + statSync(join(DATA, 'pre', f)).size, 0);
+  const loadAtStart = loadavg();
   const tmp = mkdtempSync(join(tmpdir(), 'capvector-bench-'));
   try {
     const floor = await ioFloor(inputFiles, preBytes, join(tmp, 'floor.bin'));
@@ -116,6 +117,7 @@ export async function run(): Promise<string> {
       `CLI / I/O floor: ${(cli.seconds / floor).toFixed(2)}× (target ≤ 3×); with hashing ${(cliHash.seconds / floor).toFixed(2)}×.`,
       `Peak memory: CLI ${mib(Math.max(cli.rssBytes, cliHash.rssBytes, cli1.rssBytes))} MiB (target < 1024 MiB), PyTorch ${mib(torch.rssBytes)} MiB.`,
       `Per output element: CLI ${((cli1.seconds * 1e9) / (preBytes / 2)).toFixed(1)} ns single-threaded (--threads 0), ${((cli.seconds * 1e9) / (preBytes / 2)).toFixed(1)} ns with workers; I/O floor ${((floor * 1e9) / (preBytes / 2)).toFixed(1)} ns.`,
+      `Load average at the start: ${loadAtStart.map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores shared with other sessions; the file cache was warm (the floor runs first).`,
       `Outputs agree: ${((100 * same) / total).toFixed(4)}% of ${total.toLocaleString()} bf16 elements bit-identical between the CLI (exact result rounded once) and PyTorch's float32 baseline, ${((100 * (same + oneUlp)) / total).toFixed(4)}% within 1 ulp.`,
     ];
     return lines.join('\n');

@@ -454,7 +454,7 @@ test('WebGPU combine keeps what cancels: θ_pre ≈ −α·γ against float64 (p
   expect(lines.filter((l) => /→ F32:.*float32 math 100\.000%/.test(l))).toEqual([]);
 });
 
-test('WebGPU stats match the CPU twin (float64 sums of float32 partials)', async ({ page }) => {
+test('WebGPU stats match the CPU twin (double-float partials added in float64)', async ({ page }) => {
   expect(await open(page)).toMatch(/swiftshader/i);
   const lines: string[] = await page.evaluate(async ({ DTYPES, SIZES, MULTI }) => {
     const h = (globalThis as any).harness;
@@ -605,4 +605,32 @@ test('DARE masks are bit-identical between WGSL and TypeScript, whatever the chu
   });
   for (const l of lines) console.log(l);
   expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
+});
+
+test('the engine measures whether fma is fused and only then uses it for TwoProd', async ({ page }) => {
+  expect(await open(page)).toMatch(/swiftshader/i);
+  const r = await page.evaluate(async () => {
+    const { WebGpuEngine, CpuEngine } = (globalThis as any).harness.compute;
+    const measured = await WebGpuEngine.create();
+    // The fma variant still compiles and runs on every kernel here (its results are only exact where fma is fused).
+    const forced = await WebGpuEngine.create({ twoProd: 'fma' });
+    const n = 1000;
+    const x = [0, 1, 2, 3].map((k) => new Uint8Array(Float32Array.from({ length: n }, (_, i) => Math.sin(i * (k + 1)) * 0.01).buffer));
+    const inputs = x.map((bytes) => ({ bytes, dtype: 'F32' }));
+    const terms = [{ a: 1, b: 2, w: 0.7 }, { a: 3, b: 2, w: -1.3 }];
+    const runs = async (e: any) => [
+      await e.combine(inputs, { base: 0, terms, scale: 0.8, outDtype: 'F32' }),
+      await e.ties(inputs, { base: 0, terms, thresholds: [0, 0], lambda: 0.9, normalize: true, outDtype: 'BF16' }),
+      await e.dare(inputs, { base: 0, terms, p: [0.2, 0.4], seed: 1, salts: [5, 6], firstElement: 0, scale: 1, ties: true, normalize: false, outDtype: 'F16' }),
+      (await e.stats(inputs, { vectors: [{ a: 1, b: 2 }, { a: 3, b: 2 }], pairs: [[0, 1]], nearZero: 0 })).pairs[0].dot,
+    ];
+    const [m, f, c] = [await runs(measured), await runs(forced), await runs(new CpuEngine())];
+    const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.filter((v, i) => v !== b[i]).length;
+    return { mode: measured.twoProd, measuredMatchesCpu: [0, 1, 2].map((k) => same(m[k], c[k])), fmaRan: f.length === 4 && f.slice(0, 3).every((o: Uint8Array) => o.length > 0) };
+  });
+  console.log(`TwoProd mode measured on this adapter: ${r.mode}`);
+  // SwiftShader rounds fma twice: the probe must see that and pick Dekker's product.
+  expect(r.mode).toBe('dekker');
+  expect(r.measuredMatchesCpu).toEqual([true, true, true]);
+  expect(r.fmaRan).toBe(true);
 });
