@@ -1,7 +1,7 @@
 /**
  * Heatmap drawing on a 2D canvas, kept apart from React so the harness can time it alone.
- * Cells adapt to the model: wide for a 12-layer ViT, a few pixels tall for an 80-layer LLM, with
- * axis labels thinned so they never overlap. One fillRect per cell: thousands of cells draw in a few ms.
+ * Cells adapt to the model: large (capped) for a 6-layer demo, a few pixels tall for an 80-layer LLM,
+ * with axis labels thinned so they never overlap. One fillRect per cell: thousands of cells draw in a few ms.
  */
 import type { Domain, Lut } from './colormap';
 
@@ -28,20 +28,44 @@ export interface HeatmapLayout {
 
 const LABEL_W = 52;
 const HEADER_H = 70;
-const MIN_LABEL_GAP = 11;
+const MIN_LABEL_GAP = 12;
+/** Cells never grow past this: a 2-module projector should not become a wall of colour. */
+const MAX_CELL_W = 56;
+const MAX_CELL_H = 32;
+const MIN_CELL_W = 10;
+/** Column labels are drawn rotated by 60°, cut to this many characters. */
+export const COL_LABEL_CHARS = 12;
 
-export function layoutHeatmap(rows: number, cols: number, maxWidth: number): HeatmapLayout {
-  const cw = Math.max(10, Math.min(44, Math.floor((maxWidth - LABEL_W - 8) / Math.max(1, cols))));
-  const ch = rows <= 16 ? 20 : rows <= 32 ? 14 : rows <= 64 ? 9 : Math.max(5, Math.floor(640 / rows));
+export interface LabelExtent {
+  /** Width in px of the widest row label. */
+  rowLabelW: number;
+  /** Width in px of the widest (cut) column label, before rotation. */
+  colLabelW: number;
+}
+
+export function cutColLabel(label: string): string {
+  return label.length > COL_LABEL_CHARS ? `${label.slice(0, COL_LABEL_CHARS - 1)}…` : label;
+}
+
+/**
+ * Cell size from the room there is: square-ish and up to MAX_CELL_* for small models, a few px tall
+ * for 80-layer ones. Margins come from the measured labels (or generous defaults without them).
+ */
+export function layoutHeatmap(rows: number, cols: number, maxWidth: number, labels?: LabelExtent): HeatmapLayout {
+  const x0 = labels ? Math.ceil(Math.max(24, labels.rowLabelW + 10)) : LABEL_W;
+  // A label rotated by 60° rises sin(60°)·w above its anchor; a little extra for the glyphs' height.
+  const y0 = labels ? Math.ceil(Math.max(24, labels.colLabelW * Math.sin(Math.PI / 3) + 14)) : HEADER_H;
+  const cw = Math.max(MIN_CELL_W, Math.min(MAX_CELL_W, Math.floor((maxWidth - x0 - 8) / Math.max(1, cols))));
+  const ch = rows <= 16 ? Math.max(18, Math.min(MAX_CELL_H, cw)) : rows <= 32 ? 14 : rows <= 64 ? 9 : Math.max(5, Math.floor(640 / rows));
   return {
-    x0: LABEL_W,
-    y0: HEADER_H,
+    x0,
+    y0,
     cw,
     ch,
     rows,
     cols,
-    width: LABEL_W + cols * cw + 8,
-    height: HEADER_H + rows * ch + 4,
+    width: x0 + cols * cw + 8,
+    height: y0 + rows * ch + 4,
     rowLabelEvery: Math.ceil(MIN_LABEL_GAP / ch),
     colLabelEvery: Math.ceil(MIN_LABEL_GAP / cw),
   };
@@ -116,8 +140,7 @@ export function drawHeatmap(
     ctx.save();
     ctx.translate(l.x0 + c * l.cw + l.cw / 2, l.y0 - 4);
     ctx.rotate(-Math.PI / 3);
-    const label = d.colLabels[c];
-    ctx.fillText(label.length > 12 ? `${label.slice(0, 11)}…` : label, 0, 0);
+    ctx.fillText(cutColLabel(d.colLabels[c]), 0, 0);
     ctx.restore();
   }
 }

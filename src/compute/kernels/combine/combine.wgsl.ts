@@ -6,9 +6,11 @@
  * coefficient c_j = scale·w_j is formed exactly on the host (a float64 pair) and split into three
  * float32; d_j = x[a_j] − x[b_j] is an exact pair (TwoDiff); acc_cd adds c_j·d_j into a three-level
  * accumulator that starts at the base, so the final value keeps ~2^-72 of the largest term even when
- * base and terms cancel, then it is rounded once. Elements with a NaN/Inf input take a plain float32
- * path (the result is NaN or ±Inf, decided by IEEE rules as in float64); finite inputs whose double-float
- * intermediates overflow float32 are recomputed scaled by 2^-64 and scaled back.
+ * base and terms cancel; that value is seen on the float64 grid of its largest term (grid_round, which
+ * makes it the float64 reference's where the two differ only below float64's precision) and rounded
+ * once. Elements with a NaN/Inf input take a plain float32 path (the result is NaN or ±Inf, decided
+ * by IEEE rules as in float64); finite inputs whose double-float intermediates overflow float32 are
+ * recomputed scaled by 2^-64 and scaled back.
  */
 import type { CombineSpec } from '../../engine';
 import type { ComputeDType } from '../../../formats/dtype';
