@@ -98,15 +98,29 @@ export interface RunStatsOptions {
   engine: Engine;
   signal?: AbortSignal;
   chunkElements?: number;
+  /**
+   * Chunks whose statistics are computed at once (default: the engine's worker count + 1 for a pool
+   * engine with `workers`, else 1). Results are still added in chunk order, so the numbers do not
+   * depend on it; memory is about concurrency + 1 chunk sets.
+   */
+  concurrency?: number;
   onTensor(t: TensorStats): void;
   onProgress?(p: StatsProgress): void;
   now?: () => number;
+}
+
+interface Job {
+  ti: number;
+  first: number;
+  count: number;
 }
 
 export async function runStats(o: RunStatsOptions): Promise<void> {
   const spec = statsSpec(o.plan);
   const now = o.now ?? (() => performance.now());
   const chunk = Math.max(1, Math.min(o.chunkElements ?? DEFAULT_CHUNK_ELEMENTS, o.engine.maxChunkElements));
+  const workers = (o.engine as { workers?: unknown }).workers;
+  const depth = Math.max(1, Math.floor(o.concurrency ?? (typeof workers === 'number' ? workers + 1 : 1)));
   const bytesTotal = o.tasks.reduce((s, t) => s + t.entries.reduce((b, e) => b + e.byteLength, 0), 0);
   const t0 = now();
   let bytesDone = 0;
@@ -116,34 +130,76 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
     o.onProgress?.({ tensorsDone, tensorsTotal: o.tasks.length, bytesDone, bytesTotal, elapsed, eta });
   };
   progress(0);
-  for (let ti = 0; ti < o.tasks.length; ti++) {
-    const task = o.tasks[ti];
-    if (o.signal?.aborted) throw new StatsCancelled();
-    const n = numel(task.entries[0]);
-    const acc = emptyAcc(o.plan);
-    const read = (first: number) => Promise.all(task.entries.map((e) => readChunk(e, first, Math.min(chunk, n - first))));
-    let next = n > 0 ? read(0) : null;
-    for (let first = 0; first < n; first += chunk) {
-      const inputs = await next!;
-      next = first + chunk < n ? read(first + chunk) : null;
-      if (o.signal?.aborted) {
-        await next?.catch(() => undefined);
-        throw new StatsCancelled();
+
+  // Jobs in tensor order (an empty tensor is one empty job), made lazily: a 7B model has thousands.
+  const numels = o.tasks.map((t) => numel(t.entries[0]));
+  let nextTi = 0, nextFirst = 0;
+  const nextJob = (): Job | null => {
+    while (nextTi < o.tasks.length) {
+      const n = numels[nextTi];
+      if (n === 0 || nextFirst < n) {
+        const job = { ti: nextTi, first: nextFirst, count: Math.min(chunk, n - nextFirst) };
+        nextFirst += chunk;
+        if (nextFirst >= n) {
+          nextTi++;
+          nextFirst = 0;
+        }
+        return job;
       }
-      addInto(acc, await o.engine.stats(inputs, spec));
-      const count = Math.min(chunk, n - first);
-      bytesDone += task.entries.reduce((s, e) => s + (e.byteLength * count) / n, 0);
+      nextTi++;
+      nextFirst = 0;
     }
-    const key = parseLayerKey(task.name);
-    o.onTensor({
-      name: task.name,
-      key,
-      group: groupOf(key),
-      shape: task.entries[0].shape,
-      numel: n,
-      dtypes: task.entries.map((e) => e.dtype),
-      acc,
-    });
-    progress(ti + 1);
+    return null;
+  };
+  // A job's read starts as soon as it enters the window and its statistics as soon as the read is in:
+  // reads overlap computation, and a pool engine works on several chunks at once.
+  const start = (job: Job) => {
+    const entries = o.tasks[job.ti].entries;
+    const r = job.count === 0
+      ? Promise.resolve(null)
+      : Promise.all(entries.map((e) => readChunk(e, job.first, job.count))).then((inputs) => (o.signal?.aborted ? null : o.engine.stats(inputs, spec)));
+    r.catch(() => undefined); // rethrown when awaited in order
+    return { job, result: r };
+  };
+  const window: ReturnType<typeof start>[] = [];
+  const fill = () => {
+    while (window.length < depth + 1) {
+      const job = nextJob();
+      if (!job) break;
+      window.push(start(job));
+    }
+  };
+  const cancel = async () => {
+    await Promise.all(window.map((w) => w.result.catch(() => undefined)));
+    throw new StatsCancelled();
+  };
+  let acc = o.tasks.length ? emptyAcc(o.plan) : null;
+  if (o.signal?.aborted) throw new StatsCancelled();
+  fill();
+  while (window.length) {
+    const { job, result } = window.shift()!;
+    const r = await result;
+    if (o.signal?.aborted) await cancel();
+    fill();
+    const task = o.tasks[job.ti];
+    const n = numels[job.ti];
+    if (r) {
+      addInto(acc!, r);
+      bytesDone += task.entries.reduce((s, e) => s + (e.byteLength * job.count) / n, 0);
+    }
+    if (job.first + job.count >= n) {
+      const key = parseLayerKey(task.name);
+      o.onTensor({
+        name: task.name,
+        key,
+        group: groupOf(key),
+        shape: task.entries[0].shape,
+        numel: n,
+        dtypes: task.entries.map((e) => e.dtype),
+        acc: acc!,
+      });
+      acc = emptyAcc(o.plan);
+      progress(job.ti + 1);
+    }
   }
 }

@@ -14,9 +14,8 @@ import type { ChunkInput, CombineSpec, DareSpec, Engine, StatsResult, StatsSpec,
 import { checkDareSpec, checkTerms, elementCount } from './kernels/common/inputs';
 import { tiesRef } from './kernels/ties/ties.ref';
 import { dareTermFast, sumTerms } from './fused/dare';
-import {
-  accumulatePair, accumulateVector, checkStatsSpec, emptyPairStats, emptyVectorStats, vectorValues,
-} from './kernels/stats/stats.ref';
+import { checkStatsSpec, emptyPairStats, emptyVectorStats } from './kernels/stats/stats.ref';
+import { fusedStats } from './fused/stats';
 import { fusedCombine, pack, decodeBlock, type Packed } from './fused/combine';
 import { BLOCK, D, outBuffer, roundBlock, roundingOf, writeBlock } from './fused/block';
 
@@ -99,25 +98,9 @@ export class CpuEngine implements Engine {
   async stats(inputs: ChunkInput[], spec: StatsSpec): Promise<StatsResult> {
     const n = elementCount('stats', inputs);
     checkStatsSpec(spec, inputs.length);
-    const xs = inputs.map((x) => pack(x, n));
-    const x = blockArrays(xs.length);
-    const v = blockArrays(spec.vectors.length);
     const vectors: VectorStats[] = spec.vectors.map(emptyVectorStats);
     const pairs: PairStats[] = spec.pairs.map(emptyPairStats);
-    for (let st = 0; st < n; st += BLOCK) {
-      const m = Math.min(BLOCK, n - st);
-      const xm = x.map((a, k) => {
-        decodeBlock(xs[k], st, m, a);
-        return a.subarray(0, m);
-      });
-      const vm = spec.vectors.map((vec, j) => {
-        const buf = v[j].subarray(0, m);
-        vectorValues(xm, vec.a, vec.b, buf);
-        accumulateVector(buf, spec.nearZero, vectors[j]);
-        return buf;
-      });
-      spec.pairs.forEach(([p, q], j) => accumulatePair(vm[p], vm[q], pairs[j]));
-    }
+    fusedStats(inputs.map((x) => pack(x, n)), spec, n, vectors, pairs);
     return { vectors, pairs };
   }
 

@@ -6,19 +6,17 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { ChunkInput, Engine, StatsResult } from '../compute/engine';
-import { CpuEngine } from '../compute/cpu-engine';
 
 export interface CpuPool extends Engine {
   readonly workers: number;
 }
 
 interface Pending {
-  resolve: (v: Uint8Array) => void;
+  resolve: (v: Uint8Array | StatsResult) => void;
   reject: (e: Error) => void;
 }
 
 export async function cpuPool(workers = Math.max(1, Math.min(8, availableParallelism() - 1)), maxChunkElements = 1 << 22): Promise<CpuPool> {
-  const local = new CpuEngine({ maxChunkElements });
   const pool: { w: Worker; busy: number }[] = [];
   const pending = new Map<number, Pending>();
   let nextId = 0;
@@ -26,7 +24,7 @@ export async function cpuPool(workers = Math.max(1, Math.min(8, availableParalle
     Array.from({ length: workers }, () => new Promise<void>((ready, fail) => {
       const w = new Worker(new URL('./cpu-pool-worker.mjs', import.meta.url), { workerData: { maxChunkElements } });
       const slot = { w, busy: 0 };
-      w.on('message', (m: { ready?: boolean; id: number; out?: Uint8Array; error?: string }) => {
+      w.on('message', (m: { ready?: boolean; id: number; out?: Uint8Array | StatsResult; error?: string }) => {
         if (m.ready) {
           pool.push(slot);
           return ready();
@@ -43,12 +41,12 @@ export async function cpuPool(workers = Math.max(1, Math.min(8, availableParalle
       });
     })),
   );
-  const call = (op: 'combine' | 'ties' | 'dare', inputs: ChunkInput[], spec: unknown): Promise<Uint8Array> => {
+  const call = <T extends Uint8Array | StatsResult>(op: 'combine' | 'ties' | 'dare' | 'stats', inputs: ChunkInput[], spec: unknown): Promise<T> => {
     const slot = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
     slot.busy++;
     const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: Uint8Array | StatsResult) => void, reject });
       // Inputs are copied (structured clone): their buffers may belong to a reader's cache.
       slot.w.postMessage({ id, op, inputs, spec });
     });
@@ -57,13 +55,12 @@ export async function cpuPool(workers = Math.max(1, Math.min(8, availableParalle
     kind: 'cpu',
     workers,
     maxChunkElements,
-    combine: (i, s) => call('combine', i, s),
-    ties: (i, s) => call('ties', i, s),
-    dare: (i, s) => call('dare', i, s),
-    stats: (i, s): Promise<StatsResult> => local.stats(i, s),
+    combine: (i, s) => call<Uint8Array>('combine', i, s),
+    ties: (i, s) => call<Uint8Array>('ties', i, s),
+    dare: (i, s) => call<Uint8Array>('dare', i, s),
+    stats: (i, s) => call<StatsResult>('stats', i, s),
     dispose() {
       for (const p of pool) void p.w.terminate();
-      local.dispose();
     },
   };
 }

@@ -1,8 +1,7 @@
 /**
- * A tiny VLA-style policy in tfjs: patch-embedding image encoder (a CoordConv stem with per-token
- * MLP blocks, as in a small ViT without self-attention), instruction embedding → one MLP layer, a
- * projector that pools the visual tokens by cross-attention from the instruction, fusion MLP with
- * the agent state, and a continuous action head.
+ * A tiny VLA-style policy in tfjs: a keypoint image encoder (1×1 convs + spatial softmax),
+ * instruction embedding → one MLP layer, a projector where the instruction attends over the
+ * keypoints, fusion MLP with the agent state, and a continuous action head.
  *
  * Weights are plain named variables in PyTorch layout (Linear [out, in], Conv [out, in, kh, kw]) with
  * OpenVLA-like names, so an exported checkpoint looks like a real VLA to the workbench's layer
@@ -22,23 +21,20 @@ export interface ParamSpec {
 }
 
 /**
- * Patch side: 4×4 patches of the 24×24 image, a 6×6 grid of visual tokens (a ViT-style stem). The
- * stem sees 5 channels: RGB plus CoordConv x/y channels, so every token knows where it is.
+ * The vision backbone is a per-pixel (1×1 conv) embedding and a second 1×1 layer that scores every
+ * pixel for KEYPOINTS channels; a spatial softmax per channel turns each score map into an expected
+ * (x, y) (the "deep spatial autoencoder" keypoint encoder of visuomotor policy learning). The
+ * keypoints are the policy's intermediate visual features: sub-pixel object positions, which a
+ * plain flatten-and-project encoder of a 24×24 image fails to produce in a short training budget.
  */
-const PATCH = 4;
-const GRID = IMAGE_SIZE / PATCH;
-export const TOKENS = GRID * GRID;
-/** Image channels the stem sees: RGB + the two coordinate channels forward() appends. */
-export const STEM_CHANNELS = 5;
-const TOKEN = 32;
-const VISION_BLOCKS = 2;
-export const VISUAL_FEATURES = TOKENS * TOKEN;
-/** Language-conditioned attention pooling (a Perceiver/MAP-style cross-attention read-out). */
+const EMBED = 16;
+export const KEYPOINTS = 16;
+export const VISUAL_FEATURES = KEYPOINTS * 2;
+/** The instruction attends over the keypoints (a cross-attention read-out), HEADS times. */
 const HEADS = 2;
-const HEAD_DIM = 16;
-const VIS = HEADS * HEAD_DIM;
 const LANG = 32;
 const FUSE = [128, 128];
+const FUSE_IN = HEADS * 2 + VISUAL_FEATURES + LANG + 2;
 
 function linear(name: string, inF: number, outF: number): ParamSpec[] {
   return [{ name: `${name}.weight`, shape: [outF, inF], fanIn: inF }, { name: `${name}.bias`, shape: [outF], fanIn: 0 }];
@@ -46,21 +42,16 @@ function linear(name: string, inF: number, outF: number): ParamSpec[] {
 
 /** The policy's tensors in export order. */
 export const POLICY_SPECS: ParamSpec[] = [
-  // Conv2d(5, TOKEN, k=PATCH, s=PATCH) as in ViT, in PyTorch layout; run as one matMul over patches.
-  { name: 'vision_backbone.patch_embed.proj.weight', shape: [TOKEN, STEM_CHANNELS, PATCH, PATCH], fanIn: STEM_CHANNELS * PATCH * PATCH },
-  { name: 'vision_backbone.patch_embed.proj.bias', shape: [TOKEN], fanIn: 0 },
-  ...Array.from({ length: VISION_BLOCKS }, (_, i) => [
-    ...linear(`vision_backbone.blocks.${i}.mlp.fc1`, TOKEN, 2 * TOKEN),
-    ...linear(`vision_backbone.blocks.${i}.mlp.fc2`, 2 * TOKEN, TOKEN),
-  ]).flat(),
+  // Conv2d(3, EMBED, k=1) and Conv2d(EMBED, KEYPOINTS, k=1) in PyTorch layout, run as matMuls over pixels.
+  { name: 'vision_backbone.patch_embed.proj.weight', shape: [EMBED, 3, 1, 1], fanIn: 3 },
+  { name: 'vision_backbone.patch_embed.proj.bias', shape: [EMBED], fanIn: 0 },
+  { name: 'vision_backbone.keypoints.proj.weight', shape: [KEYPOINTS, EMBED, 1, 1], fanIn: EMBED, gain: 2 },
+  { name: 'vision_backbone.keypoints.proj.bias', shape: [KEYPOINTS], fanIn: 0 },
   { name: 'language_model.embed_tokens.weight', shape: [VOCAB.length, LANG], fanIn: -1 },
   ...linear('language_model.layers.0.mlp.fc1', LANG, 2 * LANG),
   ...linear('language_model.layers.0.mlp.fc2', 2 * LANG, LANG),
-  // The instruction queries the visual tokens: "which token is the red block, and where is it".
-  ...linear('projector.attn_pool.q_proj', LANG, VIS),
-  ...linear('projector.attn_pool.k_proj', TOKEN, VIS),
-  ...linear('projector.attn_pool.v_proj', TOKEN, VIS),
-  ...linear('fusion.fc1', VIS + LANG + 2, FUSE[0]),
+  ...linear('projector.attn_pool.q_proj', LANG, HEADS * KEYPOINTS),
+  ...linear('fusion.fc1', FUSE_IN, FUSE[0]),
   ...linear('fusion.fc2', FUSE[0], FUSE[1]),
   ...linear('action_head.fc', FUSE[1], 2).map((s) => ({ ...s, gain: 0.1 })),
 ];
@@ -137,8 +128,8 @@ export interface PolicyInput {
 const dense = (p: Vars | Record<string, tf.Tensor>, name: string, x: tf.Tensor2D): tf.Tensor2D =>
   tf.add(tf.matMul(x, p[`${name}.weight`] as tf.Tensor2D, false, true), p[`${name}.bias`]) as tf.Tensor2D;
 
-/** x/y coordinate channels in [-1, 1] (row 0 is y = +1, as the renderer draws), one copy per call. */
-function coordChannels(n: number): tf.Tensor4D {
+/** Pixel-centre coordinates [H·W, 2] in table units (row 0 is y = +1, as the renderer draws). */
+const PIXEL_XY = (() => {
   const c = new Float32Array(IMAGE_SIZE * IMAGE_SIZE * 2);
   for (let i = 0; i < IMAGE_SIZE; i++) {
     for (let j = 0; j < IMAGE_SIZE; j++) {
@@ -146,39 +137,39 @@ function coordChannels(n: number): tf.Tensor4D {
       c[(i * IMAGE_SIZE + j) * 2 + 1] = 1 - ((i + 0.5) * 2) / IMAGE_SIZE;
     }
   }
-  return tf.tile(tf.tensor4d(c, [1, IMAGE_SIZE, IMAGE_SIZE, 2]), [n, 1, 1, 1]);
+  return c;
+})();
+
+/** Keypoints [B, KEYPOINTS·2] as (x₀, y₀, x₁, y₁, …): the softmax-weighted mean pixel position per channel. */
+export function keypoints(p: Vars | Record<string, tf.Tensor>, images: tf.Tensor4D): tf.Tensor2D {
+  const n = images.shape[0];
+  const pixels = IMAGE_SIZE * IMAGE_SIZE;
+  const rgb = tf.reshape(images, [n * pixels, 3]) as tf.Tensor2D;
+  const w1 = tf.reshape(p['vision_backbone.patch_embed.proj.weight'], [EMBED, 3]) as tf.Tensor2D;
+  const w2 = tf.reshape(p['vision_backbone.keypoints.proj.weight'], [KEYPOINTS, EMBED]) as tf.Tensor2D;
+  const h = tf.relu(tf.add(tf.matMul(rgb, w1, false, true), p['vision_backbone.patch_embed.proj.bias']));
+  const score = tf.add(tf.matMul(h as tf.Tensor2D, w2, false, true), p['vision_backbone.keypoints.proj.bias']);
+  // [B, K, H·W]: softmax over the pixels of each channel, then the expected pixel position.
+  const attn = tf.softmax(tf.transpose(tf.reshape(score, [n, pixels, KEYPOINTS]), [0, 2, 1]));
+  const xy = tf.matMul(tf.reshape(attn, [n * KEYPOINTS, pixels]) as tf.Tensor2D, tf.tensor2d(PIXEL_XY, [pixels, 2]));
+  return tf.reshape(xy, [n, VISUAL_FEATURES]) as tf.Tensor2D;
 }
 
-/** Visual tokens (flattened), attention maps and the action. Call inside tf.tidy or a gradient closure. */
+/** Visual features (keypoints) and the action. Call inside tf.tidy or a gradient closure. */
 export function forward(p: Vars | Record<string, tf.Tensor>, x: PolicyInput): { action: tf.Tensor2D; visual: tf.Tensor2D } {
   const n = x.images.shape[0];
-  const img = tf.concat([x.images, coordChannels(n)], 3);
-  // Patches in (channel, row, col) order to match the Conv2d weight's [out, in, kh, kw] flattening.
-  const patches = tf.reshape(
-    tf.transpose(tf.reshape(img, [n, GRID, PATCH, GRID, PATCH, STEM_CHANNELS]), [0, 1, 3, 5, 2, 4]),
-    [n * TOKENS, STEM_CHANNELS * PATCH * PATCH],
-  ) as tf.Tensor2D;
-  const proj = tf.reshape(p['vision_backbone.patch_embed.proj.weight'], [TOKEN, STEM_CHANNELS * PATCH * PATCH]);
-  let h = tf.relu(tf.add(tf.matMul(patches, proj, false, true), p['vision_backbone.patch_embed.proj.bias'])) as tf.Tensor2D;
-  for (let i = 0; i < VISION_BLOCKS; i++) {
-    const m = dense(p, `vision_backbone.blocks.${i}.mlp.fc2`, tf.relu(dense(p, `vision_backbone.blocks.${i}.mlp.fc1`, h)));
-    h = tf.add(h, m) as tf.Tensor2D;
-  }
-  const visual = tf.reshape(h, [n, VISUAL_FEATURES]) as tf.Tensor2D;
+  const visual = keypoints(p, x.images);
 
   // Mean of the word embeddings as one matMul with the bag of words (a gather's gradient is a slow
   // scatter on the CPU backend; this is the same function).
   const e = tf.matMul(x.words, p['language_model.embed_tokens.weight'] as tf.Tensor2D) as tf.Tensor2D;
   const l = tf.add(e, dense(p, 'language_model.layers.0.mlp.fc2', tf.relu(dense(p, 'language_model.layers.0.mlp.fc1', e)))) as tf.Tensor2D;
 
-  // Cross-attention from the instruction to the tokens, per head: softmax over the 36 tokens.
-  const q = tf.reshape(dense(p, 'projector.attn_pool.q_proj', l), [n, HEADS, 1, HEAD_DIM]);
-  const k = tf.transpose(tf.reshape(dense(p, 'projector.attn_pool.k_proj', h), [n, TOKENS, HEADS, HEAD_DIM]), [0, 2, 3, 1]);
-  const v = tf.transpose(tf.reshape(dense(p, 'projector.attn_pool.v_proj', h), [n, TOKENS, HEADS, HEAD_DIM]), [0, 2, 1, 3]);
-  const attn = tf.softmax(tf.mul(tf.matMul(q, k), 1 / Math.sqrt(HEAD_DIM)));
-  const pooled = tf.reshape(tf.matMul(attn, v), [n, VIS]) as tf.Tensor2D;
+  // The instruction picks keypoints: per head a softmax over the channels, then their weighted (x, y).
+  const pick = tf.softmax(tf.reshape(dense(p, 'projector.attn_pool.q_proj', l), [n, HEADS, KEYPOINTS]));
+  const picked = tf.reshape(tf.matMul(pick, tf.reshape(visual, [n, KEYPOINTS, 2])), [n, HEADS * 2]) as tf.Tensor2D;
 
-  const f1 = tf.relu(dense(p, 'fusion.fc1', tf.concat([pooled, l, x.states], 1) as tf.Tensor2D));
+  const f1 = tf.relu(dense(p, 'fusion.fc1', tf.concat([picked, visual, l, x.states], 1) as tf.Tensor2D));
   const f2 = tf.relu(dense(p, 'fusion.fc2', f1));
   return { action: dense(p, 'action_head.fc', f2), visual };
 }

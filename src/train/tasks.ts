@@ -1,8 +1,9 @@
 /**
  * Task sets of the experiment and the imitation datasets built from them.
  *
- * Pretraining teaches every colour word through "reach"; the extraction set teaches pushing on two
- * colours; the downstream set is held out: pushing the other two colours, never pushed before.
+ * Pretraining teaches three colour words through "reach"; the extraction set teaches pushing on two
+ * of them; the downstream set is held out: reaching and pushing yellow (never named before) and
+ * pushing blue (never pushed before).
  */
 import {
   expertAction, IMAGE_SIZE, isSuccess, instructionText, INSTRUCTION_TOKENS, isDone, PRIVILEGED_DIM, privileged, render,
@@ -17,12 +18,11 @@ const push = (color: Task['color']): Task[] => [
 ];
 
 export const TASK_SETS: Record<TaskSetId, Task[]> = {
-  pretrain: [
-    { kind: 'reach', color: 'red' }, { kind: 'reach', color: 'green' },
-    { kind: 'reach', color: 'blue' }, { kind: 'reach', color: 'yellow' },
-  ],
+  // Yellow is never named before the downstream stage: it is only ever a distractor, so only an
+  // objective that asks for every object's position (the auxiliary one) teaches the encoder to find it.
+  pretrain: [{ kind: 'reach', color: 'red' }, { kind: 'reach', color: 'green' }, { kind: 'reach', color: 'blue' }],
   extract: [...push('red'), ...push('green')],
-  downstream: [...push('blue'), ...push('yellow')],
+  downstream: [{ kind: 'reach', color: 'yellow' }, ...push('yellow'), ...push('blue')],
 };
 
 export const IMAGE_ELEMS = IMAGE_SIZE * IMAGE_SIZE * 3;

@@ -160,7 +160,7 @@ export default function AnalysisPanel() {
       {plan && metric && (
         <>
           <ViewControls metrics={metrics} metric={metric.id} cmap={view.cmap} group={view.group} groups={groupIds} setView={setView} onExport={exportTable} />
-          <div className="cv-heatmaps" style={{ display: 'flex', flexWrap: 'wrap', gap: 'var(--cv-space-3)' }}>
+          <div className="cv-heatmaps">
             {shown.map((g) => (
               <Heatmap key={g.group} plan={plan} grid={g} metric={metric} alpha={alpha} cmap={view.cmap} selected={an.selected} onSelect={an.select} />
             ))}

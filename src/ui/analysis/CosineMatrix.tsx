@@ -4,9 +4,14 @@ import { exprLabel, exprOf } from '../../analysis/gram';
 import { cosineMatrix } from '../../analysis/metrics';
 import type { StatsPlan } from '../../analysis/plan';
 import { lut } from './colormap';
-import { drawHeatmap, layoutHeatmap } from './heatmap-draw';
+import { cutColLabel, drawHeatmap, layoutHeatmap } from './heatmap-draw';
 import { canvasToPng, downloadCsv } from './export';
 import { fmtNum } from './format';
+import { readTheme, textOn, textWidth, useColorScheme } from './theme';
+
+const FONT = '11px system-ui, sans-serif';
+const CELL_W = 64;
+const CELL_H = 28;
 
 /** The pairwise cosine matrix among the selected vectors (Δ included), over the chosen scope. */
 export const CosineMatrix = memo(function CosineMatrix({ plan, parts, vectors, scope, onToggle }: {
@@ -17,25 +22,42 @@ export const CosineMatrix = memo(function CosineMatrix({ plan, parts, vectors, s
   const ids = useMemo(() => vectors.filter((v) => all.includes(v)), [vectors, all]);
   const m = useMemo(() => cosineMatrix(plan, parts, ids), [plan, parts, ids]);
   const labels = useMemo(() => ids.map((id) => exprLabel(plan, id)), [plan, ids]);
+  const scheme = useColorScheme();
   useEffect(() => {
     const cv = ref.current;
     if (!cv || ids.length === 0) return;
     const n = ids.length;
-    const l = { ...layoutHeatmap(n, n, 120 + n * 64), cw: 64, ch: 28 };
-    l.width = l.x0 + n * l.cw + 8;
-    l.height = l.y0 + n * l.ch + 4;
-    cv.width = l.width;
-    cv.height = l.height;
+    const labelsExtent = {
+      rowLabelW: Math.max(...labels.map((t) => textWidth(t, FONT))),
+      colLabelW: Math.max(...labels.map((t) => textWidth(cutColLabel(t), FONT))),
+    };
+    const base = layoutHeatmap(n, n, 10_000, labelsExtent);
+    const l = { ...base, cw: CELL_W, ch: CELL_H, width: base.x0 + n * CELL_W + Math.ceil(Math.max(8, labelsExtent.colLabelW / 2 - CELL_W / 2 + 6)), height: base.y0 + n * CELL_H + 4, rowLabelEvery: 1, colLabelEvery: 1 };
+    const dpr = window.devicePixelRatio || 1;
+    cv.width = Math.round(l.width * dpr);
+    cv.height = Math.round(l.height * dpr);
+    cv.style.width = `${l.width}px`;
+    cv.style.height = `${l.height}px`;
     const ctx = cv.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const values = Float64Array.from(m.flat());
-    drawHeatmap(ctx, { rowLabels: labels, colLabels: labels, values, present: new Uint8Array(n * n).fill(1) }, l, lut('diverging'), { lo: -1, hi: 1 }, {
-      text: '#1b2230', muted: '#5b6576', background: '#ffffff', empty: '#eef1f5', font: '11px system-ui, sans-serif',
+    const t = readTheme();
+    const table = lut('diverging');
+    drawHeatmap(ctx, { rowLabels: labels, colLabels: labels, values, present: new Uint8Array(n * n).fill(1) }, l, table, { lo: -1, hi: 1 }, {
+      text: t.text, muted: t.muted, background: t.background, empty: t.empty, font: FONT,
     });
-    ctx.fillStyle = '#1b2230';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
-    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) ctx.fillText(Number.isFinite(m[r][c]) ? m[r][c].toFixed(3) : 'n/a', l.x0 + c * l.cw + l.cw / 2, l.y0 + r * l.ch + l.ch / 2);
-  }, [m, ids, labels]);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        const v = m[r][c];
+        // Each value is written in black or white, whichever reads on its cell's colour.
+        const i = Number.isFinite(v) ? Math.max(0, Math.min(255, Math.round(((v + 1) / 2) * 255))) * 3 : -1;
+        ctx.fillStyle = i >= 0 ? textOn(table[i], table[i + 1], table[i + 2]) : t.text;
+        ctx.fillText(Number.isFinite(v) ? v.toFixed(3) : 'n/a', l.x0 + c * l.cw + l.cw / 2, l.y0 + r * l.ch + l.ch / 2);
+      }
+    }
+  }, [m, ids, labels, scheme]);
   return (
     <figure className="cv-card" aria-label="pairwise cosine matrix">
       <figcaption className="cv-toolbar">

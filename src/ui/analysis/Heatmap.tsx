@@ -5,10 +5,11 @@ import type { MetricDef } from '../../analysis/metrics';
 import type { StatsPlan } from '../../analysis/plan';
 import type { ColorMapId, SelectedCell } from '../../store/analysis';
 import { domainOf, lut, resolveMap } from './colormap';
-import { drawHeatmap, hitTest, layoutHeatmap, type DrawStyle } from './heatmap-draw';
+import { cutColLabel, drawHeatmap, hitTest, layoutHeatmap, type DrawStyle } from './heatmap-draw';
 import { ColorLegend } from './ColorLegend';
 import { canvasToPng } from './export';
 import { fmtNum } from './format';
+import { readTheme, textWidth, useColorScheme } from './theme';
 
 interface Props {
   plan: StatsPlan;
@@ -20,20 +21,18 @@ interface Props {
   onSelect(c: SelectedCell): void;
 }
 
-// Theme colours are read once (getComputedStyle forces a style pass; heatmaps repaint per batch).
-let themeCache: DrawStyle | null = null;
-function theme(): DrawStyle {
-  if (themeCache) return themeCache;
-  const cs = getComputedStyle(document.documentElement);
-  const v = (name: string, fallback: string) => cs.getPropertyValue(name).trim() || fallback;
-  themeCache = {
-    text: v('--cv-text', '#1b2230'),
-    muted: v('--cv-text-muted', '#5b6576'),
-    background: v('--cv-surface', '#ffffff'),
-    empty: v('--cv-surface-2', '#eef1f5'),
-    font: '10px system-ui, sans-serif',
-  };
-  return themeCache;
+const FONT = '11px system-ui, sans-serif';
+
+function drawStyle(): DrawStyle {
+  const t = readTheme();
+  return { text: t.text, muted: t.muted, background: t.background, empty: t.empty, font: FONT };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Heatmaps with many rows or modules take a whole row of the grid of cards. */
+export function isWideHeatmap(rows: number, cols: number): boolean {
+  return rows > 24 || cols > 14;
 }
 
 /**
@@ -44,14 +43,19 @@ function theme(): DrawStyle {
 export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, selected, onSelect }: Props) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(720);
+  const [width, setWidth] = useState(0);
+  const scheme = useColorScheme();
   const [hover, setHover] = useState<{ r: number; c: number; x: number; y: number } | null>(null);
   const [focus, setFocus] = useState<{ r: number; c: number } | null>(null);
 
+  // Measured by the observer (its first report comes before the first paint) rather than in a layout
+  // effect: a layout effect's update re-renders synchronously, inside the task that mounted the
+  // component, and mounts happen while statistics stream (50 ms long-task budget).
   useEffect(() => {
     const el = boxRef.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setWidth(Math.max(320, Math.min(1100, el.clientWidth))));
+    const fit = () => setWidth(Math.max(240, Math.min(1400, el.clientWidth)));
+    const ro = new ResizeObserver(fit);
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
@@ -59,7 +63,15 @@ export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, 
   const data = useMemo(() => gridValues(plan, grid, metric, alpha), [plan, grid, metric, alpha]);
   const map = resolveMap(cmap, metric.kind);
   const domain = useMemo(() => domainOf(data.values, map), [data, map]);
-  const layout = useMemo(() => layoutHeatmap(data.rowLabels.length, data.colLabels.length, width), [data, width]);
+  // Keyed by the label text: the arrays are new per batch, the labels rarely change.
+  const rowKey = data.rowLabels.join('\n');
+  const colKey = data.colLabels.join('\n');
+  const labelExtent = useMemo(() => ({
+    rowLabelW: Math.max(0, ...rowKey.split('\n').map((l) => textWidth(l, FONT))),
+    colLabelW: Math.max(0, ...colKey.split('\n').map((l) => textWidth(cutColLabel(l), FONT))),
+  }), [rowKey, colKey]);
+  const layout = useMemo(() => layoutHeatmap(data.rowLabels.length, data.colLabels.length, width || 480, labelExtent),
+    [data.rowLabels.length, data.colLabels.length, width, labelExtent]);
   const selRC = useMemo(() => {
     if (!selected || selected.group !== grid.group) return null;
     const r = grid.blocks.indexOf(selected.block);
@@ -78,10 +90,10 @@ export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, 
     cv.style.height = `${layout.height}px`;
     const ctx = cv.getContext('2d')!;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    drawHeatmap(ctx, data, layout, lut(map), domain, theme(), focus ?? selRC);
+    drawHeatmap(ctx, data, layout, lut(map), domain, drawStyle(), focus ?? selRC);
     // Written to the DOM directly: a state update here would render the component a second time.
     cv.dataset.drawMs = (performance.now() - t0).toFixed(2);
-  }, [data, layout, map, domain, focus, selRC]);
+  }, [data, layout, map, domain, focus, selRC, scheme]);
 
   const at = (e: MouseEvent<HTMLCanvasElement>) => {
     const rect = e.currentTarget.getBoundingClientRect();
@@ -112,17 +124,19 @@ export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, 
   const file = `${grid.group.replace(/[^a-z0-9]+/gi, '_')}-${metric.id}`;
 
   return (
-    <figure className="cv-card cv-heatmap" data-group={grid.group} aria-label={`${grid.label} heatmap`}>
-      <figcaption className="cv-toolbar">
-        <strong>{grid.label}</strong>
-        <span className="cv-muted cv-small">{grid.blocks.length} rows × {grid.modules.length} modules · {grid.tensorCount} tensors · {metric.label}</span>
-        <span className="cv-spacer" style={{ flex: 1 }} />
-        <button type="button" className="cv-btn cv-btn-small" onClick={() => canvasRef.current && canvasToPng(canvasRef.current, `heatmap-${file}.png`)}>
-          Export PNG
-        </button>
+    <figure className={`cv-card cv-heatmap${isWideHeatmap(layout.rows, layout.cols) ? ' cv-heatmap-wide' : ''}`} data-group={grid.group} aria-label={`${grid.label} heatmap`}>
+      <figcaption className="cv-heatmap-head">
+        <span className="cv-toolbar">
+          <strong>{grid.label}</strong>
+          <span className="cv-spacer" style={{ flex: 1 }} />
+          <button type="button" className="cv-btn cv-btn-small" onClick={() => canvasRef.current && canvasToPng(canvasRef.current, `heatmap-${file}.png`)}>
+            Export PNG
+          </button>
+        </span>
+        <span className="cv-muted cv-small">{plural(grid.blocks.length, 'row')} × {plural(grid.modules.length, 'module')} · {plural(grid.tensorCount, 'tensor')} · {metric.label}</span>
       </figcaption>
       <ColorLegend map={map} domain={domain} />
-      <div ref={boxRef} style={{ position: 'relative', overflowX: 'auto' }}>
+      <div ref={boxRef} className="cv-heatmap-box">
         <canvas
           ref={canvasRef}
           tabIndex={0}

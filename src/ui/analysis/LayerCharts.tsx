@@ -1,4 +1,4 @@
-import { memo, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { AlphaSpec, GroupGrid } from '../../analysis/aggregate';
 import { layerParts } from '../../analysis/aggregate';
 import { exprCos, exprLabel, exprNorm, exprOf } from '../../analysis/gram';
@@ -38,7 +38,7 @@ export const LayerCharts = memo(function LayerCharts({ plan, grid, alpha, vector
   }, [plan, grid, alpha, vectors]);
   if (blocks.length < 2) return <p className="cv-muted cv-small">{grid.label}: fewer than two blocks, no depth chart.</p>;
   return (
-    <div className="cv-grid" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(520px, 1fr))' }}>
+    <div className="cv-chart-grid">
       <DepthChart title={`${grid.label}: norms by layer`} file={`${grid.group}-norms`} blocks={blocks} series={norms} />
       <DepthChart title={`${grid.label}: cosines by layer`} file={`${grid.group}-cosines`} blocks={blocks} series={cosines} domain={COS_DOMAIN} />
     </div>
@@ -49,9 +49,19 @@ const COS_DOMAIN: [number, number] = [-1, 1];
 
 function DepthChart({ title, file, blocks, series, domain }: { title: string; file: string; blocks: number[]; series: ChartSeries[]; domain?: [number, number] }) {
   const ref = useRef<HTMLDivElement>(null);
+  // The chart fills its card, measured by an observer (not in a layout effect: see Heatmap).
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const fit = () => setWidth(Math.max(320, Math.floor(el.clientWidth)));
+    const ro = new ResizeObserver(fit);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   const safe = file.replace(/[^a-z0-9-]+/gi, '_');
   return (
-    <figure className="cv-card" aria-label={title} data-points={blocks.length}>
+    <figure className="cv-card cv-chart-card" aria-label={title} data-points={blocks.length}>
       <figcaption className="cv-toolbar">
         <strong>{title}</strong>
         <span style={{ flex: 1 }} />
@@ -64,8 +74,8 @@ function DepthChart({ title, file, blocks, series, domain }: { title: string; fi
           rows: blocks.map((b, i) => [b, ...series.map((s) => s.values[i])]),
         })}>Export CSV</button>
       </figcaption>
-      <div ref={ref}>
-        <LineChartSvg xs={blocks} series={series} domain={domain} />
+      <div ref={ref} className="cv-chart-box">
+        {width > 0 && <LineChartSvg xs={blocks} series={series} domain={domain} width={width} />}
       </div>
     </figure>
   );

@@ -1,5 +1,6 @@
 import { memo, useMemo, useState, type MouseEvent } from 'react';
-import { fmtNum } from './format';
+import { fmtCompact, fmtNum } from './format';
+import { readTheme, textWidth, useColorScheme } from './theme';
 
 /**
  * A small SVG line chart (values against layer index) for the per-layer views.
@@ -16,18 +17,20 @@ export interface ChartSeries {
   values: number[];
 }
 
-const COLORS = ['#c2410c', '#1f5fbf', '#0f9d8a', '#7c3aed', '#b3261e', '#6aa84f', '#e69138', '#5b6576'];
-const M = { top: 10, right: 14, bottom: 26, left: 62 };
+const M = { top: 12, right: 16, bottom: 28 };
+const FONT_PX = 11;
+const FONT = `${FONT_PX}px system-ui, sans-serif`;
 
-/** About `n` round tick values covering [lo, hi]. */
+/** About `n` round tick values covering [lo, hi], spaced 1, 2 or 5 × 10^k. */
 export function niceTicks(lo: number, hi: number, n = 5): number[] {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
   if (lo === hi) return [lo];
   const raw = (hi - lo) / Math.max(1, n);
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  // Ticks as integer multiples of the step: accumulating `v += step` drifts (0.30000000000000004).
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
   return out;
 }
 
@@ -59,21 +62,28 @@ export const LineChartSvg = memo(function LineChartSvg({ xs, series, domain, wid
   xs: number[]; series: ChartSeries[]; domain?: [number, number]; width?: number; height?: number; xLabel?: string;
 }) {
   const [hover, setHover] = useState<number | null>(null);
+  useColorScheme(); // re-render with the other palette when the scheme changes
+  const theme = readTheme();
+  const colors = theme.series;
   const legendRows = Math.ceil(series.length / 2);
-  const plotH = height - M.top - M.bottom - legendRows * 14;
-  const plotW = width - M.left - M.right;
   const geo = useMemo(() => {
     const [lo, hi] = extent(series, domain);
+    const yTicks = niceTicks(lo, hi, 5);
+    const yLabels = yTicks.map((t) => fmtCompact(t));
+    // The left margin fits the longest tick label, so none is cut at the edge.
+    const left = Math.ceil(Math.max(24, ...yLabels.map((l) => textWidth(l, FONT))) + 14);
+    const plotH = height - M.top - M.bottom - legendRows * 16;
+    const plotW = width - left - M.right;
     const x0 = xs.length ? xs[0] : 0;
     const x1 = xs.length ? xs[xs.length - 1] : 1;
-    const sx = (x: number) => M.left + (x1 === x0 ? plotW / 2 : ((x - x0) / (x1 - x0)) * plotW);
+    const sx = (x: number) => left + (x1 === x0 ? plotW / 2 : ((x - x0) / (x1 - x0)) * plotW);
     const sy = (y: number) => M.top + plotH - ((y - lo) / (hi - lo || 1)) * plotH;
-    const yTicks = niceTicks(lo, hi, 5);
     const every = Math.max(1, Math.ceil(xs.length / Math.max(1, Math.floor(plotW / 28))));
     const xTicks = xs.filter((_, i) => i % every === 0);
     const paths = series.map((s) => pathOf(xs, s.values, sx, sy));
-    return { sx, sy, yTicks, xTicks, paths };
-  }, [xs, series, domain, plotW, plotH]);
+    return { left, plotW, plotH, sx, sy, yTicks, yLabels, xTicks, paths };
+  }, [xs, series, domain, width, height, legendRows]);
+  const { left, plotW, plotH } = geo;
 
   const onMove = (e: MouseEvent<SVGSVGElement>) => {
     if (!xs.length) return;
@@ -88,37 +98,37 @@ export const LineChartSvg = memo(function LineChartSvg({ xs, series, domain, wid
     <div style={{ position: 'relative', width }}>
       <svg className="cv-chart-surface" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img"
         aria-label={series.map((s) => s.label).join(', ')} onMouseMove={onMove} onMouseLeave={() => setHover(null)}
-        fontFamily="system-ui, sans-serif" fontSize={11}>
-        <rect x={0} y={0} width={width} height={height} fill="#ffffff" />
-        {geo.yTicks.map((t) => (
+        fontFamily="system-ui, sans-serif" fontSize={FONT_PX}>
+        <rect x={0} y={0} width={width} height={height} fill={theme.background} />
+        {geo.yTicks.map((t, i) => (
           <g key={`y${t}`}>
-            <line x1={M.left} x2={M.left + plotW} y1={geo.sy(t)} y2={geo.sy(t)} stroke="#d5dae1" strokeDasharray="3 3" />
-            <text x={M.left - 6} y={geo.sy(t)} textAnchor="end" dominantBaseline="middle" fill="#5b6576">{fmtNum(Number(t.toPrecision(3)))}</text>
+            <line x1={left} x2={left + plotW} y1={geo.sy(t)} y2={geo.sy(t)} stroke={theme.grid} strokeDasharray="3 3" />
+            <text x={left - 6} y={geo.sy(t)} textAnchor="end" dominantBaseline="middle" fill={theme.muted}>{geo.yLabels[i]}</text>
           </g>
         ))}
         {geo.xTicks.map((t) => (
-          <text key={`x${t}`} x={geo.sx(t)} y={M.top + plotH + 14} textAnchor="middle" fill="#5b6576">{t}</text>
+          <text key={`x${t}`} x={geo.sx(t)} y={M.top + plotH + 14} textAnchor="middle" fill={theme.muted}>{t}</text>
         ))}
-        <text x={M.left + plotW} y={M.top + plotH + 24} textAnchor="end" fill="#5b6576" fontSize={10}>{xLabel}</text>
-        <line x1={M.left} x2={M.left} y1={M.top} y2={M.top + plotH} stroke="#5b6576" />
-        <line x1={M.left} x2={M.left + plotW} y1={M.top + plotH} y2={M.top + plotH} stroke="#5b6576" />
-        {geo.paths.map((d, i) => <path key={series[i].key} d={d} fill="none" stroke={COLORS[i % COLORS.length]} strokeWidth={1.5} />)}
-        {hover !== null && xs.length > 0 && <line x1={geo.sx(xs[hover])} x2={geo.sx(xs[hover])} y1={M.top} y2={M.top + plotH} stroke="#1b2230" strokeOpacity={0.4} />}
+        <text x={left + plotW} y={M.top + plotH + 26} textAnchor="end" fill={theme.muted} fontSize={10}>{xLabel}</text>
+        <line x1={left} x2={left} y1={M.top} y2={M.top + plotH} stroke={theme.axis} />
+        <line x1={left} x2={left + plotW} y1={M.top + plotH} y2={M.top + plotH} stroke={theme.axis} />
+        {geo.paths.map((d, i) => <path key={series[i].key} d={d} fill="none" stroke={colors[i % colors.length]} strokeWidth={1.75} />)}
+        {hover !== null && xs.length > 0 && <line x1={geo.sx(xs[hover])} x2={geo.sx(xs[hover])} y1={M.top} y2={M.top + plotH} stroke={theme.text} strokeOpacity={0.4} />}
         {series.map((s, i) => {
-          const x = M.left + (i % 2) * (plotW / 2);
-          const y = height - legendRows * 14 + Math.floor(i / 2) * 14 + 4;
+          const x = left + (i % 2) * (plotW / 2);
+          const y = height - legendRows * 16 + Math.floor(i / 2) * 16 + 6;
           return (
             <g key={`l${s.key}`}>
-              <line x1={x} x2={x + 16} y1={y} y2={y} stroke={COLORS[i % COLORS.length]} strokeWidth={2} />
-              <text x={x + 20} y={y} dominantBaseline="middle" fill="#1b2230">{s.label}</text>
+              <line x1={x} x2={x + 16} y1={y} y2={y} stroke={colors[i % colors.length]} strokeWidth={2.5} />
+              <text x={x + 21} y={y} dominantBaseline="middle" fill={theme.text}>{s.label}</text>
             </g>
           );
         })}
       </svg>
       {hover !== null && xs.length > 0 && (
-        <div role="tooltip" className="cv-heatmap-tip" style={{ position: 'absolute', left: Math.min(geo.sx(xs[hover]) + 10, width - 220), top: M.top }}>
+        <div role="tooltip" className="cv-heatmap-tip" style={{ position: 'absolute', left: Math.max(0, Math.min(geo.sx(xs[hover]) + 10, width - 220)), top: M.top }}>
           <div><strong>{xLabel} {xs[hover]}</strong></div>
-          {series.map((s, i) => <div key={s.key}><span style={{ color: COLORS[i % COLORS.length] }}>■</span> {s.label}: {fmtNum(s.values[hover])}</div>)}
+          {series.map((s, i) => <div key={s.key}><span style={{ color: colors[i % colors.length] }} aria-hidden="true">■</span> {s.label}: {fmtNum(s.values[hover])}</div>)}
         </div>
       )}
     </div>

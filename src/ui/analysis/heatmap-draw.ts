@@ -55,7 +55,9 @@ export function layoutHeatmap(rows: number, cols: number, maxWidth: number, labe
   const x0 = labels ? Math.ceil(Math.max(24, labels.rowLabelW + 10)) : LABEL_W;
   // A label rotated by 60° rises sin(60°)·w above its anchor; a little extra for the glyphs' height.
   const y0 = labels ? Math.ceil(Math.max(24, labels.colLabelW * Math.sin(Math.PI / 3) + 14)) : HEADER_H;
-  const cw = Math.max(MIN_CELL_W, Math.min(MAX_CELL_W, Math.floor((maxWidth - x0 - 8) / Math.max(1, cols))));
+  // The last column's label leans right by cos(60°)·w past its cell's centre.
+  const right = (cw0: number) => (labels ? Math.ceil(Math.max(8, labels.colLabelW * 0.5 - cw0 / 2 + 6)) : 8);
+  const cw = Math.max(MIN_CELL_W, Math.min(MAX_CELL_W, Math.floor((maxWidth - x0 - right(MIN_CELL_W)) / Math.max(1, cols))));
   const ch = rows <= 16 ? Math.max(18, Math.min(MAX_CELL_H, cw)) : rows <= 32 ? 14 : rows <= 64 ? 9 : Math.max(5, Math.floor(640 / rows));
   return {
     x0,
@@ -64,7 +66,7 @@ export function layoutHeatmap(rows: number, cols: number, maxWidth: number, labe
     ch,
     rows,
     cols,
-    width: x0 + cols * cw + 8,
+    width: x0 + cols * cw + right(cw),
     height: y0 + rows * ch + 4,
     rowLabelEvery: Math.ceil(MIN_LABEL_GAP / ch),
     colLabelEvery: Math.ceil(MIN_LABEL_GAP / cw),
@@ -125,6 +127,12 @@ export function drawHeatmap(
     for (let c = 1; c <= l.cols; c++) ctx.fillRect(l.x0 + c * l.cw - 1, l.y0, 1, l.rows * l.ch);
     for (let r = 1; r <= l.rows; r++) ctx.fillRect(l.x0, l.y0 + r * l.ch - 1, l.cols * l.cw, 1);
   }
+  // A hairline frame around the grid: the darkest colours of a map stay apart from a dark background.
+  ctx.strokeStyle = s.muted;
+  ctx.globalAlpha = 0.5;
+  ctx.lineWidth = 1;
+  ctx.strokeRect(l.x0 - 0.5, l.y0 - 0.5, l.cols * l.cw + 1, l.rows * l.ch + 1);
+  ctx.globalAlpha = 1;
   if (highlight) {
     ctx.strokeStyle = s.text;
     ctx.lineWidth = 2;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_SIZE, VOCAB, PRIVILEGED_DIM, rng } from '../../../src/train/env';
 import {
-  architectureFaults, AUX_HEAD_SPECS, auxHead, bagOfWords, forward, initWeights, inputTensors, makeVars, parameterTotal, POLICY_SPECS, VISUAL_FEATURES,
+  architectureFaults, AUX_HEAD_SPECS, auxHead, bagOfWords, forward, initWeights, inputTensors, keypoints, KEYPOINTS, makeVars, parameterTotal, POLICY_SPECS, VISUAL_FEATURES,
 } from '../../../src/train/policy';
 import { safetensorsToWeights, weightsToSafetensors } from '../../../src/train/export';
 import { actionLoss, cosineAlignLoss } from '../../../src/train/losses';
@@ -17,7 +17,7 @@ describe('policy', () => {
     expect(parameterTotal()).toBeGreaterThan(20_000);
     expect(parameterTotal()).toBeLessThan(500_000);
     const names = POLICY_SPECS.map((s) => s.name);
-    for (const n of ['vision_backbone.patch_embed.proj.weight', 'vision_backbone.blocks.0.mlp.fc1.weight', 'projector.fc1.weight',
+    for (const n of ['vision_backbone.patch_embed.proj.weight', 'vision_backbone.keypoints.proj.weight', 'projector.attn_pool.q_proj.weight',
       'language_model.embed_tokens.weight', 'language_model.layers.0.mlp.fc1.weight', 'action_head.fc.weight']) expect(names).toContain(n);
     expect(new Set(names).size).toBe(names.length);
   });
@@ -35,22 +35,45 @@ describe('policy', () => {
     expect(Array.from(out.action.dataSync()).every(Number.isFinite)).toBe(true);
   });
 
-  it('the patch embedding equals a stride-4 Conv2d with the PyTorch-layout weight (tf.conv2d as reference)', () => {
+  it('the keypoints are the spatial softmax of 1×1 convs over the pixels (plain JS reference)', () => {
     const w = initWeights(POLICY_SPECS, 3);
-    // Zero everything after the stem except an identity read-out is not needed: compare the stem directly.
-    const stem = w.get('vision_backbone.patch_embed.proj.weight')!;
     const r = rng(5);
-    const img = tf.tensor4d(Float32Array.from({ length: 2 * IMAGE_SIZE * IMAGE_SIZE * 3 }, r), [2, IMAGE_SIZE, IMAGE_SIZE, 3]);
-    const filter = tf.transpose(tf.tensor4d(stem, [16, 3, 4, 4]), [2, 3, 1, 0]) as tf.Tensor4D;
-    const ref = tf.conv2d(img, filter, 4, 'valid'); // [2, 6, 6, 16]
-    // Same computation through forward(): zero the bias and the MLP blocks so visual = relu(stem).
-    const zeroed = new Map(w);
-    for (const s of POLICY_SPECS) if (s.name.startsWith('vision_backbone.blocks') || s.name.endsWith('proj.bias')) zeroed.set(s.name, new Float32Array(w.get(s.name)!.length));
-    const v = makeVars(zeroed, POLICY_SPECS, 'conv-test');
-    const out = forward(v, { images: img, states: tf.zeros([2, 2]), words: tf.zeros([2, VOCAB.length]) });
-    const a = out.visual.dataSync();
-    const b = tf.relu(ref).reshape([2, VISUAL_FEATURES]).dataSync();
-    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 4);
+    const n = 2;
+    const px = IMAGE_SIZE * IMAGE_SIZE;
+    const img = Float32Array.from({ length: n * px * 3 }, r);
+    const v = makeVars(w, POLICY_SPECS, 'kp-test');
+    const got = keypoints(v, tf.tensor4d(img, [n, IMAGE_SIZE, IMAGE_SIZE, 3])).dataSync();
+    const w1 = w.get('vision_backbone.patch_embed.proj.weight')!;
+    const b1 = w.get('vision_backbone.patch_embed.proj.bias')!;
+    const w2 = w.get('vision_backbone.keypoints.proj.weight')!;
+    const b2 = w.get('vision_backbone.keypoints.proj.bias')!;
+    const E = b1.length;
+    for (let s = 0; s < n; s++) {
+      for (let k = 0; k < KEYPOINTS; k++) {
+        const score = new Float64Array(px);
+        for (let q = 0; q < px; q++) {
+          let acc = b2[k];
+          for (let e = 0; e < E; e++) {
+            let h = b1[e];
+            for (let c = 0; c < 3; c++) h += w1[e * 3 + c] * img[(s * px + q) * 3 + c];
+            acc += w2[k * E + e] * Math.max(0, h);
+          }
+          score[q] = acc;
+        }
+        const m = Math.max(...score);
+        let z = 0;
+        let x = 0;
+        let y = 0;
+        for (let q = 0; q < px; q++) {
+          const e = Math.exp(score[q] - m);
+          z += e;
+          x += e * (-1 + ((q % IMAGE_SIZE) + 0.5) * (2 / IMAGE_SIZE));
+          y += e * (1 - (Math.floor(q / IMAGE_SIZE) + 0.5) * (2 / IMAGE_SIZE));
+        }
+        expect(got[s * KEYPOINTS * 2 + k * 2]).toBeCloseTo(x / z, 4);
+        expect(got[s * KEYPOINTS * 2 + k * 2 + 1]).toBeCloseTo(y / z, 4);
+      }
+    }
   });
 
   it('the bag of words is the mean one-hot of the non-padding tokens', () => {
@@ -67,9 +90,9 @@ describe('policy', () => {
     const back = await safetensorsToWeights('p.safetensors', bytes);
     for (const s of POLICY_SPECS) expect(back.get(s.name)).toEqual(w.get(s.name));
     const shapes = new Map(POLICY_SPECS.map((s) => [s.name, s.shape]));
-    shapes.set('projector.fc1.weight', [1, 2]);
+    shapes.set('fusion.fc1.weight', [1, 2]);
     shapes.delete('action_head.fc.bias');
-    expect(architectureFaults(shapes)).toEqual(['projector.fc1.weight: shape [1,2] ≠ [64,576]', 'missing tensor action_head.fc.bias']);
+    expect(architectureFaults(shapes)).toEqual(['fusion.fc1.weight: shape [1,2] ≠ [128,70]', 'missing tensor action_head.fc.bias']);
     const partial = new Map(w);
     partial.delete('action_head.fc.bias');
     await expect(safetensorsToWeights('bad.safetensors', weightsToSafetensors(partial, {}))).rejects.toThrow(/bad\.safetensors: .*missing tensor action_head\.fc\.bias/);
