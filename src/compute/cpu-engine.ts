@@ -3,10 +3,10 @@
  * browsers). Semantics: kernels/common/f64.ref.ts and kernels/<op>/<op>.ref.ts — inputs decoded
  * exactly, float64 math in the reference's order, one rounding into the output dtype.
  *
- * Speed matters (the CLI merges 15 GB with it): combine runs the fused, dtype-specialised block loops
- * of src/compute/fused/ (tested bit for bit against kernels/common/run.ref.ts); TIES, DARE and stats
- * run the reference kernels on blocks decoded through the same fast tables and encoded by the same block
- * encoders. Everything works in blocks of a few thousand elements, so memory stays at the output plus
+ * Speed matters (the CLI merges 15 GB with it): combine and stats run the fused block loops of
+ * src/compute/fused/ (tested bit for bit against kernels/common/run.ref.ts and, for stats, against
+ * stats.ref.ts applied block by block); TIES and DARE run the reference kernels on blocks decoded
+ * through the same fast tables and encoded by the same block encoders. Everything works in blocks of a few thousand elements, so memory stays at the output plus
  * small scratch whatever the chunk size. Calls run synchronously inside the async methods, so two calls
  * never share the module's scratch at the same time.
  */

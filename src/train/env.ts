@@ -29,7 +29,7 @@ export const AGENT_RADIUS = 0.07;
 /** Centre distance at which the agent touches a block and starts pushing it. */
 export const CONTACT = OBJECT_RADIUS + AGENT_RADIUS;
 export const REACH_TOLERANCE = CONTACT + 0.03;
-export const PUSH_DISTANCE = 0.3;
+export const PUSH_DISTANCE = 0.2;
 export const EPISODE_STEPS: Record<Task['kind'], number> = { reach: 20, push: 24 };
 
 export const VOCAB = ['<pad>', 'reach', 'push', 'the', 'block', 'to', 'left', 'right', ...COLORS] as const;
@@ -165,7 +165,7 @@ export function expertAction(s: EnvState): [number, number] {
     const side = s.task.dir === 'left' ? 1 : -1; // the agent pushes from this side of the block
     const behindX = b.x + side * (CONTACT + 0.04);
     const onRightSide = side * (ax - b.x) > CONTACT * 0.5;
-    if (onRightSide && Math.abs(ay - b.y) < 0.06) {
+    if (onRightSide && Math.abs(ay - b.y) < 0.1) {
       // Aligned behind the block: push through it.
       wx = b.x - side * 1;
       wy = b.y;

@@ -21,8 +21,6 @@ import { accumulatePair, accumulateVector } from '../kernels/stats/stats.ref';
 import { BLOCK } from './block';
 import { decodeBlock, type Packed } from './combine';
 
-const TINY = 2 ** -126;
-
 /** x − 0 is x exactly (−0 − 0 = −0), so a single-input vector reads zeros as its second input. */
 const ZERO = new Float64Array(BLOCK);
 const X: Float64Array[] = [];
