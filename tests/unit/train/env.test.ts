@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  expertAction, IMAGE_SIZE, isDone, isSuccess, MAX_STEP, privileged, render, resetEnv, rng, stepEnv, tokenize, VOCAB, CONTACT,
+  expertAction, PUSH_DISTANCE, IMAGE_SIZE, isDone, isSuccess, MAX_STEP, privileged, render, resetEnv, rng, stepEnv, tokenize, VOCAB, CONTACT,
   type Task,
 } from '../../../src/train/env';
 import { TASK_SETS, expertSuccess, makeDataset, sampleBatch } from '../../../src/train/tasks';
@@ -48,7 +48,7 @@ describe('tabletop env', () => {
     expect(isSuccess(e)).toBe(false);
   });
 
-  it('pushing moves the touched block along the line of centres; push success needs 0.3 in the named direction', () => {
+  it('pushing moves the touched block along the line of centres; push success needs PUSH_DISTANCE in the named direction', () => {
     const e = resetEnv(push, 5);
     const t = e.blocks[0];
     t.x = 0;
@@ -61,7 +61,7 @@ describe('tabletop env', () => {
     expect(t.y).toBeCloseTo(0, 6);
     expect(isSuccess(e)).toBe(false);
     for (let i = 0; i < 3; i++) stepEnv(e, [-1, 0]);
-    expect(t.x).toBeLessThanOrEqual(-0.3);
+    expect(t.x).toBeLessThanOrEqual(-PUSH_DISTANCE);
     expect(isSuccess(e)).toBe(true);
     const right = { ...e, task: { kind: 'push', color: 'red', dir: 'right' } as Task };
     expect(isSuccess(right)).toBe(false);

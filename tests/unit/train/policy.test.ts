@@ -7,6 +7,8 @@ import {
 } from '../../../src/train/policy';
 import { safetensorsToWeights, weightsToSafetensors } from '../../../src/train/export';
 import { actionLoss, cosineAlignLoss } from '../../../src/train/losses';
+import { successRate } from '../../../src/train/evaluate';
+import { TASK_SETS } from '../../../src/train/tasks';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -98,11 +100,16 @@ describe('policy', () => {
     await expect(safetensorsToWeights('bad.safetensors', weightsToSafetensors(partial, {}))).rejects.toThrow(/bad\.safetensors: .*missing tensor action_head\.fc\.bias/);
   });
 
-  it('the shipped pretrained weights load and have the architecture', async () => {
+  it('the shipped pretrained weights load, have the architecture and solve the base mix closed-loop', async () => {
     const bytes = new Uint8Array(readFileSync('public/pretrained/policy.safetensors'));
     expect(bytes.length).toBeLessThan(2 * 1024 * 1024);
     const w = await safetensorsToWeights('policy.safetensors', bytes);
     expect(w.size).toBe(POLICY_SPECS.length);
+    // Evaluation scenes never used in training; a randomly initialised policy scores ~0 here.
+    const v = makeVars(w, POLICY_SPECS, 'shipped-eval');
+    expect(await successRate(v, TASK_SETS.pretrain, 10, 99)).toBeGreaterThanOrEqual(0.85);
+    const fresh = makeVars(initWeights(POLICY_SPECS, 4), POLICY_SPECS, 'fresh-eval');
+    expect(await successRate(fresh, TASK_SETS.pretrain, 10, 99)).toBeLessThan(0.3);
   });
 });
 
