@@ -14,9 +14,9 @@
  * with the CLI's output of the same merge (`capvector merge … --alpha 0.8`), given to the page as a
  * file; tensors an include filter left out are compared with θ_pre's bytes.
  *
- * WebGPU here is SwiftShader (CPU emulation of a GPU, ~10 MiB/s): the whole triple would take far
- * longer than the bench's budget, so by default that run merges the tensors of one decoder layer and
- * copies the rest (include filter, BENCH_WEBGPU_INCLUDE; BENCH_WEBGPU_FULL=1 merges everything).
+ * WebGPU here is SwiftShader (CPU emulation of a GPU): its rows are labelled so, never GPU speed. The
+ * whole triple takes ~1.5 min with it on this 2-core machine; where that is too slow, BENCH_WEBGPU_INCLUDE
+ * (a tensor-name substring, e.g. 'model.layers.0.') merges only those tensors and copies the rest.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -24,7 +24,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
-import { launchedBrowserPid, watchTree, sampleTree, type TreePeak } from './lib/proc-memory';
+import { launchedBrowserPid, watchTree, sampleTree, type TreePeak, type TreeSample } from './lib/proc-memory';
 import { addRefInput, adapterInfo, compareOutput, listRuns, removeRun, type CompareResult } from './lib/browser-merge-page';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -32,8 +32,8 @@ const DATA = join(ROOT, 'bench/data');
 const DIST = join(tmpdir(), 'capvector-bench-dist');
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const ROLES = ['pre', 'aux', 'sft'] as const;
-/** Substring filter for the WebGPU run (null = the whole triple). */
-const WEBGPU_INCLUDE = process.env.BENCH_WEBGPU_FULL ? null : (process.env.BENCH_WEBGPU_INCLUDE ?? 'model.layers.0.');
+/** Optional substring filter for the WebGPU run (unset = the whole triple, ~1.5 min on SwiftShader here). */
+const WEBGPU_INCLUDE = process.env.BENCH_WEBGPU_INCLUDE || null;
 
 const gb = (b: number) => (b / 1e9).toFixed(2);
 const mib = (kib: number) => (kib / 1024).toFixed(0);
@@ -94,11 +94,13 @@ interface BrowserRun {
   engineChoice: 'cpu' | 'webgpu';
   include: string | null;
   seconds: number;
+  /** Seconds from the click to the first sight of each progress phase. */
+  phases: Record<string, number>;
   engineText: string;
   summary: string;
   mergedText: string;
   peak: TreePeak;
-  idle: { rssKiB: number; pssKiB: number };
+  idle: TreeSample;
   check: CompareResult;
   bytesWritten: number;
 }
@@ -115,6 +117,23 @@ async function mergeOnce(page: Page, browserPid: number, engine: 'cpu' | 'webgpu
   const ticker = setInterval(() => {
     void page.getByTestId('merge-progress').locator('p.cv-small').textContent({ timeout: 1000 }).then((t) => t && log(`${engine}: ${t.replace(/\s+/g, ' ').slice(0, 120)}`), () => undefined);
   }, 15_000);
+  // When the progress heading first names each phase ('merging', then 'hashing' = the merge is written
+  // and the rest of the input hashing is awaited, then 'committing').
+  const phases: Record<string, number> = {};
+  let polling = true;
+  const pollPhases = async () => {
+    while (polling) {
+      const h = await page.locator('#merge-progress-h').textContent({ timeout: 500 }).catch(() => null);
+      const m = h ? /\((\w+)\)/.exec(h) : null;
+      if (m && !(m[1] in phases)) phases[m[1]] = (performance.now() - t0) / 1000;
+      // The heading may never say 'hashing' (see the report): 'tensor n/n' marks the last tensor written.
+      const p = await page.getByTestId('merge-progress').locator('p.cv-small').textContent({ timeout: 500 }).catch(() => null);
+      const all = p ? /tensor (\d+)\/(\d+)/.exec(p) : null;
+      if (all && all[1] === all[2] && !('all tensors written' in phases)) phases['all tensors written'] = (performance.now() - t0) / 1000;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const phasePoll = pollPhases();
   let peak: TreePeak;
   let seconds: number;
   try {
@@ -123,13 +142,16 @@ async function mergeOnce(page: Page, browserPid: number, engine: 'cpu' | 'webgpu
   } finally {
     clearInterval(ticker);
     peak = watch.stop();
+    polling = false;
+    await phasePoll;
   }
   const result = page.getByTestId('merge-result');
   if (!(await result.isVisible())) {
     const why = await page.locator('[data-testid="merge-error"], [data-testid="merge-cancelled"]').first().textContent();
     throw new Error(`${engine} merge did not finish: ${why}`);
   }
-  const engineText = ((await result.getByTestId('merge-engine').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  const badge = result.getByTestId('merge-engine');
+  const engineText = `${await badge.locator('.cv-badge').textContent()} — ${await badge.locator('.cv-muted').textContent()}`.replace(/\s+/g, ' ').trim();
   const dl = ((await result.locator('dl').textContent()) ?? '').replace(/\s+/g, ' ');
   const summary = /Time(.*?)Throughput(.*?)Saved/.exec(dl)?.slice(1, 3).map((s) => s.trim()).join(', ') ?? dl;
   const mergedText = /Tensors\s*(.*?)Time/.exec(dl)?.[1].trim() ?? '';
@@ -139,7 +161,7 @@ async function mergeOnce(page: Page, browserPid: number, engine: 'cpu' | 'webgpu
   const check: CompareResult = await page.evaluate(compareOutput({ runDir, cliInput: '__bench_cli', preInput: '__bench_pre', include }));
   await page.evaluate(removeRun(runDir));
   const bytesWritten = check.outFiles.reduce((s, f) => s + f.bytes, 0);
-  return { engineChoice: engine, include, seconds, engineText, summary, mergedText, peak, idle, check, bytesWritten };
+  return { engineChoice: engine, include, seconds, phases, engineText, summary, mergedText, peak, idle, check, bytesWritten };
 }
 
 export async function run(): Promise<string> {
@@ -151,9 +173,14 @@ export async function run(): Promise<string> {
   const inputBytes = ROLES.reduce((s, r) => s + bytesOf(filesOf(r)), 0);
   const tmp = mkdtempSync(join(tmpdir(), 'capvector-browser-bench-'));
   let server: ChildProcess | null = null;
-  const browser = await chromium.launch({
+  // A persistent profile, as a user has: Playwright's usual contexts are off-the-record, where Chromium
+  // keeps the origin-private file system in the browser process's memory (measured here: +560 MiB of
+  // PSS for a 0.59 GB OPFS file), which would count the output's size as merge memory.
+  const context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'],
+    // No downloads: the OPFS file is what the bench reads; a download would copy 0.6 GB for nothing.
+    acceptDownloads: false,
   });
   try {
     // The reference: the CLI's output of the same merge, one file like the browser's.
@@ -172,9 +199,7 @@ export async function run(): Promise<string> {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/index.html`, 60_000);
 
-    // No downloads: the OPFS file is what the bench reads; a download would copy 0.6 GB for nothing.
-    const context = await browser.newContext({ acceptDownloads: false });
-    const page = await context.newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await loadTriple(page, base);
@@ -189,14 +214,13 @@ export async function run(): Promise<string> {
     const runs: BrowserRun[] = [];
     runs.push(await mergeOnce(page, pid, 'cpu', null, 6 * 60_000));
     runs.push(await mergeOnce(page, pid, 'webgpu', WEBGPU_INCLUDE, 8 * 60_000));
-    await context.close();
 
     const soft = !adapter || adapter.fallback || /swiftshader/i.test(`${adapter.architecture} ${adapter.vendor} ${adapter.description}`);
     const where = (r: BrowserRun) => r.engineChoice === 'cpu' ? 'CPU engine (Worker)' : soft ? 'WebGPU — SwiftShader (CPU emulation) — not GPU speed' : `WebGPU — ${adapter?.vendor} ${adapter?.architecture}`;
     const preBytes = bytesOf(safetensorsOf('pre'));
     const lines = [
       `Triple: 3 × ${gb(preBytes)} GB bf16, 2 shards each (${gb(inputBytes)} GB of input files); output one file of ${gb(runs[0].bytesWritten)} GB in the origin-private file system.`,
-      `Chromium ${browser.version()} (${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'}), app built with \`vite build\` and served by \`vite preview\`; WebGPU adapter: ${adapter ? `${adapter.vendor || '?'} / ${adapter.architecture || '?'}${adapter.description ? ` (${adapter.description})` : ''}` : 'none'}.`,
+      `Chromium ${context.browser()?.version() ?? '?'} (${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'}), app built with \`vite build\` and served by \`vite preview\`; WebGPU adapter: ${adapter ? `${adapter.vendor || '?'} / ${adapter.architecture || '?'}${adapter.description ? ` (${adapter.description})` : ''}` : 'none'}.`,
       '',
       '| run | tensors | wall s (click → result) | GB/s (in+out) | app\'s own figures | engine the UI reports | peak PSS MiB (idle) | peak RSS MiB | peak renderer / GPU RSS MiB |',
       '|---|---|---|---|---|---|---|---|---|',
@@ -206,6 +230,16 @@ export async function run(): Promise<string> {
       }),
       '',
       `For comparison, the CLI (\`node bin/capvector.mjs merge … --alpha 0.8 --no-hash\`, the reference below) took ${cliSeconds.toFixed(1)} s in this run (${((inputBytes + preBytes) / 1e9 / cliSeconds).toFixed(2)} GB/s).`,
+      '',
+      'Where the time and memory went:',
+      ...runs.map((r) => {
+        const ph = Object.entries(r.phases).map(([k, v]) => `${k} seen at ${v.toFixed(1)} s`).join(', ');
+        const types = Object.keys({ ...r.idle.rssByType, ...r.peak.rssByType }).sort();
+        const mem = types.map((k) => `${k} ${mib(r.idle.pssByType[k] ?? 0)} → ${mib(r.peak.pssByType[k] ?? 0)} (RSS ${mib(r.idle.rssByType[k] ?? 0)} → ${mib(r.peak.rssByType[k] ?? 0)})`).join(', ');
+        const tl = r.peak.timeline;
+        const at = (f: number) => mib(Math.max(...tl.filter((x) => x.ms <= f * r.seconds * 1000 && x.ms > (f - 0.25) * r.seconds * 1000).map((x) => x.pssKiB), 0));
+        return `- ${r.engineChoice}: ${ph || 'no progress seen'}, result at ${r.seconds.toFixed(1)} s. PSS MiB by process type, idle → peak: ${mem}. Peak PSS sum in each quarter of the run: ${[0.25, 0.5, 0.75, 1].map(at).join(', ')} MiB (${r.peak.samples} samples).`;
+      }),
       '',
       'Correctness (every element of the browser output against the CLI output; tensors outside the include filter against θ_pre):',
       ...runs.map((r) => {
@@ -217,14 +251,14 @@ export async function run(): Promise<string> {
       'Notes:',
       '- Wall time includes what a user waits for: the Worker reopening the inputs, the engine set-up, SHA-256 of every input file (the app always records the inputs\' hashes in `__metadata__`) and the merge; not the download the app offers afterwards (downloads were refused in this bench).',
       `- GB/s = (${gb(inputBytes)} GB of input files + output bytes) / wall time, as merge.bench.ts counts.`,
-      '- Memory: Chromium\'s whole process tree (browser, renderer with the page and its Workers, GPU process, utilities) sampled from /proc every 200 ms; PSS (smaps_rollup) is the honest sum, RSS double-counts shared pages. "idle" is just before the click, with the three checkpoints loaded. Not CDP `Performance.getMetrics` (main-thread JS heap only: the merge runs in a Worker).',
-      `- The WebGPU run ${WEBGPU_INCLUDE ? `merges only the tensors whose names contain \`${WEBGPU_INCLUDE}\` (include filter) and copies the rest from θ_pre: SwiftShader emulates the GPU on the CPU at ~10 MiB/s of input, so the whole triple would take several minutes (set BENCH_WEBGPU_FULL=1 to run it). Its GB/s is therefore not comparable to the CPU row.` : 'merges the whole triple.'}`,
+      '- Memory: Chromium\'s whole process tree (browser, renderer with the page and its Workers, GPU process, utilities) sampled from /proc every 200 ms; PSS (smaps_rollup) is the honest sum, RSS double-counts shared pages. "idle" is just before the click, with the three checkpoints loaded. A persistent (on-disk) profile: in an off-the-record context Chromium holds OPFS files in the browser process\'s memory. Not CDP `Performance.getMetrics` (main-thread JS heap only: the merge runs in a Worker).',
+      `- The WebGPU run ${WEBGPU_INCLUDE ? `merges only the tensors whose names contain \`${WEBGPU_INCLUDE}\` (BENCH_WEBGPU_INCLUDE) and copies the rest from θ_pre: its GB/s is not comparable to the CPU row.` : 'merges the whole triple, like the CPU run.'} Its adapter is ${soft ? 'SwiftShader, a CPU emulation of a GPU: its time says nothing about GPU speed' : 'a real GPU'}.`,
       `- Load average at the start: ${loadAtStart}; at the end: ${load()} on ${cpus().length} cores shared with other sessions (other benchmarks ran at the same time: figures vary by ±30%). The input files were in the page cache (the CLI reference ran first).`,
       ...(pageErrors.length ? [`- Page errors: ${pageErrors.slice(0, 3).join(' | ')}`] : []),
     ];
     return lines.join('\n');
   } finally {
-    await browser.close();
+    await context.close();
     if (server?.pid) try { process.kill(-server.pid); } catch { /* already gone */ }
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -10,8 +10,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 export interface TreeSample {
   rssKiB: number;
   pssKiB: number;
-  /** RSS by Chromium process type ('browser' where there is no --type). */
+  /** RSS and PSS by Chromium process type ('browser' where there is no --type). */
   rssByType: Record<string, number>;
+  pssByType: Record<string, number>;
   processes: number;
 }
 
@@ -19,9 +20,12 @@ export interface TreePeak {
   /** Largest sums seen (each its own maximum: they need not come from the same sample). */
   rssKiB: number;
   pssKiB: number;
-  /** Largest RSS seen for each process type (summed over the processes of that type). */
+  /** Largest RSS / PSS seen for each process type (summed over the processes of that type). */
   rssByType: Record<string, number>;
+  pssByType: Record<string, number>;
   samples: number;
+  /** Every sample's PSS sum, with its time in ms since the watch began (to see growth over a run). */
+  timeline: { ms: number; pssKiB: number }[];
 }
 
 function readKiB(path: string, field: string): number {
@@ -74,14 +78,16 @@ export function processTree(root: number): number[] {
 }
 
 export function sampleTree(root: number): TreeSample {
-  const s: TreeSample = { rssKiB: 0, pssKiB: 0, rssByType: {}, processes: 0 };
+  const s: TreeSample = { rssKiB: 0, pssKiB: 0, rssByType: {}, pssByType: {}, processes: 0 };
   for (const pid of processTree(root)) {
     const rss = readKiB(`/proc/${pid}/status`, 'VmRSS');
     if (!rss) continue;
     const type = processType(pid);
     s.rssKiB += rss;
-    s.pssKiB += readKiB(`/proc/${pid}/smaps_rollup`, 'Pss');
+    const pss = readKiB(`/proc/${pid}/smaps_rollup`, 'Pss');
+    s.pssKiB += pss;
     s.rssByType[type] = (s.rssByType[type] ?? 0) + rss;
+    s.pssByType[type] = (s.pssByType[type] ?? 0) + pss;
     s.processes += 1;
   }
   return s;
@@ -89,13 +95,16 @@ export function sampleTree(root: number): TreeSample {
 
 /** Samples the tree every `everyMs` until stop() is called; stop() returns the peaks. */
 export function watchTree(root: number, everyMs = 200): { stop(): TreePeak } {
-  const peak: TreePeak = { rssKiB: 0, pssKiB: 0, rssByType: {}, samples: 0 };
+  const peak: TreePeak = { rssKiB: 0, pssKiB: 0, rssByType: {}, pssByType: {}, samples: 0, timeline: [] };
+  const t0 = performance.now();
   const take = () => {
     const s = sampleTree(root);
     peak.samples += 1;
+    peak.timeline.push({ ms: performance.now() - t0, pssKiB: s.pssKiB });
     peak.rssKiB = Math.max(peak.rssKiB, s.rssKiB);
     peak.pssKiB = Math.max(peak.pssKiB, s.pssKiB);
     for (const [k, v] of Object.entries(s.rssByType)) peak.rssByType[k] = Math.max(peak.rssByType[k] ?? 0, v);
+    for (const [k, v] of Object.entries(s.pssByType)) peak.pssByType[k] = Math.max(peak.pssByType[k] ?? 0, v);
   };
   take();
   const timer = setInterval(take, everyMs);
