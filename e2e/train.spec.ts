@@ -38,7 +38,7 @@ test('a short experiment produces curves for every arm and L_orth lowers |cos(Δ
   const plain = await absCos('down-meta');
   const orth = await absCos('down-meta-orth');
   expect(plain).toBeGreaterThan(0);
-  // Measured with this seed: 0.171 → 0.135 on the CPU backend; a 10% margin absorbs backend rounding.
+  // Measured with this seed: 0.158 → 0.098 on the CPU backend (tfjs, Node); the margin absorbs backend rounding.
   expect(orth).toBeLessThan(0.9 * plain);
 
   // Every checkpoint of the experiment can be opened in the workbench.
