@@ -132,6 +132,8 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
         const bytes = await f.source.read(off, Math.min(HASH_BLOCK, f.source.size - off));
         h.update(bytes);
         progress.bytesRead += bytes.length;
+        // Hashing can outlast the merge itself (it reads every input once more): keep progress moving.
+        if (progress.phase === 'hashing') report();
       }
       out.push(h.digest());
     }

@@ -69,10 +69,13 @@ export type FromWorker =
  */
 export function progressThrottle(intervalMs = 100, now: () => number = () => performance.now()) {
   let last = -Infinity;
+  let lastPhase = '';
   return (p: MergeProgress): boolean => {
     const t = now();
-    if (p.phase === 'done' || t - last >= intervalMs) {
+    // A phase change (merging → hashing → committing) always shows, so the UI never looks stuck.
+    if (p.phase === 'done' || p.phase !== lastPhase || t - last >= intervalMs) {
       last = t;
+      lastPhase = p.phase;
       return true;
     }
     return false;

@@ -30,4 +30,15 @@ describe('progress throttle', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i] - seen[i - 1]).toBeGreaterThanOrEqual(100);
     expect(pass(p('done'))).toBe(true);
   });
+  it('always passes a change of phase, so hashing never looks like a stall', () => {
+    let t = 0;
+    const pass = progressThrottle(100, () => t);
+    expect(pass(p('merging'))).toBe(true);
+    t = 10;
+    expect(pass(p('merging'))).toBe(false);
+    t = 20;
+    expect(pass(p('hashing'))).toBe(true);
+    t = 30;
+    expect(pass(p('hashing'))).toBe(false);
+  });
 });
