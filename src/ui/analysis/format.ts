@@ -39,7 +39,9 @@ export function fmtCompact(v: number | null | undefined, digits = 4): string {
   const a = Math.abs(v);
   const trim = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
   if (a >= 1e4) {
-    for (const [f, u] of SI) if (a >= f) return `${sign}${trim((a / f).toPrecision(digits))}${u}`;
+    // Round first, then pick the unit, so 999 999 reads "1M" rather than "1000k".
+    const r = Number(a.toPrecision(digits));
+    for (const [f, u] of SI) if (r >= f) return `${sign}${trim((r / f).toPrecision(digits))}${u}`;
   }
   if (a < 1e-3) {
     const [m, e] = a.toExponential(digits - 1).split('e');

@@ -57,6 +57,9 @@ describe('fmtCompact', () => {
     // 9999.9 to 4 digits is "1.000e+4" in toPrecision: shown as 10k instead.
     expect(fmtCompact(9999.9)).toBe('10k');
     expect(fmtCompact(-9999.9)).toBe('−10k');
+    // Rounding that carries into the next unit moves up a unit.
+    expect(fmtCompact(999_999)).toBe('1M');
+    expect(fmtCompact(999_940)).toBe('999.9k');
   });
 
   it('honours the digits argument', () => {
