@@ -1,0 +1,56 @@
+/**
+ * Training speed in the browser on `window.harness.train`, for bench/train.bench.ts: times the same
+ * trainArm step (plain SFT, same policy, data and batch) the Node bench times, on tfjs's WebGPU or CPU
+ * backend. The WebGPU backend is imported on demand so loading the harness does not change the tfjs
+ * backend other harness users get.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { trainArm, type ArmConfig } from '../train/loop';
+import { TASK_SETS, makeDataset } from '../train/tasks';
+import { initWeights, POLICY_SPECS, parameterTotal } from '../train/policy';
+
+/** The bench's plain-SFT arm; bench/train.bench.ts builds its Node arms from this too. */
+export function sftBenchConfig(steps: number, batch: number): ArmConfig {
+  const dataset = makeDataset(TASK_SETS.downstream, 10, 1);
+  const init = initWeights(POLICY_SPECS, 1);
+  // evalTasks is empty, so the final evaluation is skipped by successRate's empty batch.
+  return { id: 'bench', init, dataset, steps, lr: 1e-3, batch, seed: 1, evalTasks: [], evalEvery: 0, evalEpisodes: 0, logEvery: steps };
+}
+
+export interface TrainSpeed {
+  backend: string;
+  msPerStep: number;
+  stepsPerSecond: number;
+  parameters: number;
+  tfjs: string;
+  /** GPUAdapterInfo fields, WebGPU only (empty strings where the browser hides them). */
+  adapter?: { vendor: string; architecture: string; device: string; description: string };
+}
+
+const always = { checkpoint: async () => true };
+
+async function useBackend(backend: 'webgpu' | 'cpu'): Promise<TrainSpeed['adapter']> {
+  if (backend === 'cpu') {
+    if (!(await tf.setBackend('cpu'))) throw new Error('tfjs CPU backend failed to start');
+    await tf.ready();
+    return undefined;
+  }
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) throw new Error('WebGPU is not available in this browser (navigator.gpu is missing)');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs WebGPU backend failed to start');
+  await tf.ready();
+  const info = (await gpu.requestAdapter())?.info;
+  return { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', device: info?.device ?? '', description: info?.description ?? '' };
+}
+
+/** Steps per second of plain SFT after `warmup` untimed steps (shader compiles, first allocations). */
+async function trainStepsPerSecond(opts: { backend: 'webgpu' | 'cpu'; steps: number; batch: number; warmup?: number }): Promise<TrainSpeed> {
+  const adapter = await useBackend(opts.backend);
+  const warmup = opts.warmup ?? 3;
+  if (warmup > 0) await trainArm(sftBenchConfig(warmup, opts.batch), always, () => {});
+  const r = await trainArm(sftBenchConfig(opts.steps, opts.batch), always, () => {});
+  return { backend: tf.getBackend(), msPerStep: r.msPerStep, stepsPerSecond: 1000 / r.msPerStep, parameters: parameterTotal(), tfjs: tf.version.tfjs, adapter };
+}
+
+export const train = { trainStepsPerSecond };
