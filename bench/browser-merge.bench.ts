@@ -20,12 +20,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { launchedBrowserPid, watchTree, sampleTree, type TreePeak, type TreeSample } from './lib/proc-memory';
 import { addRefInput, adapterInfo, compareOutput, listRuns, removeRun, type CompareResult } from './lib/browser-merge-page';
+import { freePort, waitFor } from './lib/serve';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA = join(ROOT, 'bench/data');
@@ -47,29 +47,6 @@ function safetensorsOf(role: string): string[] {
   return filesOf(role).filter((f) => f.endsWith('.safetensors')).sort();
 }
 const bytesOf = (files: string[]) => files.reduce((s, f) => s + statSync(f).size, 0);
-
-async function freePort(from: number): Promise<number> {
-  for (let p = from; p < from + 50; p++) {
-    const ok = await new Promise<boolean>((res) => {
-      const s = createServer();
-      s.once('error', () => res(false));
-      s.listen(p, '127.0.0.1', () => s.close(() => res(true)));
-    });
-    if (ok) return p;
-  }
-  throw new Error(`no free port in ${from}–${from + 49}`);
-}
-
-async function waitFor(url: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 /** Opens the app and gives it the three folders, then assigns the roles explicitly. */
 async function loadTriple(page: Page, base: string): Promise<void> {

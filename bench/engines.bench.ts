@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { chromium } from '@playwright/test';
 import { CpuEngine } from '../src/compute/cpu-engine';
 import type { ChunkInput, CombineSpec, Engine } from '../src/compute/engine';
+import { waitFor } from './lib/serve';
 
 const ELEMENTS = 32 * 2 ** 20;
 const PORT = 5291;
@@ -75,17 +76,6 @@ async function timeChunked(engine: Engine, inputs: ChunkInput[]): Promise<number
     await engine.combine(inputs.map((x) => ({ ...x, bytes: x.bytes.subarray(s * 2, e * 2) })), BENCH_SPEC);
   }
   return performance.now() - t0;
-}
-
-async function waitFor(url: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 export async function run(): Promise<string> {

@@ -22,6 +22,7 @@ import { planStatsTasks, runStats, StatsCancelled, type StatsProgress } from '..
 import { openvla7bLayout, ROLES, writeSparseFile } from '../scripts/openvla7b-shaped';
 import { openPath } from '../src/node/paths';
 import type { Checkpoint } from '../src/formats/checkpoint';
+import { waitFor } from './lib/serve';
 
 const ELEMENTS = 8 * 2 ** 20;
 const PORT = 5292;
@@ -60,17 +61,6 @@ async function timeStatsConcurrent(engine: Engine, x: ChunkInput[], n: number): 
   }
   await Promise.all(calls);
   return performance.now() - t0;
-}
-
-async function waitFor(url: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 const gbps = (bytes: number, ms: number) => (bytes / (ms / 1000) / 1e9).toFixed(3);

@@ -7,7 +7,6 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -16,35 +15,11 @@ import { trainArm, type ArmConfig } from '../src/train/loop';
 import { initWeights, POLICY_SPECS, AUX_HEAD_SPECS, parameterTotal } from '../src/train/policy';
 import { DEFAULT_ORTH } from '../src/train/orth-reg';
 import { sftBenchConfig, type TrainSpeed } from '../src/harness/expose-train';
+import { freePort, waitFor } from './lib/serve';
 
 const BATCH = 32;
 /** Browser steps: SwiftShader is slow, so the browser part times fewer steps than Node by default. */
 const BROWSER_STEPS = Number(process.env.TRAIN_BENCH_BROWSER_STEPS ?? 8);
-
-function freePort(preferred: number): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => {
-      const any = createServer();
-      any.listen(0, '127.0.0.1', () => {
-        const port = (any.address() as { port: number }).port;
-        any.close(() => resolve(port));
-      });
-    });
-    probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(preferred)));
-  });
-}
-
-async function waitFor(url: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 /** Builds the app into a private temp folder (others' dist/ untouched) and times SFT in Chromium. */
 async function browserRows(): Promise<string[]> {
