@@ -1,5 +1,6 @@
 /**
- * The fused, dtype-specialised combine the CPU engine runs (kernels/combine/combine.ref.ts is the plain
+ * The fused, dtype-specialised combine the CPU engine runs (one term on bf16 → bf16 goes first to the
+ * WebAssembly SIMD kernel of ../wasm/combine-bf16.wat, which hands back blocks it cannot do) (kernels/combine/combine.ref.ts is the plain
  * reference it must match bit for bit). A chunk goes through in blocks of BLOCK elements that stay in
  * L1: one loop reads packed words straight from the inputs (16-bit kinds two per 32-bit word through
  * exact float64 tables, F32 through a Float32Array view), evaluates the reference's float64 formula in
@@ -16,7 +17,8 @@
 import type { ChunkInput, CombineSpec } from '../engine';
 import type { ComputeDType } from '../../formats/dtype';
 import { bf16Values, f16Values } from './numbers';
-import { BLOCK, D, S, PATCH_AT, PATCH_V, outBuffer, roundBlock, roundingOf, writeBlock, writeFastBlock } from './block';
+import { BLOCK, D, S, PATCH_AT, PATCH_V, outBuffer, roundBlock, roundingOf, writeBlock, writeFastBlock, type OutBuffer } from './block';
+import { wasmCombineBf16 } from '../wasm/combine-bf16';
 
 /** An input as the loops read it: views over 4-byte-aligned bytes (copied only when misaligned). */
 export interface Packed {
@@ -257,13 +259,30 @@ function genericBlock(xs: Packed[], spec: CombineSpec, st: number, m: number): v
 export function fusedCombine(inputs: ChunkInput[], spec: CombineSpec, n: number): Uint8Array {
   const xs = inputs.map((x) => pack(x, n));
   const out = outBuffer(spec.outDtype, n);
+  const one = spec.terms.length === 1 ? spec.terms[0] : null;
+  let from = 0;
+  // The hot case (one term, bf16 in and out) goes to the WebAssembly SIMD kernel block by block.
+  if (one && spec.outDtype === 'BF16' && xs.every((x) => x.dtype === 'BF16')) {
+    const { c } = roundingOf('BF16');
+    const done = wasmCombineBf16(
+      spec.base === null ? null : xs[spec.base].u16, xs[one.a].u16, one.b === null ? null : xs[one.b].u16,
+      one.w, spec.scale, c, out.u16, n, (st, e) => combineRange(xs, spec, out, st, e),
+    );
+    if (done !== null) from = done;
+  }
+  combineRange(xs, spec, out, from, n);
+  return out.bytes;
+}
+
+/** The JavaScript loops over elements [from, to) (from even), block by block. */
+function combineRange(xs: Packed[], spec: CombineSpec, out: OutBuffer, from: number, to: number): void {
   const { c, lo, hi } = roundingOf(spec.outDtype);
   const one = spec.terms.length === 1 ? spec.terms[0] : null;
   const all16 = xs.every((x) => x.dtype !== 'F32');
   const all32 = xs.every((x) => x.dtype === 'F32');
-  const out32 = spec.outDtype === 'F32' ? new Float32Array(out.bytes.buffer, 0, n) : null;
-  for (let st = 0; st < n; st += BLOCK) {
-    const m = Math.min(BLOCK, n - st);
+  const out32 = spec.outDtype === 'F32' ? new Float32Array(out.bytes.buffer, 0, to) : null;
+  for (let st = from; st < to; st += BLOCK) {
+    const m = Math.min(BLOCK, to - st);
     let np: number;
     if (one && all16 && (m & 1) === 0) {
       const a = xs[one.a];
@@ -295,5 +314,4 @@ export function fusedCombine(inputs: ChunkInput[], spec: CombineSpec, n: number)
     }
     writeBlock(out, st, m, np);
   }
-  return out.bytes;
 }

@@ -1,0 +1,89 @@
+;; One-term combine on bfloat16 words, WebAssembly SIMD: o = s + sc·(w·(a − b)) rounded ONCE to bf16.
+;;
+;; The same arithmetic, in the same order and precision, as fused/combine.ts's base16Diff (and so as
+;; kernels/combine/combine.ref.ts): each bf16 decoded exactly (it is the top half of a float32, then
+;; promoted to float64), the formula in float64, Veltkamp's split t = v·c, r = t − (t − v) rounding v to
+;; bf16's 8 significant bits (ties to even), r demoted to float32 (exact in the fast range) and its top
+;; half stored. The caller passes -0.0 words for a missing base (−0 + x = x for every x, signed zeros
+;; too) and +0.0 words for a missing b (a − (+0) = a).
+;;
+;; Like writeFastBlock, the kernel judges from the float32 bits whether every value was in the fast
+;; range (exponent field 1..254, or ±0) and returns 0 when one was not: NaN, ±Inf, subnormal results
+;; and overflow are then redone by the JavaScript path, which patches them one by one.
+;;
+;; Pointers are byte offsets into the exported memory; n is a multiple of 8 (the caller does the tail).
+(module
+  (memory (export "memory") 4)
+  (func (export "combine_bf16")
+    (param $ps i32) (param $pa i32) (param $pb i32) (param $po i32) (param $n i32)
+    (param $w f64) (param $sc f64) (param $c f64) (result i32)
+    (local $i i32) (local $end i32)
+    (local $vw v128) (local $vsc v128) (local $vc v128) (local $flag v128)
+    (local $xs v128) (local $xa v128) (local $xb v128) (local $l v128) (local $h v128)
+    (local $v v128) (local $t v128) (local $q0 v128) (local $q1 v128) (local $x v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local.set $vw (f64x2.splat (local.get $w)))
+    (local.set $vsc (f64x2.splat (local.get $sc)))
+    (local.set $vc (f64x2.splat (local.get $c)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 1)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $xs (v128.load (i32.add (local.get $ps) (local.get $i))))
+        (local.set $xa (v128.load (i32.add (local.get $pa) (local.get $i))))
+        (local.set $xb (v128.load (i32.add (local.get $pb) (local.get $i))))
+        ;; decode: each bf16 word into the top half of a float32 lane (interleaving with zero words,
+        ;; one unpack instruction), then float32 pairs promoted to float64 (exact)
+        (local.set $l (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i64x2 0 0) (local.get $xs)))
+        (local.set $h (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i64x2 0 0) (local.get $xs)))
+        (local.set $s0 (f64x2.promote_low_f32x4 (local.get $l)))
+        (local.set $s1 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $l) (local.get $l))))
+        (local.set $s2 (f64x2.promote_low_f32x4 (local.get $h)))
+        (local.set $s3 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h) (local.get $h))))
+        (local.set $l (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i64x2 0 0) (local.get $xa)))
+        (local.set $h (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i64x2 0 0) (local.get $xa)))
+        (local.set $a0 (f64x2.promote_low_f32x4 (local.get $l)))
+        (local.set $a1 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $l) (local.get $l))))
+        (local.set $a2 (f64x2.promote_low_f32x4 (local.get $h)))
+        (local.set $a3 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h) (local.get $h))))
+        (local.set $l (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i64x2 0 0) (local.get $xb)))
+        (local.set $h (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i64x2 0 0) (local.get $xb)))
+        (local.set $b0 (f64x2.promote_low_f32x4 (local.get $l)))
+        (local.set $b1 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $l) (local.get $l))))
+        (local.set $b2 (f64x2.promote_low_f32x4 (local.get $h)))
+        (local.set $b3 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h) (local.get $h))))
+        ;; v = s + sc·(w·(a − b)) in float64, rounded to 8 significant bits (Veltkamp), demoted to float32
+        (local.set $v (f64x2.add (local.get $s0) (f64x2.mul (local.get $vsc) (f64x2.mul (local.get $vw) (f64x2.sub (local.get $a0) (local.get $b0))))))
+        (local.set $t (f64x2.mul (local.get $v) (local.get $vc)))
+        (local.set $r0 (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $v)))))
+        (local.set $v (f64x2.add (local.get $s1) (f64x2.mul (local.get $vsc) (f64x2.mul (local.get $vw) (f64x2.sub (local.get $a1) (local.get $b1))))))
+        (local.set $t (f64x2.mul (local.get $v) (local.get $vc)))
+        (local.set $r1 (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $v)))))
+        (local.set $v (f64x2.add (local.get $s2) (f64x2.mul (local.get $vsc) (f64x2.mul (local.get $vw) (f64x2.sub (local.get $a2) (local.get $b2))))))
+        (local.set $t (f64x2.mul (local.get $v) (local.get $vc)))
+        (local.set $r2 (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $v)))))
+        (local.set $v (f64x2.add (local.get $s3) (f64x2.mul (local.get $vsc) (f64x2.mul (local.get $vw) (f64x2.sub (local.get $a3) (local.get $b3))))))
+        (local.set $t (f64x2.mul (local.get $v) (local.get $vc)))
+        (local.set $r3 (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $v)))))
+        ;; the eight rounded values as float32 lanes
+        (local.set $q0 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $r0) (local.get $r1)))
+        (local.set $q1 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $r2) (local.get $r3)))
+        ;; fast range, as extractBF16Checked: x = |bits|; (x + 2^23) | ((x − 2^23) & −x) is negative
+        ;; for exponent 255 (Inf, NaN) and for nonzero subnormals
+        (local.set $x (v128.and (local.get $q0) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        (local.set $flag (v128.or (local.get $flag)
+          (v128.or
+            (i32x4.add (local.get $x) (v128.const i32x4 0x00800000 0x00800000 0x00800000 0x00800000))
+            (v128.and (i32x4.sub (local.get $x) (v128.const i32x4 0x00800000 0x00800000 0x00800000 0x00800000)) (i32x4.neg (local.get $x))))))
+        (local.set $x (v128.and (local.get $q1) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        (local.set $flag (v128.or (local.get $flag)
+          (v128.or
+            (i32x4.add (local.get $x) (v128.const i32x4 0x00800000 0x00800000 0x00800000 0x00800000))
+            (v128.and (i32x4.sub (local.get $x) (v128.const i32x4 0x00800000 0x00800000 0x00800000 0x00800000)) (i32x4.neg (local.get $x))))))
+        ;; the top half of each float32 lane is the bf16 word: shift down, pack to 16 bits
+        (v128.store (i32.add (local.get $po) (local.get $i))
+          (i16x8.narrow_i32x4_u (i32x4.shr_u (local.get $q0) (i32.const 16)) (i32x4.shr_u (local.get $q1) (i32.const 16))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    (i32.eqz (i32x4.bitmask (local.get $flag))))
+)

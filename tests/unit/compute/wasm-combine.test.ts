@@ -1,0 +1,112 @@
+/**
+ * The WebAssembly SIMD combine kernel (src/compute/wasm/combine-bf16.wat) against the plain reference
+ * pipeline, bit for bit, on chunks big enough that it really runs (several 8192-element blocks), with
+ * blocks it must hand back (NaN, ±Inf, subnormal and overflowing results) mixed in; and the committed
+ * module bytes against a fresh compile of the .wat.
+ */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CpuEngine } from '../../../src/compute/cpu-engine';
+import type { ChunkInput, CombineSpec } from '../../../src/compute/engine';
+import { refCombine } from '../../../src/compute/kernels/common/run.ref';
+import { bf16FromF64 } from '../../../src/compute/fused/numbers';
+import { WASM_BLOCK, setWasmEnabled, wasmAvailable, wasmCounters } from '../../../src/compute/wasm/combine-bf16';
+
+let seed = 9;
+function rnd(): number {
+  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+  return seed / 4294967296;
+}
+/** bf16 words of weight-like values; θ_aux and θ_sft a few ulps from θ_pre, so differences cancel and tie. */
+function triple(n: number): Uint16Array[] {
+  const pre = new Uint16Array(n);
+  for (let i = 0; i < n; i++) pre[i] = bf16FromF64((rnd() - 0.5) * 0.1 * (rnd() < 0.05 ? 300 : 1));
+  const near = () => pre.map((h) => (h + Math.floor(rnd() * 9) - 4) & 0xffff);
+  return [pre, near(), near()];
+}
+const chunk = (u: Uint16Array): ChunkInput => ({ bytes: new Uint8Array(u.buffer, u.byteOffset, u.byteLength), dtype: 'BF16' });
+function firstDiff(a: Uint8Array, b: Uint8Array): string | null {
+  if (a.byteLength !== b.byteLength) return `lengths ${a.byteLength} vs ${b.byteLength}`;
+  for (let i = 0; i < a.byteLength; i += 2) if (a[i] !== b[i] || a[i + 1] !== b[i + 1]) return `element ${i / 2}: ${a[i] | (a[i + 1] << 8)} vs ${b[i] | (b[i + 1] << 8)}`;
+  return null;
+}
+
+const engine = new CpuEngine();
+afterAll(() => setWasmEnabled(true));
+
+describe('WebAssembly SIMD bf16 combine', () => {
+  it('is available in this Node (SIMD), so the tests below exercise it', () => {
+    expect(wasmAvailable()).toBe(true);
+  });
+
+  const shapes: [string, CombineSpec['terms'], number | null][] = [
+    ['base + w·(a − b)', [{ a: 1, b: 2, w: 1 }], 0],
+    ['w·(a − b), no base', [{ a: 1, b: 2, w: 0.7 }], null],
+    ['base + w·a', [{ a: 1, b: null, w: -1.25 }], 0],
+    ['w·a alone', [{ a: 2, b: null, w: 0.5 }], null],
+  ];
+  for (const [name, terms, base] of shapes) {
+    it(`${name}: equals the reference on ordinary blocks, hands back edge blocks`, async () => {
+      const n = 5 * WASM_BLOCK + 1234;
+      const x = triple(n);
+      // block 1: NaN and Inf in the inputs; block 3: a subnormal result and one that overflows
+      x[1][WASM_BLOCK + 17] = 0x7fc0;
+      x[0][WASM_BLOCK + 5000] = 0xff80;
+      x[2][WASM_BLOCK + 900] = 0x7f80;
+      x[0][3 * WASM_BLOCK + 3] = 0x0001; x[1][3 * WASM_BLOCK + 3] = 0x0001; x[2][3 * WASM_BLOCK + 3] = 0x0000;
+      x[0][3 * WASM_BLOCK + 8] = 0x7f7f; x[1][3 * WASM_BLOCK + 8] = 0x7f7f; x[2][3 * WASM_BLOCK + 8] = 0xff7f;
+      const inputs = x.map(chunk);
+      for (const scale of [0.8, 1, 0.3]) {
+        const spec: CombineSpec = { base, terms, scale, outDtype: 'BF16' };
+        const before = { ...wasmCounters };
+        const got = await engine.combine(inputs, spec);
+        const ran = wasmCounters.blocks - before.blocks, back = wasmCounters.fallbacks - before.fallbacks;
+        expect(ran, 'blocks done by the kernel').toBeGreaterThanOrEqual(3);
+        expect(ran + back).toBe(5);
+        expect(firstDiff(got, refCombine(inputs, spec)), `scale ${scale}`).toBeNull();
+      }
+    });
+  }
+
+  it('gives the same bytes as the JavaScript loops, which gives the reference\'s', async () => {
+    const n = 8 * WASM_BLOCK;
+    const inputs = triple(n).map(chunk);
+    const spec: CombineSpec = { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8, outDtype: 'BF16' };
+    const before = wasmCounters.blocks;
+    const withWasm = await engine.combine(inputs, spec);
+    expect(wasmCounters.blocks - before).toBe(8);
+    setWasmEnabled(false);
+    const withJs = await engine.combine(inputs, spec);
+    setWasmEnabled(true);
+    expect(wasmCounters.blocks - before).toBe(8);
+    expect(firstDiff(withWasm, withJs)).toBeNull();
+    expect(firstDiff(withWasm, refCombine(inputs, spec))).toBeNull();
+  });
+
+  it('rounds values built to sit on and beside bf16 ties exactly once', async () => {
+    // pre + 1·(a − b) with a − b = ±2^-k·ulp(pre) lands on, just above and just below half an ulp.
+    const n = 2 * WASM_BLOCK;
+    const x = [new Uint16Array(n), new Uint16Array(n), new Uint16Array(n)];
+    for (let i = 0; i < n; i++) {
+      const e = 100 + (i % 50); // pre = 1.m · 2^(e−127)
+      x[0][i] = (e << 7) | (i % 128);
+      // a − b = ±2^(e−127−8) (half an ulp of pre) ± a smaller power of two, from bf16 values
+      x[1][i] = ((e - 8) << 7) | (i & 256 ? 0 : (i % 3) * 32);
+      x[2][i] = i & 512 ? 0 : ((e - 8 - 10) << 7);
+      if (i & 1024) x[1][i] |= 0x8000;
+    }
+    const inputs = x.map(chunk);
+    const spec: CombineSpec = { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 1, outDtype: 'BF16' };
+    const before = wasmCounters.blocks;
+    const got = await engine.combine(inputs, spec);
+    expect(wasmCounters.blocks - before).toBe(2);
+    expect(firstDiff(got, refCombine(inputs, spec))).toBeNull();
+  });
+
+  it('the committed module is what scripts/build-wasm.mjs makes of the .wat', () => {
+    const r = spawnSync(process.execPath, [resolve(import.meta.dirname, '../../../scripts/build-wasm.mjs'), '--check'], { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
