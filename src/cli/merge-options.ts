@@ -7,7 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Checkpoint } from '../formats/checkpoint';
 import { CpuEngine } from '../compute/cpu-engine';
 import { expandPaths, openPath } from '../node/paths';
-import { closeAll } from '../node/file-source';
+import { closeAll, shareReads } from '../node/file-source';
 import { cpuPool } from '../node/cpu-pool';
 import { availableParallelism } from 'node:os';
 import { fileSink, nodeSha256 } from '../node/file-sink';
@@ -164,6 +164,13 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
   const inputs: MergeInputs = {};
   const files: NonNullable<MergeInputs['files']> = [];
   const hash = !parsed.bools.has('no-hash');
+  // The CpuEngine in worker threads (1M-element chunks keep each worker's scratch small), the main
+  // thread left to reading and writing: faster even on two cores. Workers start while inputs open.
+  const threadsOpt = one(parsed, 'threads');
+  const threads = threadsOpt !== undefined ? Number(threadsOpt) : Math.min(6, Math.max(1, availableParallelism() - 1));
+  if (!Number.isInteger(threads) || threads < 0) throw new UsageError('--threads must be a whole number (0 = compute on the main thread)');
+  const pool = threads > 0 ? cpuPool(threads, 1 << 20) : null;
+  pool?.catch(() => undefined); // awaited (and its error reported) below
   try {
     for (const [role, path] of Object.entries(spec.rolePaths)) {
       if (!path) continue;
@@ -193,11 +200,8 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
     process.once('SIGTERM', onSig);
     const tty = !!process.stderr.isTTY && !parsed.bools.has('quiet');
     const chunkMb = one(parsed, 'chunk-mb');
-    // Several cores: the CpuEngine in worker threads (1M-element chunks keep each worker's scratch ~20 MB).
-    const threadsOpt = one(parsed, 'threads');
-    const threads = threadsOpt !== undefined ? Number(threadsOpt) : availableParallelism() >= 3 ? Math.min(6, availableParallelism() - 1) : 0;
-    if (!Number.isInteger(threads) || threads < 0) throw new UsageError('--threads must be a whole number (0 = compute on the main thread)');
-    const engine = threads > 0 ? await cpuPool(threads, 1 << 20) : new CpuEngine();
+    const engine = threads > 0 ? await pool! : new CpuEngine();
+    shareReads(threads > 0);
     let lastLen = 0;
     const onProgress = (p: MergeProgress) => {
       if (!tty && !parsed.bools.has('progress')) return;
@@ -243,12 +247,14 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
       }
       throw e;
     } finally {
+      shareReads(false);
       engine.dispose();
       process.off('SIGINT', onSig);
       process.off('SIGTERM', onSig);
     }
   } finally {
     await closeAll();
+    if (pool) void pool.then((e) => e.dispose(), () => undefined); // disposed twice is harmless; here for early errors
   }
 }
 

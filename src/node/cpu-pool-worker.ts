@@ -1,0 +1,26 @@
+/**
+ * One worker of the CPU pool: runs the CpuEngine of src/compute on chunks posted by cpu-pool.ts.
+ * Byte outputs go back transferred (no copy); stats come back as a small structured-cloned object.
+ * Loaded through cpu-pool-worker.mjs (TypeScript via tsx) or as the CLI bundle's sibling file.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CpuEngine } from '../compute/cpu-engine';
+
+type Op = 'combine' | 'ties' | 'dare' | 'stats';
+const port = parentPort!;
+const engine = new CpuEngine({ maxChunkElements: (workerData as { maxChunkElements: number }).maxChunkElements });
+port.on('message', async ({ id, op, inputs, spec }: { id: number; op: Op; inputs: never; spec: never }) => {
+  try {
+    const out = await engine[op](inputs, spec);
+    if (op === 'stats') {
+      port.postMessage({ id, out });
+      return;
+    }
+    const bytes = out as Uint8Array;
+    const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+    port.postMessage({ id, out: buf }, [buf.buffer as ArrayBuffer]);
+  } catch (e) {
+    port.postMessage({ id, error: e instanceof Error ? e.message : String(e) });
+  }
+});
+port.postMessage({ ready: true });
