@@ -123,6 +123,12 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
   };
 
   const hashAll = async (): Promise<string[]> => {
+    if (opts.hashFiles) {
+      return opts.hashFiles(files, (n) => {
+        progress.bytesRead += n;
+        if (progress.phase === 'hashing') report();
+      }, signal);
+    }
     const make = opts.createHasher ?? createSha256;
     const out: string[] = [];
     for (const f of files) {

@@ -183,6 +183,11 @@ export interface RunOptions {
   chunkBytes?: number;
   /** SHA-256 factory for input hashes; default the TS implementation. */
   createHasher?: () => Hasher;
+  /**
+   * Hashes all input files at once instead (the Node CLI: several files in parallel in worker threads,
+   * off the main thread that feeds the merge). Calls onBytes as bytes are hashed; hex digests in order.
+   */
+  hashFiles?: (files: NonNullable<MergeInputs['files']>, onBytes: (n: number) => void, signal?: AbortSignal) => Promise<string[]>;
   /** Tool version written into the metadata. */
   toolVersion?: string;
   /** Small files written beside the output and committed with it (e.g. recipe.json, mergekit.yaml). */
