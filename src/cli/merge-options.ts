@@ -7,7 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Checkpoint } from '../formats/checkpoint';
 import { CpuEngine } from '../compute/cpu-engine';
 import { expandPaths, openPath } from '../node/paths';
-import { closeAll, shareReads, type FileSource } from '../node/file-source';
+import { closeAll, recycleReads, shareReads, type FileSource } from '../node/file-source';
 import { hashFilesInWorkers } from '../node/hash-files';
 import { cpuPool } from '../node/cpu-pool';
 import { availableParallelism } from 'node:os';
@@ -222,6 +222,7 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
         onProgress,
         signal: ac.signal,
         createHasher: nodeSha256,
+        recycle: threads > 0 ? recycleReads : undefined,
         hashFiles: (list, onBytes, signal) => hashFilesInWorkers(list.map((f) => (f.source as FileSource).path), onBytes, signal),
         chunkBytes: chunkMb ? Number(chunkMb) * 2 ** 20 : undefined,
         extraFiles,

@@ -288,6 +288,8 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
       next?.catch(() => undefined); // its error is rethrown when awaited
       const out = compute(job, chunk);
       out.catch(() => undefined); // rethrown by drainOne
+      // Raw copies write their input as the output; every other job is done with its inputs here.
+      if (opts.recycle && !raw[job.tensor]) out.then(() => opts.recycle!(chunk), () => undefined);
       inflight.push({ job, out });
       while (inflight.length >= depth) await drainOne();
     }

@@ -183,6 +183,8 @@ export interface RunOptions {
   chunkBytes?: number;
   /** SHA-256 factory for input hashes; default the TS implementation. */
   createHasher?: () => Hasher;
+  /** Called with a job's input chunks once its output is computed: their buffers may be reused. */
+  recycle?: (chunks: { bytes: Uint8Array }[]) => void;
   /**
    * Hashes all input files at once instead (the Node CLI: several files in parallel in worker threads,
    * off the main thread that feeds the merge). Calls onBytes as bytes are hashed; hex digests in order.

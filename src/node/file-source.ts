@@ -15,7 +15,26 @@ let sharedReads = false;
  */
 export function shareReads(on: boolean): void {
   sharedReads = on;
+  if (!on) free.clear();
 }
+
+/**
+ * Shared read buffers given back once their chunk is computed (RunOptions.recycle), reused by later
+ * reads of the same length: fresh memory costs a page fault and zeroing per 4 KB, more than the read.
+ * At most MAX_FREE buffers of a length are kept.
+ */
+const free = new Map<number, SharedArrayBuffer[]>();
+const MAX_FREE = 16;
+export function recycleReads(chunks: { bytes: Uint8Array }[]): void {
+  for (const { bytes } of chunks) {
+    const b = bytes.buffer;
+    if (!(b instanceof SharedArrayBuffer) || bytes.byteOffset !== 0 || bytes.byteLength !== b.byteLength) continue;
+    const list = free.get(b.byteLength) ?? [];
+    if (list.length < MAX_FREE) list.push(b);
+    free.set(b.byteLength, list);
+  }
+}
+const sharedBuffer = (length: number) => new Uint8Array(free.get(length)?.pop() ?? new SharedArrayBuffer(length));
 
 export interface FileSource extends ByteSource {
   readonly path: string;
@@ -42,7 +61,7 @@ export async function fileSource(path: string, name: string = path): Promise<Fil
       if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
         throw new RangeError(`${name}: read of ${length} bytes at ${offset} is outside the file (${size} bytes)`);
       }
-      const out = sharedReads ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
+      const out = sharedReads ? sharedBuffer(length) : new Uint8Array(length);
       const fh = await getHandle();
       let done = 0;
       while (done < length) {
