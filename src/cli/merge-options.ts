@@ -166,9 +166,10 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
   const files: NonNullable<MergeInputs['files']> = [];
   const hash = !parsed.bools.has('no-hash');
   // The CpuEngine in worker threads (1M-element chunks keep each worker's scratch small), the main
-  // thread left to reading and writing: faster even on two cores. Workers start while inputs open.
+  // thread left to reading and writing: two workers are fastest even on two cores (measured: 0.97 s
+  // against 1.04 s with one on the merge bench). Workers start while the inputs open.
   const threadsOpt = one(parsed, 'threads');
-  const threads = threadsOpt !== undefined ? Number(threadsOpt) : Math.min(6, Math.max(1, availableParallelism() - 1));
+  const threads = threadsOpt !== undefined ? Number(threadsOpt) : Math.min(6, Math.max(2, availableParallelism() - 1));
   if (!Number.isInteger(threads) || threads < 0) throw new UsageError('--threads must be a whole number (0 = compute on the main thread)');
   const pool = threads > 0 ? cpuPool(threads, 1 << 20) : null;
   pool?.catch(() => undefined); // awaited (and its error reported) below
