@@ -9,7 +9,10 @@ import os from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
+const all = readdirSync(here).filter((f) => f.endsWith('.bench.ts'));
+// `npm run bench -- merge` runs merge.bench.ts only; a name that is no bench's runs every bench containing it.
+const picks = (o: string) => (all.includes(`${o}.bench.ts`) ? [`${o}.bench.ts`] : all.filter((f) => f.includes(o)));
+const files = (only.length === 0 ? all : [...new Set(only.flatMap(picks))]).sort();
 mkdirSync(join(here, 'results'), { recursive: true });
 const machine = `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 console.log(`# CapVector benchmarks\nmachine: ${machine}\n`);
