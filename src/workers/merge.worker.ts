@@ -8,6 +8,7 @@ import { blobSource } from '../formats/byte-source';
 import { describeError } from '../formats/errors';
 import { chooseEngine } from '../compute/select';
 import { runMerge } from '../merge/run';
+import { hashBlobsInWorkers } from './hash-blobs';
 import { MergePlanError } from '../merge/plan';
 import type { MergeInputs } from '../merge/types';
 import { fsaSink, opfsSink, sweepOpfsRuns, type BrowserSink } from '../io/browser-sinks';
@@ -27,6 +28,9 @@ function isAbort(e: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (e instanceof DOMException && e.name === 'AbortError');
 }
 
+/** Blob of each input file, for the hash Workers (keyed by the source runMerge hands back). */
+const blobOf = new WeakMap<object, Blob>();
+
 async function openInputs(req: RunRequest): Promise<MergeInputs> {
   const inputs: MergeInputs = {};
   const models: MergeInputs['models'] = [];
@@ -35,7 +39,11 @@ async function openInputs(req: RunRequest): Promise<MergeInputs> {
     const ck = await reopenCheckpoint(r.files);
     if (r.role.startsWith('model:')) models[Number(r.role.slice(6))] = ck;
     else (inputs as Record<string, unknown>)[r.role] = ck;
-    for (const f of r.files) files.push({ role: r.role, name: f.path, source: blobSource(f.blob, f.path) });
+    for (const f of r.files) {
+      const source = blobSource(f.blob, f.path);
+      blobOf.set(source, f.blob);
+      files.push({ role: r.role, name: f.path, source });
+    }
   }
   if (models.length) inputs.models = models;
   if (req.hashInputs) inputs.files = files;
@@ -69,6 +77,7 @@ async function run(req: RunRequest): Promise<void> {
       fileName: req.fileName,
       signal: ctrl.signal,
       toolVersion: 'capvector-workbench (browser)',
+      hashFiles: (list, onBytes, signal) => hashBlobsInWorkers(list.map((f) => blobOf.get(f.source)!), list.map((f) => f.name), onBytes, signal),
       onProgress: (p) => {
         if (pass(p)) post({ type: 'progress', id: req.id, progress: p });
       },
