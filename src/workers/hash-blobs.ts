@@ -5,7 +5,8 @@
  */
 export async function hashBlobsInWorkers(blobs: Blob[], names: string[], onBytes: (n: number) => void, signal?: AbortSignal): Promise<string[]> {
   const out: string[] = new Array(blobs.length);
-  const parallel = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1, blobs.length));
+  // One per core, not one less: the merge itself is done long before the hashes (pure TypeScript, ~110 MB/s).
+  const parallel = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2, blobs.length));
   const workers: Worker[] = [];
   let next = 0;
   let stopped: ((e: Error) => void)[] = [];
