@@ -610,7 +610,9 @@ test('DARE masks are bit-identical between WGSL and TypeScript, whatever the chu
 test('the engine measures whether fma is fused and only then uses it for TwoProd', async ({ page }) => {
   expect(await open(page)).toMatch(/swiftshader/i);
   const r = await page.evaluate(async () => {
-    const { WebGpuEngine, CpuEngine } = (globalThis as any).harness.compute;
+    const { WebGpuEngine, CpuEngine, acquireDevice, measureFma } = (globalThis as any).harness.compute;
+    // The probe itself must compile and run: a broken probe also answers "not fused".
+    const probe = await measureFma((await acquireDevice()).device);
     const measured = await WebGpuEngine.create();
     // The fma variant still compiles and runs on every kernel here (its results are only exact where fma is fused).
     const forced = await WebGpuEngine.create({ twoProd: 'fma' });
@@ -632,9 +634,10 @@ test('the engine measures whether fma is fused and only then uses it for TwoProd
       for (let i = 0; i < a.length; i += size) if (a.subarray(i, i + size).some((v, j) => v !== b[i + j])) d++;
       return a.length === b.length ? d : Infinity;
     };
-    return { mode: measured.twoProd, measuredDiffers: [differ(m[0], c[0], 4), differ(m[1], c[1], 2), differ(m[2], c[2], 2)], fmaRan: f.length === 4 && f.slice(0, 3).every((o: Uint8Array) => o.length > 0) };
+    return { probe, mode: measured.twoProd, measuredDiffers: [differ(m[0], c[0], 4), differ(m[1], c[1], 2), differ(m[2], c[2], 2)], fmaRan: f.length === 4 && f.slice(0, 3).every((o: Uint8Array) => o.length > 0) };
   });
   console.log(`TwoProd mode measured on this adapter: ${r.mode}`);
+  expect(r.probe).toEqual({ fused: false });
   // SwiftShader rounds fma twice: the probe must see that and pick Dekker's product.
   expect(r.mode).toBe('dekker');
   for (const d of r.measuredDiffers) expect(d).toBeLessThanOrEqual(1);

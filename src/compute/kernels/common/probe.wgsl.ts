@@ -4,13 +4,24 @@
  * split product. The probe runs the engine's own fma TwoProd (and TwoSum) on awkward float32 pairs and
  * checks on the host, in float64, that every pair is error-free.
  */
-import { BINDINGS, dfHelpers, PARAM_ZERO } from './common.wgsl';
+import { BINDINGS, HELPERS, dfHelpers, PARAM_ZERO } from './common.wgsl';
 
 const N = 256;
 
+/** The probe's outcome; `error` when it could not run (then the engine falls back to Dekker's product). */
+export interface FmaProbe {
+  fused: boolean;
+  error?: string;
+}
+
 /** True when TwoProd-by-fma and TwoSum are exact on every probe pair. */
 export async function probeFusedFma(device: GPUDevice): Promise<boolean> {
-  const code = `${BINDINGS}${dfHelpers('fma')}
+  return (await measureFma(device)).fused;
+}
+
+export async function measureFma(device: GPUDevice): Promise<FmaProbe> {
+  // HELPERS too: dfHelpers calls is_finite (without it the probe never compiled and fma was never used).
+  const code = `${BINDINGS}${HELPERS}${dfHelpers('fma')}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ZERO = prm[${PARAM_ZERO}u];
@@ -41,7 +52,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   try {
     device.queue.writeBuffer(src, 0, input);
     device.queue.writeBuffer(prm, 0, new Uint32Array(16));
-    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+    const module = device.createShaderModule({ code });
+    const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+    if (errors.length) return { fused: false, error: `the fma probe did not compile: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ')}` };
+    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const bind = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: [{ binding: 0, resource: { buffer: src } }, { binding: 1, resource: { buffer: dst } }, { binding: 2, resource: { buffer: prm } }],
@@ -61,12 +75,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       const a = input[2 * i];
       const b = input[2 * i + 1];
       // a·b of two float32 is exact in float64, and so are these sums of two float32.
-      if (out[4 * i] + out[4 * i + 1] !== a * b) return false;
-      if (out[4 * i + 2] + out[4 * i + 3] !== a + b) return false;
+      if (out[4 * i] + out[4 * i + 1] !== a * b) return { fused: false };
+      if (out[4 * i + 2] + out[4 * i + 3] !== a + b) return { fused: false };
     }
-    return true;
-  } catch {
-    return false;
+    return { fused: true };
+  } catch (e) {
+    return { fused: false, error: `the fma probe failed: ${e instanceof Error ? e.message : String(e)}` };
   } finally {
     for (const b of [src, dst, prm, read]) b.destroy();
   }
