@@ -20,6 +20,7 @@ import type { PairStats, StatsSpec, VectorStats } from '../engine';
 import { accumulatePair, accumulateVector } from '../kernels/stats/stats.ref';
 import { BLOCK } from './block';
 import { decodeBlock, type Packed } from './combine';
+import { statsKernel, type StatsKernel } from '../wasm/stats';
 
 /** x − 0 is x exactly (−0 − 0 = −0), so a single-input vector reads zeros as its second input. */
 const ZERO = new Float64Array(BLOCK);
@@ -105,6 +106,8 @@ function pairFast(p: Float64Array, q: Float64Array, m: number, s: PairStats): bo
 
 /** Adds the statistics of n elements of the packed inputs into `vectors` and `pairs` (spec checked by the caller). */
 export function fusedStats(xs: Packed[], spec: StatsSpec, n: number, vectors: VectorStats[], pairs: PairStats[]): void {
+  const k = statsKernel();
+  if (k) return wasmStats(k, xs, spec, n, vectors, pairs);
   const nv = spec.vectors.length;
   const x = xs.map((_, k) => scratch(X, k));
   const v = spec.vectors.map((_, k) => scratch(V, k));
@@ -119,6 +122,38 @@ export function fusedStats(xs: Packed[], spec: StatsSpec, n: number, vectors: Ve
     for (let j = 0; j < spec.pairs.length; j++) {
       const [p, q] = spec.pairs[j];
       if (!pairFast(v[p], v[q], m, pairs[j])) accumulatePair(v[p].subarray(0, m), v[q].subarray(0, m), pairs[j]);
+    }
+  }
+}
+
+/** fusedStats with the loops in WebAssembly (../wasm/stats.wat): blocks decoded into its memory. */
+function wasmStats(k: StatsKernel, xs: Packed[], spec: StatsSpec, n: number, vectors: VectorStats[], pairs: PairStats[]): void {
+  const L = k.layout(xs.length, spec.vectors.length, BLOCK);
+  const nz = spec.nearZero;
+  const r = L.res;
+  for (let st = 0; st < n; st += BLOCK) {
+    const m = Math.min(BLOCK, n - st);
+    for (let i = 0; i < xs.length; i++) decodeBlock(xs[i], st, m, L.x[i]);
+    for (let j = 0; j < spec.vectors.length; j++) {
+      const { a, b } = spec.vectors[j];
+      const s = vectors[j];
+      if (k.vector(L.xAt[a], b === null ? L.zeroAt : L.xAt[b], L.vAt[j], m, nz, s.min, s.max)) {
+        s.count += m;
+        s.sum += r[0] + r[1];
+        s.sumSq += r[2] + r[3];
+        s.min = r[4];
+        s.max = r[5];
+        s.nearZero += r[6];
+      } else accumulateVector(L.v[j].subarray(0, m), nz, s);
+    }
+    for (let j = 0; j < spec.pairs.length; j++) {
+      const [p, q] = spec.pairs[j];
+      const s = pairs[j];
+      if (k.pair(L.vAt[p], L.vAt[q], m)) {
+        s.dot += r[0] + r[1];
+        s.bothNonzero += r[2];
+        s.signAgree += r[3];
+      } else accumulatePair(L.v[p].subarray(0, m), L.v[q].subarray(0, m), s);
     }
   }
 }

@@ -26,8 +26,12 @@ let enabled = !(typeof process !== 'undefined' && process.env?.CAPVECTOR_NO_WASM
 /** Blocks the kernel finished and blocks it handed back (tests check the fast path really ran). */
 export const wasmCounters = { blocks: 0, fallbacks: 0 };
 
+/** Switches every WebAssembly kernel (combine, statistics) on or off: tests compare both paths. */
 export function setWasmEnabled(on: boolean): void {
   enabled = on;
+}
+export function wasmEnabled(): boolean {
+  return enabled;
 }
 
 function load(): Kernel | null {

@@ -12,6 +12,7 @@ import type { ChunkInput, CombineSpec } from '../../../src/compute/engine';
 import { refCombine } from '../../../src/compute/kernels/common/run.ref';
 import { bf16FromF64 } from '../../../src/compute/fused/numbers';
 import { WASM_BLOCK, setWasmEnabled, wasmAvailable, wasmCounters } from '../../../src/compute/wasm/combine-bf16';
+import { statsKernel } from '../../../src/compute/wasm/stats';
 
 let seed = 9;
 function rnd(): number {
@@ -102,6 +103,24 @@ describe('WebAssembly SIMD bf16 combine', () => {
     const got = await engine.combine(inputs, spec);
     expect(wasmCounters.blocks - before).toBe(2);
     expect(firstDiff(got, refCombine(inputs, spec))).toBeNull();
+  });
+
+  it('statistics: the WebAssembly loops give the JavaScript loops\' numbers exactly (fused-stats.test.ts checks both against the reference)', async () => {
+    expect(statsKernel()).not.toBeNull();
+    const n = 3 * 2048 + 77;
+    const x = triple(n);
+    x[0][100] = 0x0001; x[1][100] = 0x0000; // a difference below 2^-126: flushed to 0
+    x[2][5000] = 0x7fc0; // NaN in one block: that block goes to the reference
+    const inputs = x.map(chunk);
+    const spec = { vectors: [{ a: 1, b: 2 }, { a: 1, b: 0 }, { a: 2, b: null }], pairs: [[0, 1], [1, 2], [0, 2]] as [number, number][], nearZero: 1e-3 };
+    const withWasm = await engine.stats(inputs, spec);
+    setWasmEnabled(false);
+    expect(statsKernel()).toBeNull();
+    const withJs = await engine.stats(inputs, spec);
+    setWasmEnabled(true);
+    expect(withWasm).toEqual(withJs);
+    expect(withWasm.vectors[0].count).toBe(n);
+    expect(withWasm.vectors[0].nan).toBe(1);
   });
 
   it('the committed module is what scripts/build-wasm.mjs makes of the .wat', () => {
