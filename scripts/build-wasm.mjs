@@ -10,7 +10,13 @@ const DIR = resolve(import.meta.dirname, '../src/compute/wasm');
 
 export async function compileWat(source, name) {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat(name, source, { simd: true });
+  let mod;
+  try {
+    mod = wabt.parseWat(name, source, { simd: true });
+  } catch (e) {
+    // wabt's own stack trace starts with its whole minified source: keep the message.
+    throw new Error(String(e?.message ?? e).split('\n').slice(0, 6).join('\n'));
+  }
   try {
     mod.validate();
     return new Uint8Array(mod.toBinary({ log: false, write_debug_names: false }).buffer);

@@ -133,7 +133,12 @@ function wasmStats(k: StatsKernel, xs: Packed[], spec: StatsSpec, n: number, vec
   const r = L.res;
   for (let st = 0; st < n; st += BLOCK) {
     const m = Math.min(BLOCK, n - st);
-    for (let i = 0; i < xs.length; i++) decodeBlock(xs[i], st, m, L.x[i]);
+    for (let i = 0; i < xs.length; i++) {
+      if (xs[i].dtype === 'BF16') {
+        L.stage16.set(xs[i].u16.subarray(st, st + m));
+        k.decodeBf16(L.stageAt, L.xAt[i], m);
+      } else decodeBlock(xs[i], st, m, L.x[i]);
+    }
     for (let j = 0; j < spec.vectors.length; j++) {
       const { a, b } = spec.vectors[j];
       const s = vectors[j];

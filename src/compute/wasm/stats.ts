@@ -13,6 +13,8 @@ export interface StatsKernel {
   layout(inputs: number, vectors: number, block: number): StatsLayout;
   vector(pa: number, pb: number, pv: number, m: number, nz: number, min: number, max: number): number;
   pair(pp: number, pq: number, m: number): number;
+  /** m bfloat16 words at ps decoded to float64 at pd. */
+  decodeBf16(ps: number, pd: number, m: number): void;
 }
 export interface StatsLayout {
   x: Float64Array[];
@@ -21,6 +23,9 @@ export interface StatsLayout {
   xAt: number[];
   vAt: number[];
   zeroAt: number;
+  /** A staging block for packed 16-bit words (decodeBf16's source). */
+  stage16: Uint16Array;
+  stageAt: number;
   /** The kernel's results: vector → sum, sumC, sq, sqC, min, max, near; pair → dot, dotC, both, agree. */
   res: Float64Array;
 }
@@ -39,10 +44,12 @@ function load(): StatsKernel | null {
     kernel = {
       vector,
       pair,
+      decodeBf16: inst.exports.decode_bf16 as StatsKernel['decodeBf16'],
       layout(inputs, vectors, block) {
         const r = block * 8;
         const first = ZERO_AT + r; // the zero block stays zero: nothing is ever written there
-        const need = first + (inputs + vectors) * r;
+        const stageAt = first + (inputs + vectors) * r;
+        const need = stageAt + block * 2;
         if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
         const buf = memory.buffer;
         const xAt = Array.from({ length: inputs }, (_, k) => first + k * r);
@@ -51,6 +58,8 @@ function load(): StatsKernel | null {
           x: xAt.map((o) => new Float64Array(buf, o, block)),
           v: vAt.map((o) => new Float64Array(buf, o, block)),
           xAt, vAt, zeroAt: ZERO_AT,
+          stage16: new Uint16Array(buf, stageAt, block),
+          stageAt,
           res: new Float64Array(buf, 0, 8),
         };
       },

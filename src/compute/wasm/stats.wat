@@ -62,6 +62,32 @@
       (f64.eq (f64.sub (local.get $sum) (local.get $sum)) (f64.const 0))
       (f64.eq (f64.sub (local.get $sq) (local.get $sq)) (f64.const 0))))
 
+  ;; decode_bf16(ps, pd, m): m bfloat16 words at ps as float64 at pd (exact: a bf16 is the top half of
+  ;; a float32). Eight at a time, then one by one.
+  (func (export "decode_bf16") (param $ps i32) (param $pd i32) (param $m i32)
+    (local $i i32) (local $end8 i32) (local $w v128) (local $l v128) (local $h v128) (local $o i32)
+    (local.set $end8 (i32.and (local.get $m) (i32.const -8)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end8)))
+        (local.set $w (v128.load (i32.add (local.get $ps) (i32.shl (local.get $i) (i32.const 1)))))
+        (local.set $l (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i64x2 0 0) (local.get $w)))
+        (local.set $h (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i64x2 0 0) (local.get $w)))
+        (local.set $o (i32.add (local.get $pd) (i32.shl (local.get $i) (i32.const 3))))
+        (v128.store offset=0 (local.get $o) (f64x2.promote_low_f32x4 (local.get $l)))
+        (v128.store offset=16 (local.get $o) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $l) (local.get $l))))
+        (v128.store offset=32 (local.get $o) (f64x2.promote_low_f32x4 (local.get $h)))
+        (v128.store offset=48 (local.get $o) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h) (local.get $h))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    (block $done2
+      (loop $next2
+        (br_if $done2 (i32.ge_u (local.get $i) (local.get $m)))
+        (f64.store (i32.add (local.get $pd) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $ps) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next2))))
+
   (func (export "pair") (param $pp i32) (param $pq i32) (param $m i32) (result i32)
     (local $i i32) (local $end i32) (local $ab f64) (local $hi i32) (local $nonzero i32)
     (local $dot f64) (local $dotC f64) (local $both i32) (local $agree i32) (local $t f64) (local $z f64)
