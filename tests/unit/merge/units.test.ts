@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { Sha256, sha256Hex } from '../../../src/merge/sha256';
+import { setWasmEnabled } from '../../../src/compute/wasm/combine-bf16';
 import { interpolateGradient, LayerIndex } from '../../../src/merge/layer';
 import { matchesFilter, resolveParam } from '../../../src/merge/params';
 import { HASH_PLACEHOLDER, layoutSafetensors, withHashes } from '../../../src/merge/safetensors-writer';
@@ -20,6 +21,23 @@ describe('sha256', () => {
     const h = new Sha256();
     for (let i = 0, step = 1; i < data.length; i += step, step = (step * 7) % 97 + 1) h.update(data.subarray(i, Math.min(data.length, i + step)));
     expect(h.digest()).toBe(createHash('sha256').update(data).digest('hex'));
+  });
+
+  it('gives node:crypto\'s digests through the WebAssembly compression and through the TypeScript one', () => {
+    // Long enough for the WebAssembly path (≥ 1 KB at once, more than one 64 KB copy), odd lengths, pieces.
+    const data = new Uint8Array(200_003).map((_, i) => (i * 2654435761) >>> 24);
+    const want = (n: number) => createHash('sha256').update(data.subarray(0, n)).digest('hex');
+    for (const wasm of [true, false]) {
+      setWasmEnabled(wasm);
+      try {
+        for (const n of [1024, 1087, 65536, 65536 + 64 + 5, 200_003]) expect(sha256Hex(data.subarray(0, n)), `${n} bytes, wasm ${wasm}`).toBe(want(n));
+        const h = new Sha256();
+        for (let i = 0, step = 3; i < data.length; i += step, step = (step * 13) % 70_001 + 1) h.update(data.subarray(i, Math.min(data.length, i + step)));
+        expect(h.digest()).toBe(want(data.length));
+      } finally {
+        setWasmEnabled(true);
+      }
+    }
   });
 });
 
