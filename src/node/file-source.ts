@@ -15,26 +15,32 @@ let sharedReads = false;
  */
 export function shareReads(on: boolean): void {
   sharedReads = on;
-  if (!on) free.clear();
+  if (!on) free.length = 0;
 }
 
 /**
  * Shared read buffers given back once their chunk is computed (RunOptions.recycle), reused by later
  * reads of the same length: fresh memory costs a page fault and zeroing per 4 KB, more than the read.
- * At most MAX_FREE buffers of a length are kept.
+ * At most MAX_FREE buffers are kept, oldest given back first dropped: full-size chunks come back all
+ * the time and stay, while the one-off lengths of tensor tails age out, so the cache stays below
+ * MAX_FREE chunks (≤ 128 MiB with 4 MiB chunks) whatever the model.
  */
-const free = new Map<number, SharedArrayBuffer[]>();
-const MAX_FREE = 16;
+const free: SharedArrayBuffer[] = [];
+const MAX_FREE = 32;
 export function recycleReads(chunks: { bytes: Uint8Array }[]): void {
   for (const { bytes } of chunks) {
     const b = bytes.buffer;
     if (!(b instanceof SharedArrayBuffer) || bytes.byteOffset !== 0 || bytes.byteLength !== b.byteLength) continue;
-    const list = free.get(b.byteLength) ?? [];
-    if (list.length < MAX_FREE) list.push(b);
-    free.set(b.byteLength, list);
+    free.push(b);
+    if (free.length > MAX_FREE) free.shift();
   }
 }
-const sharedBuffer = (length: number) => new Uint8Array(free.get(length)?.pop() ?? new SharedArrayBuffer(length));
+function sharedBuffer(length: number): Uint8Array {
+  const i = free.findIndex((b) => b.byteLength === length);
+  return new Uint8Array(i >= 0 ? free.splice(i, 1)[0] : new SharedArrayBuffer(length));
+}
+/** Buffers waiting for reuse (tests). */
+export const recycledCount = () => free.length;
 
 export interface FileSource extends ByteSource {
   readonly path: string;
