@@ -5,13 +5,14 @@
  * one run, with peak RSS from /usr/bin/time -v. Files stay in the page cache between the runs (the floor
  * runs first and warms it), so the comparison is of work, not of disk speed.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openPath } from '../src/node/paths';
 import { closeAll } from '../src/node/file-source';
+import { openvla7bLayout, writeSparseFile } from '../scripts/openvla7b-shaped';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA = join(ROOT, 'bench/data');
@@ -140,8 +141,68 @@ export async function run(): Promise<string> {
       `Load average at the start: ${loadAtStart.map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores shared with other sessions; the file cache was warm (the floor runs first).`,
       `Outputs agree: ${((100 * same) / total).toFixed(4)}% of ${total.toLocaleString()} bf16 elements bit-identical between the CLI (exact result rounded once) and PyTorch's float32 baseline, ${((100 * (same + oneUlp)) / total).toFixed(4)}% within 1 ulp.`,
     ];
+    lines.push('', ...(await sevenBShaped()));
     return lines.join('\n');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** How long the 7B-shaped merge may run before it is interrupted (SEVEN_B_SECONDS). */
+const SEVEN_B_SECONDS = Number(process.env.SEVEN_B_SECONDS ?? 40);
+
+/**
+ * Memory at 7B scale: the CLI merges a triple of sparse files with OpenVLA-7B's layout (3 × 15 GB of
+ * bf16 that take no disk and read as zeros) for SEVEN_B_SECONDS, its RSS sampled from /proc every
+ * 100 ms (the worker threads are in the same process), then is interrupted with SIGINT: memory must
+ * stay flat, and an interrupted export must leave nothing behind.
+ */
+export async function sevenBShaped(): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'cv-bench-7b-merge-'));
+  try {
+    const layout = openvla7bLayout(1);
+    let bytes = 0;
+    for (const r of ['pre', 'aux', 'sft']) bytes += writeSparseFile(join(dir, `${r}.safetensors`), layout);
+    const out = join(dir, 'out');
+    const child = spawn(process.execPath, [
+      'bin/capvector.mjs', 'merge', '--pre', join(dir, 'pre.safetensors'), '--aux', join(dir, 'aux.safetensors'),
+      '--sft', join(dir, 'sft.safetensors'), '--alpha', '0.8', '--no-hash', '--progress', '--shard-size', '5GB', '--out', out,
+    ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let lastProgress = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const lines = stderr.split('\n');
+      stderr = lines.pop()!;
+      for (const l of lines) if (l.startsWith('merging')) lastProgress = l;
+    });
+    child.stdout.resume();
+    const rss: number[] = [];
+    const sampler = setInterval(() => {
+      try {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) rss.push(Number(m[1]) * 1024);
+      } catch {
+        // exited
+      }
+    }, 100);
+    const t0 = performance.now();
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const timer = setTimeout(() => child.kill('SIGINT'), SEVEN_B_SECONDS * 1000);
+    const code = await exited;
+    clearTimeout(timer);
+    clearInterval(sampler);
+    const seconds = (performance.now() - t0) / 1000;
+    const left = existsSync(out) ? readdirSync(out) : [];
+    const pct = Number(/merging ([\d.]+)%/.exec(lastProgress)?.[1] ?? NaN);
+    const quarter = (q: number) => Math.max(...rss.slice(Math.floor((q * rss.length) / 4), Math.floor(((q + 1) * rss.length) / 4)).concat(0)) / 2 ** 20;
+    return [
+      `7B-shaped triple (sparse files, OpenVLA-7B layout, ${layout.length} tensors, 3 × ${(bytes / 3 / 1e9).toFixed(1)} GB): the CLI (2+ workers, --no-hash) ran ${seconds.toFixed(1)} s` +
+        (code === 0 ? ' to the end' : `, reached ${pct.toFixed(1)}% of its bytes and was interrupted (SIGINT; exit ${code})`) +
+        `; peak RSS ${(Math.max(...rss) / 2 ** 20).toFixed(0)} MiB, per quarter of the run ${[0, 1, 2, 3].map((q) => quarter(q).toFixed(0)).join(' / ')} MiB (${rss.length} samples);` +
+        ` files left in the output folder after the interrupt: ${code === 0 ? 'n/a (completed)' : left.length === 0 ? 'none' : left.join(', ')}.`,
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
