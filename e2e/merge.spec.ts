@@ -104,6 +104,7 @@ for (const c of [
     const result = page.getByTestId('merge-result');
     await expect(result).toBeVisible();
     await expect(result.getByTestId('merge-engine')).toContainText(c.badge);
+    if (c.engine === 'cpu') await expect(result.getByTestId('merge-engine')).toContainText('WebAssembly (SIMD)');
     await expect(result).toContainText('161 merged');
 
     const got = parseSafetensors(new Uint8Array(readFileSync(out)));

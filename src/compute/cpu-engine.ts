@@ -18,6 +18,7 @@ import { checkStatsSpec, emptyPairStats, emptyVectorStats } from './kernels/stat
 import { fusedStats } from './fused/stats';
 import { fusedCombine, pack, decodeBlock, type Packed } from './fused/combine';
 import { BLOCK, D, outBuffer, roundBlock, roundingOf, writeBlock } from './fused/block';
+import { wasmAvailable } from './wasm/combine-bf16';
 
 export interface CpuEngineOptions {
   /** Largest chunk the executor should hand us (elements); default 4M. Memory is the output plus small scratch. */
@@ -49,6 +50,11 @@ export class CpuEngine implements Engine {
 
   constructor(opts: CpuEngineOptions = {}) {
     this.maxChunkElements = opts.maxChunkElements ?? 1 << 22;
+  }
+
+  /** Which loops run here, for the UI's "which engine ran" line. */
+  get detail(): string {
+    return wasmAvailable() ? 'bf16 combine, statistics and SHA-256 in WebAssembly (SIMD)' : 'JavaScript loops (no WebAssembly SIMD here)';
   }
 
   async combine(inputs: ChunkInput[], spec: CombineSpec): Promise<Uint8Array> {

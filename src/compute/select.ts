@@ -58,11 +58,15 @@ export async function timeCombine(engine: Engine, inputs: ChunkInput[]): Promise
 }
 
 export async function chooseEngine(opts: ChooseOptions = {}): Promise<EngineChoice> {
-  if (opts.force === 'cpu') return { engine: new CpuEngine(), reason: 'CPU engine (forced)', measurements: [] };
+  if (opts.force === 'cpu') {
+    const cpu = new CpuEngine();
+    return { engine: cpu, reason: `CPU engine (forced; ${cpu.detail})`, measurements: [] };
+  }
   const missing = webgpuUnavailableReason();
   if (missing) {
     if (opts.force === 'webgpu') throw new Error(`WebGPU engine was requested but ${missing}`);
-    return { engine: new CpuEngine(), reason: `CPU engine: ${missing}`, measurements: [] };
+    const cpu = new CpuEngine();
+    return { engine: cpu, reason: `CPU engine: ${missing}; ${cpu.detail}`, measurements: [] };
   }
   let gpu: WebGpuEngine;
   try {
@@ -70,7 +74,8 @@ export async function chooseEngine(opts: ChooseOptions = {}): Promise<EngineChoi
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     if (opts.force === 'webgpu') throw new Error(`WebGPU engine was requested but could not start: ${why}`);
-    return { engine: new CpuEngine(), reason: `CPU engine: WebGPU could not start (${why})`, measurements: [] };
+    const cpu = new CpuEngine();
+    return { engine: cpu, reason: `CPU engine: WebGPU could not start (${why}); ${cpu.detail}`, measurements: [] };
   }
   const adapter = gpu.adapter;
   const soft = adapter?.software ? ` on ${adapter.architecture || adapter.description || 'a software adapter'} (CPU emulation, not GPU speed)` : '';
@@ -93,5 +98,5 @@ export async function chooseEngine(opts: ChooseOptions = {}): Promise<EngineChoi
     return { engine: gpu, reason: `WebGPU engine${soft}: faster when measured (${race})${math}`, measurements, adapter };
   }
   gpu.dispose();
-  return { engine: cpu, reason: `CPU engine: faster when measured (${race})${soft ? `; WebGPU ran${soft}` : ''}`, measurements, adapter };
+  return { engine: cpu, reason: `CPU engine: faster when measured (${race})${soft ? `; WebGPU ran${soft}` : ''}; ${cpu.detail}`, measurements, adapter };
 }
