@@ -12,7 +12,7 @@
  */
 import type { ChunkInput, CombineSpec, DareSpec, Engine, StatsResult, StatsSpec, TiesSpec, VectorStats, PairStats } from './engine';
 import { checkDareSpec, checkTerms, elementCount } from './kernels/common/inputs';
-import { tiesRef } from './kernels/ties/ties.ref';
+import { tiesBlock } from './wasm/ties';
 import { dareTermFast, sumTerms } from './fused/dare';
 import { checkStatsSpec, emptyPairStats, emptyVectorStats } from './kernels/stats/stats.ref';
 import { fusedStats } from './fused/stats';
@@ -80,7 +80,7 @@ export class CpuEngine implements Engine {
         }
         return tau;
       });
-      tiesRef(x[spec.base], tm, w, spec.thresholds, spec.lambda, spec.normalize, out);
+      tiesBlock(x[spec.base], tm, w, spec.thresholds, spec.lambda, spec.normalize, out);
     });
   }
 
@@ -96,7 +96,7 @@ export class CpuEngine implements Engine {
         dareTermFast(x[t.a], t.b === null ? null : x[t.b], spec.seed, spec.salts[j], spec.p[j], spec.firstElement + st, tau);
         return tau;
       });
-      if (spec.ties) tiesRef(x[spec.base], tm, w, null, spec.scale, spec.normalize, out);
+      if (spec.ties) tiesBlock(x[spec.base], tm, w, null, spec.scale, spec.normalize, out);
       else sumTerms(x[spec.base], tm, w, spec.scale, out);
     });
   }
