@@ -18,7 +18,7 @@ import { checkStatsSpec, emptyPairStats, emptyVectorStats } from './kernels/stat
 import { fusedStats } from './fused/stats';
 import { fusedCombine, pack, decodeBlock, type Packed } from './fused/combine';
 import { BLOCK, D, outBuffer, roundBlock, roundingOf, writeBlock } from './fused/block';
-import { wasmAvailable } from './wasm/combine-bf16';
+import { wasmAvailable } from './wasm/combine';
 
 export interface CpuEngineOptions {
   /** Largest chunk the executor should hand us (elements); default 4M. Memory is the output plus small scratch. */

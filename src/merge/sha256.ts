@@ -4,7 +4,7 @@
  */
 import type { Hasher } from './types';
 import { WASM_BASE64 } from '../compute/wasm/sha256.wasm';
-import { wasmEnabled } from '../compute/wasm/combine-bf16';
+import { wasmEnabled } from '../compute/wasm/enabled';
 
 /**
  * The compression of whole blocks in WebAssembly (../compute/wasm/sha256.wat), ~2.5× the TypeScript

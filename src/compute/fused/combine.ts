@@ -1,8 +1,8 @@
 /**
- * The fused, dtype-specialised combine the CPU engine runs (one term on bf16 → bf16 goes first to the
- * WebAssembly SIMD kernel of ../wasm/combine-bf16.wat, which hands back blocks it cannot do) (kernels/combine/combine.ref.ts is the plain
- * reference it must match bit for bit). A chunk goes through in blocks of BLOCK elements that stay in
- * L1: one loop reads packed words straight from the inputs (16-bit kinds two per 32-bit word through
+ * The fused, dtype-specialised combine the CPU engine runs; kernels/combine/combine.ref.ts is the plain
+ * reference it must match bit for bit. One term on bf16 → bf16 or f32 → f32 goes first to the
+ * WebAssembly SIMD kernels of ../wasm/combine.wat (the bf16 one hands back blocks it cannot do).
+ * Otherwise a chunk goes through in blocks of BLOCK elements that stay in L1: one loop reads packed words straight from the inputs (16-bit kinds two per 32-bit word through
  * exact float64 tables, F32 through a Float32Array view), evaluates the reference's float64 formula in
  * the same order, rounds the value to the output's precision (block.ts / numbers.ts) and stores it as
  * float32; a second loop writes the output words. No per-element calls (out-of-range values go to a
@@ -18,7 +18,7 @@ import type { ChunkInput, CombineSpec } from '../engine';
 import type { ComputeDType } from '../../formats/dtype';
 import { bf16Values, f16Values } from './numbers';
 import { BLOCK, D, S, PATCH_AT, PATCH_V, outBuffer, roundBlock, roundingOf, writeBlock, writeFastBlock, type OutBuffer } from './block';
-import { wasmCombineBf16 } from '../wasm/combine-bf16';
+import { wasmCombineBf16, wasmCombineF32 } from '../wasm/combine';
 
 /** An input as the loops read it: views over 4-byte-aligned bytes (copied only when misaligned). */
 export interface Packed {
@@ -267,6 +267,13 @@ export function fusedCombine(inputs: ChunkInput[], spec: CombineSpec, n: number)
     const done = wasmCombineBf16(
       spec.base === null ? null : xs[spec.base].u16, xs[one.a].u16, one.b === null ? null : xs[one.b].u16,
       one.w, spec.scale, c, out.u16, n, (st, e) => combineRange(xs, spec, out, st, e),
+    );
+    if (done !== null) from = done;
+  } else if (one && spec.outDtype === 'F32' && xs.every((x) => x.dtype === 'F32')) {
+    const u32 = (x: Packed) => new Uint32Array(x.u32.buffer, x.u32.byteOffset, n);
+    const done = wasmCombineF32(
+      spec.base === null ? null : u32(xs[spec.base]), u32(xs[one.a]), one.b === null ? null : u32(xs[one.b]),
+      one.w, spec.scale, new Uint32Array(out.u32.buffer, 0, n), n,
     );
     if (done !== null) from = done;
   }

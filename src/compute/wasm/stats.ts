@@ -6,7 +6,7 @@
  * (returns null) where WebAssembly is missing or, like the combine kernel, when disabled.
  */
 import { WASM_BASE64 } from './stats.wasm';
-import { wasmEnabled } from './combine-bf16';
+import { wasmEnabled } from './enabled';
 
 export interface StatsKernel {
   /** Views of the block regions for `inputs` decoded inputs and `vectors` vectors of `block` float64 each. */

@@ -4,7 +4,7 @@
  * switched off. The CPU engine calls tiesBlock for TIES and DARE-TIES blocks.
  */
 import { WASM_BASE64 } from './ties.wasm';
-import { wasmEnabled } from './combine-bf16';
+import { wasmEnabled } from './enabled';
 import { tiesRef } from '../kernels/ties/ties.ref';
 
 const R = 16384; // one 2048-element block of float64

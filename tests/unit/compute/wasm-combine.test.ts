@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD combine kernel (src/compute/wasm/combine-bf16.wat) against the plain reference
+ * The WebAssembly SIMD combine kernels (src/compute/wasm/combine.wat) against the plain reference
  * pipeline, bit for bit, on chunks big enough that it really runs (several 8192-element blocks), with
  * blocks it must hand back (NaN, ±Inf, subnormal and overflowing results) mixed in; and the committed
  * module bytes against a fresh compile of the .wat.
@@ -11,7 +11,7 @@ import { CpuEngine } from '../../../src/compute/cpu-engine';
 import type { ChunkInput, CombineSpec } from '../../../src/compute/engine';
 import { refCombine } from '../../../src/compute/kernels/common/run.ref';
 import { bf16FromF64 } from '../../../src/compute/fused/numbers';
-import { WASM_BLOCK, setWasmEnabled, wasmAvailable, wasmCounters } from '../../../src/compute/wasm/combine-bf16';
+import { WASM_BLOCK, setWasmEnabled, wasmAvailable, wasmCounters } from '../../../src/compute/wasm/combine';
 import { statsKernel } from '../../../src/compute/wasm/stats';
 
 let seed = 9;
@@ -103,6 +103,38 @@ describe('WebAssembly SIMD bf16 combine', () => {
     const got = await engine.combine(inputs, spec);
     expect(wasmCounters.blocks - before).toBe(2);
     expect(firstDiff(got, refCombine(inputs, spec))).toBeNull();
+  });
+
+  it('f32 → f32: equals the reference on every shape, NaN canonical, subnormal and overflowing results rounded once', async () => {
+    const n = 3 * WASM_BLOCK + 555;
+    const f = [0, 1, 2].map(() => new Float32Array(n));
+    for (let i = 0; i < n; i++) {
+      const v = (rnd() - 0.5) * 0.1;
+      f[0][i] = v;
+      f[1][i] = v + (rnd() - 0.5) * 1e-4;
+      f[2][i] = v + (rnd() - 0.5) * 1e-4;
+    }
+    const edges = [NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 1.1754942e-38, 0, -0];
+    for (let k = 0; k < 60; k++) f[k % 3][Math.floor(rnd() * n)] = edges[k % edges.length];
+    f[0][7] = 3.4e38; f[1][7] = 3.4e38; f[2][7] = -3.4e38; // overflows to +Inf
+    f[0][9] = 1e-45; f[1][9] = 2e-45; f[2][9] = 0; // a subnormal result
+    new Uint32Array(f[1].buffer)[11] = 0x7fa00001; // a signalling NaN with a payload, and a negative NaN:
+    new Uint32Array(f[0].buffer)[12] = 0xffc00000; // both must come out as the canonical 0x7fc00000
+    const inputs = f.map((a) => ({ bytes: new Uint8Array(a.buffer), dtype: 'F32' as const }));
+    for (const [name, terms, base] of shapes) {
+      for (const scale of [0.8, 1]) {
+        const spec: CombineSpec = { base, terms, scale, outDtype: 'F32' };
+        const before = wasmCounters.blocks;
+        const got = await engine.combine(inputs, spec);
+        expect(wasmCounters.blocks - before, name).toBe(3);
+        const want = refCombine(inputs, spec);
+        const g = new Uint32Array(got.buffer, got.byteOffset, n), w = new Uint32Array(want.buffer, want.byteOffset, n);
+        let bad = -1;
+        for (let i = 0; i < n && bad < 0; i++) if (g[i] !== w[i]) bad = i;
+        expect(bad, `${name}, scale ${scale}: first differing element`).toBe(-1);
+        if (base !== null || terms[0].a === 1) expect(g[11]).toBe(0x7fc00000);
+      }
+    }
   });
 
   it('statistics: the WebAssembly loops give the JavaScript loops\' numbers exactly (fused-stats.test.ts checks both against the reference)', async () => {

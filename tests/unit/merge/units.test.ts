@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { Sha256, sha256Hex } from '../../../src/merge/sha256';
-import { setWasmEnabled } from '../../../src/compute/wasm/combine-bf16';
+import { setWasmEnabled } from '../../../src/compute/wasm/enabled';
 import { interpolateGradient, LayerIndex } from '../../../src/merge/layer';
 import { matchesFilter, resolveParam } from '../../../src/merge/params';
 import { HASH_PLACEHOLDER, layoutSafetensors, withHashes } from '../../../src/merge/safetensors-writer';

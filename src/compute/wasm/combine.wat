@@ -1,4 +1,5 @@
-;; One-term combine on bfloat16 words, WebAssembly SIMD: o = s + sc·(w·(a − b)) rounded ONCE to bf16.
+;; One-term combine, WebAssembly SIMD: o = s + sc·(w·(a − b)) rounded ONCE to the output dtype.
+;; combine_bf16: bfloat16 inputs and output (below); combine_f32: float32 inputs and output (at the end).
 ;;
 ;; The same arithmetic, in the same order and precision, as fused/combine.ts's base16Diff (and so as
 ;; kernels/combine/combine.ref.ts): each bf16 decoded exactly (it is the top half of a float32, then
@@ -86,4 +87,39 @@
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
     (i32.eqz (i32x4.bitmask (local.get $flag))))
+
+  ;; combine_f32(ps, pa, pb, po, n, w, sc): float32 inputs promoted to float64 (exact), the same formula,
+  ;; demoted to float32 (IEEE round to nearest even: the one rounding, subnormals and overflow to ±Inf
+  ;; included); NaN written as the canonical 0x7fc00000 like the JavaScript path. Nothing to hand back.
+  ;; n is a multiple of 4; a missing base is −0.0 words, a missing b +0.0 words, as above.
+  (func (export "combine_f32")
+    (param $s i32) (param $a i32) (param $b i32) (param $o i32) (param $n i32) (param $w f64) (param $sc f64)
+    (local $i i32) (local $end i32) (local $vw v128) (local $vsc v128)
+    (local $xs v128) (local $xa v128) (local $xb v128) (local $lo v128) (local $hi v128) (local $r v128)
+    (local.set $vw (f64x2.splat (local.get $w)))
+    (local.set $vsc (f64x2.splat (local.get $sc)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $xs (v128.load (i32.add (local.get $s) (local.get $i))))
+        (local.set $xa (v128.load (i32.add (local.get $a) (local.get $i))))
+        (local.set $xb (v128.load (i32.add (local.get $b) (local.get $i))))
+        (local.set $lo
+          (f64x2.add (f64x2.promote_low_f32x4 (local.get $xs))
+            (f64x2.mul (local.get $vsc) (f64x2.mul (local.get $vw)
+              (f64x2.sub (f64x2.promote_low_f32x4 (local.get $xa)) (f64x2.promote_low_f32x4 (local.get $xb)))))))
+        (local.set $xs (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $xs) (local.get $xs)))
+        (local.set $xa (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $xa) (local.get $xa)))
+        (local.set $xb (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $xb) (local.get $xb)))
+        (local.set $hi
+          (f64x2.add (f64x2.promote_low_f32x4 (local.get $xs))
+            (f64x2.mul (local.get $vsc) (f64x2.mul (local.get $vw)
+              (f64x2.sub (f64x2.promote_low_f32x4 (local.get $xa)) (f64x2.promote_low_f32x4 (local.get $xb)))))))
+        (local.set $r (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+        (v128.store (i32.add (local.get $o) (local.get $i))
+          (v128.bitselect (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000) (local.get $r) (f32x4.ne (local.get $r) (local.get $r))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
 )

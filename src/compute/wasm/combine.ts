@@ -1,0 +1,97 @@
+/**
+ * Runs combine.wat (WebAssembly SIMD) over a chunk: the CPU engine's fast path for one term
+ * (capvector, extract, apply) on bfloat16 inputs into bfloat16, and on float32 into float32. The
+ * kernels compute exactly what fused/combine.ts's loops compute (same float64 formula, same single
+ * rounding); fusedCombine calls them block by block. The bf16 kernel hands back (redo) any block whose
+ * values leave the fast range (NaN, ±Inf, subnormal or overflowing results) and the JavaScript loops
+ * patch those; the f32 kernel needs no help (the demotion is the rounding, NaN is canonicalised).
+ * The chunk's tail (less than a block) is the caller's.
+ */
+import { WASM_BASE64 } from './combine.wasm';
+import { instantiate, setWasmEnabled, wasmEnabled } from './enabled';
+
+/** Elements per kernel call: four regions (base, a, b, out) of 32 KB at most, in L1/L2. */
+export const WASM_BLOCK = 8192;
+const R = WASM_BLOCK * 4;
+// −0.0 words stand for a missing base (−0 + x = x, signed zeros too), +0.0 words for a missing b.
+const S_AT = 0, A_AT = R, B_AT = 2 * R, O_AT = 3 * R, NEG0_BF16_AT = 4 * R, NEG0_F32_AT = 5 * R, POS0_AT = 6 * R;
+
+interface Kernel {
+  u16: Uint16Array;
+  u32: Uint32Array;
+  bf16: (s: number, a: number, b: number, o: number, n: number, w: number, sc: number, c: number) => number;
+  f32: (s: number, a: number, b: number, o: number, n: number, w: number, sc: number) => void;
+}
+
+let kernel: Kernel | null | undefined;
+/** Blocks the kernels finished and blocks handed back (tests check the fast path really ran). */
+export const wasmCounters = { blocks: 0, fallbacks: 0 };
+
+export { setWasmEnabled };
+
+function load(): Kernel | null {
+  if (kernel !== undefined) return kernel;
+  const inst = instantiate(WASM_BASE64);
+  if (!inst) return (kernel = null);
+  const buf = (inst.exports.memory as WebAssembly.Memory).buffer;
+  const u16 = new Uint16Array(buf), u32 = new Uint32Array(buf);
+  u16.fill(0x8000, NEG0_BF16_AT / 2, NEG0_BF16_AT / 2 + WASM_BLOCK);
+  u32.fill(0x80000000, NEG0_F32_AT / 4, NEG0_F32_AT / 4 + WASM_BLOCK);
+  kernel = { u16, u32, bf16: inst.exports.combine_bf16 as Kernel['bf16'], f32: inst.exports.combine_f32 as Kernel['f32'] };
+  return kernel;
+}
+
+/** Whether the kernels can run here (loads them on first call). */
+export function wasmAvailable(): boolean {
+  return wasmEnabled() && load() !== null;
+}
+
+/**
+ * base + scale·(w·(a − b)) over whole WASM_BLOCKs of a chunk of n elements, 16-bit bf16 words (base
+ * and b may be null). Writes finished blocks into out16 and calls redo(from, to) for each block the
+ * kernel handed back. Returns the number of leading elements handled (a multiple of WASM_BLOCK); null
+ * when the kernel is not available.
+ */
+export function wasmCombineBf16(
+  base: Uint16Array | null, a: Uint16Array, b: Uint16Array | null, w: number, scale: number, c: number,
+  out16: Uint16Array, n: number, redo: (from: number, to: number) => void,
+): number | null {
+  const k = wasmEnabled() ? load() : null;
+  if (!k) return null;
+  const mem = k.u16;
+  const full = n - (n % WASM_BLOCK);
+  for (let st = 0; st < full; st += WASM_BLOCK) {
+    const e = st + WASM_BLOCK;
+    if (base) mem.set(base.subarray(st, e), S_AT / 2);
+    mem.set(a.subarray(st, e), A_AT / 2);
+    if (b) mem.set(b.subarray(st, e), B_AT / 2);
+    if (k.bf16(base ? S_AT : NEG0_BF16_AT, A_AT, b ? B_AT : POS0_AT, O_AT, WASM_BLOCK, w, scale, c)) {
+      out16.set(mem.subarray(O_AT / 2, O_AT / 2 + WASM_BLOCK), st);
+      wasmCounters.blocks++;
+    } else {
+      wasmCounters.fallbacks++;
+      redo(st, e);
+    }
+  }
+  return full;
+}
+
+/** The same for float32 words in and out (as 32-bit views); every block is finished by the kernel. */
+export function wasmCombineF32(
+  base: Uint32Array | null, a: Uint32Array, b: Uint32Array | null, w: number, scale: number, out32: Uint32Array, n: number,
+): number | null {
+  const k = wasmEnabled() ? load() : null;
+  if (!k) return null;
+  const mem = k.u32;
+  const full = n - (n % WASM_BLOCK);
+  for (let st = 0; st < full; st += WASM_BLOCK) {
+    const e = st + WASM_BLOCK;
+    if (base) mem.set(base.subarray(st, e), S_AT / 4);
+    mem.set(a.subarray(st, e), A_AT / 4);
+    if (b) mem.set(b.subarray(st, e), B_AT / 4);
+    k.f32(base ? S_AT : NEG0_F32_AT, A_AT, b ? B_AT : POS0_AT, O_AT, WASM_BLOCK, w, scale);
+    out32.set(mem.subarray(O_AT / 4, O_AT / 4 + WASM_BLOCK), st);
+    wasmCounters.blocks++;
+  }
+  return full;
+}
