@@ -4,7 +4,7 @@
  */
 import type { Hasher } from './types';
 import { WASM_BASE64 } from '../compute/wasm/sha256.wasm';
-import { wasmEnabled } from '../compute/wasm/enabled';
+import { instantiate, wasmEnabled } from '../compute/wasm/enabled';
 
 /**
  * The compression of whole blocks in WebAssembly (../compute/wasm/sha256.wat), ~2.5× the TypeScript
@@ -22,14 +22,10 @@ const WASM_CHUNK = 64 * 1024;
 function wasmCompressor(): Compressor | null {
   if (!wasmEnabled()) return null;
   if (compressor !== undefined) return compressor;
-  try {
-    const bytes = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    const buf = (inst.exports.memory as WebAssembly.Memory).buffer;
-    compressor = { mem: new Uint8Array(buf), state: new Uint32Array(buf, 512, 8), compress: inst.exports.compress as Compressor['compress'] };
-  } catch {
-    compressor = null;
-  }
+  const inst = instantiate(WASM_BASE64);
+  if (!inst) return (compressor = null);
+  const buf = (inst.exports.memory as WebAssembly.Memory).buffer;
+  compressor = { mem: new Uint8Array(buf), state: new Uint32Array(buf, 512, 8), compress: inst.exports.compress as Compressor['compress'] };
   return compressor;
 }
 

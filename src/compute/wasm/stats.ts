@@ -6,7 +6,7 @@
  * (returns null) where WebAssembly is missing or, like the combine kernel, when disabled.
  */
 import { WASM_BASE64 } from './stats.wasm';
-import { wasmEnabled } from './enabled';
+import { instantiate, wasmEnabled } from './enabled';
 
 export interface StatsKernel {
   /** Views of the block regions for `inputs` decoded inputs and `vectors` vectors of `block` float64 each. */
@@ -35,38 +35,32 @@ let kernel: StatsKernel | null | undefined;
 
 function load(): StatsKernel | null {
   if (kernel !== undefined) return kernel;
-  try {
-    const bytes = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    const memory = inst.exports.memory as WebAssembly.Memory;
-    const vector = inst.exports.vector as StatsKernel['vector'];
-    const pair = inst.exports.pair as StatsKernel['pair'];
-    kernel = {
-      vector,
-      pair,
-      decodeBf16: inst.exports.decode_bf16 as StatsKernel['decodeBf16'],
-      layout(inputs, vectors, block) {
-        const r = block * 8;
-        const first = ZERO_AT + r; // the zero block stays zero: nothing is ever written there
-        const stageAt = first + (inputs + vectors) * r;
-        const need = stageAt + block * 2;
-        if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-        const buf = memory.buffer;
-        const xAt = Array.from({ length: inputs }, (_, k) => first + k * r);
-        const vAt = Array.from({ length: vectors }, (_, j) => first + (inputs + j) * r);
-        return {
-          x: xAt.map((o) => new Float64Array(buf, o, block)),
-          v: vAt.map((o) => new Float64Array(buf, o, block)),
-          xAt, vAt, zeroAt: ZERO_AT,
-          stage16: new Uint16Array(buf, stageAt, block),
-          stageAt,
-          res: new Float64Array(buf, 0, 8),
-        };
-      },
-    };
-  } catch {
-    kernel = null;
-  }
+  const inst = instantiate(WASM_BASE64);
+  if (!inst) return (kernel = null);
+  const memory = inst.exports.memory as WebAssembly.Memory;
+  kernel = {
+    vector: inst.exports.vector as StatsKernel['vector'],
+    pair: inst.exports.pair as StatsKernel['pair'],
+    decodeBf16: inst.exports.decode_bf16 as StatsKernel['decodeBf16'],
+    layout(inputs, vectors, block) {
+      const r = block * 8;
+      const first = ZERO_AT + r; // the zero block stays zero: nothing is ever written there
+      const stageAt = first + (inputs + vectors) * r;
+      const need = stageAt + block * 2;
+      if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+      const buf = memory.buffer;
+      const xAt = Array.from({ length: inputs }, (_, k) => first + k * r);
+      const vAt = Array.from({ length: vectors }, (_, j) => first + (inputs + j) * r);
+      return {
+        x: xAt.map((o) => new Float64Array(buf, o, block)),
+        v: vAt.map((o) => new Float64Array(buf, o, block)),
+        xAt, vAt, zeroAt: ZERO_AT,
+        stage16: new Uint16Array(buf, stageAt, block),
+        stageAt,
+        res: new Float64Array(buf, 0, 8),
+      };
+    },
+  };
   return kernel;
 }
 

@@ -4,7 +4,7 @@
  * switched off. The CPU engine calls tiesBlock for TIES and DARE-TIES blocks.
  */
 import { WASM_BASE64 } from './ties.wasm';
-import { wasmEnabled } from './enabled';
+import { instantiate, wasmEnabled } from './enabled';
 import { tiesRef } from '../kernels/ties/ties.ref';
 
 const R = 16384; // one 2048-element block of float64
@@ -19,13 +19,8 @@ let kernel: Kernel | null | undefined;
 
 function load(): Kernel | null {
   if (kernel !== undefined) return kernel;
-  try {
-    const bytes = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    kernel = { memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.ties as Kernel['run'] };
-  } catch {
-    kernel = null;
-  }
+  const inst = instantiate(WASM_BASE64);
+  kernel = inst ? { memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.ties as Kernel['run'] } : null;
   return kernel;
 }
 
