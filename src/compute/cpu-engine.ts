@@ -13,7 +13,8 @@
 import type { ChunkInput, CombineSpec, DareSpec, Engine, StatsResult, StatsSpec, TiesSpec, VectorStats, PairStats } from './engine';
 import { checkDareSpec, checkTerms, elementCount } from './kernels/common/inputs';
 import { tiesBlock } from './wasm/ties';
-import { dareTermFast, sumTerms } from './fused/dare';
+import { sumTerms } from './fused/dare';
+import { dareTermBlock } from './wasm/dare';
 import { checkStatsSpec, emptyPairStats, emptyVectorStats } from './kernels/stats/stats.ref';
 import { fusedStats } from './fused/stats';
 import { fusedCombine, pack, decodeBlock, type Packed } from './fused/combine';
@@ -93,7 +94,7 @@ export class CpuEngine implements Engine {
     return perBlock(inputs.map((x) => pack(x, n)), n, spec.outDtype, (x, st, m, out) => {
       const tm = spec.terms.map((t, j) => {
         const tau = taus[j].subarray(0, m);
-        dareTermFast(x[t.a], t.b === null ? null : x[t.b], spec.seed, spec.salts[j], spec.p[j], spec.firstElement + st, tau);
+        dareTermBlock(x[t.a], t.b === null ? null : x[t.b], spec.seed, spec.salts[j], spec.p[j], spec.firstElement + st, tau);
         return tau;
       });
       if (spec.ties) tiesBlock(x[spec.base], tm, w, null, spec.scale, spec.normalize, out);
