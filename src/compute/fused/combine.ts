@@ -1,7 +1,8 @@
 /**
  * The fused, dtype-specialised combine the CPU engine runs; kernels/combine/combine.ref.ts is the plain
- * reference it must match bit for bit. One term on bf16 → bf16 or f32 → f32 goes first to the
- * WebAssembly SIMD kernels of ../wasm/combine.wat (the bf16 one hands back blocks it cannot do).
+ * reference it must match bit for bit. bf16 → bf16 (one term or several) and one term on f32 → f32 go
+ * first to the WebAssembly SIMD kernels of ../wasm/combine.wat (the bf16 ones hand back blocks they
+ * cannot do).
  * Otherwise a chunk goes through in blocks of BLOCK elements that stay in L1: one loop reads packed words straight from the inputs (16-bit kinds two per 32-bit word through
  * exact float64 tables, F32 through a Float32Array view), evaluates the reference's float64 formula in
  * the same order, rounds the value to the output's precision (block.ts / numbers.ts) and stores it as
@@ -18,7 +19,7 @@ import type { ChunkInput, CombineSpec } from '../engine';
 import type { ComputeDType } from '../../formats/dtype';
 import { bf16Values, f16Values } from './numbers';
 import { BLOCK, D, S, PATCH_AT, PATCH_V, outBuffer, roundBlock, roundingOf, writeBlock, writeFastBlock, type OutBuffer } from './block';
-import { wasmCombineBf16, wasmCombineF32 } from '../wasm/combine';
+import { wasmCombineBf16, wasmCombineBf16Terms, wasmCombineF32 } from '../wasm/combine';
 
 /** An input as the loops read it: views over 4-byte-aligned bytes (copied only when misaligned). */
 export interface Packed {
@@ -267,6 +268,14 @@ export function fusedCombine(inputs: ChunkInput[], spec: CombineSpec, n: number)
     const done = wasmCombineBf16(
       spec.base === null ? null : xs[spec.base].u16, xs[one.a].u16, one.b === null ? null : xs[one.b].u16,
       one.w, spec.scale, c, out.u16, n, (st, e) => combineRange(xs, spec, out, st, e),
+    );
+    if (done !== null) from = done;
+  } else if (spec.terms.length >= 2 && spec.outDtype === 'BF16' && xs.every((x) => x.dtype === 'BF16')) {
+    const { c } = roundingOf('BF16');
+    const done = wasmCombineBf16Terms(
+      spec.base === null ? null : xs[spec.base].u16,
+      spec.terms.map((t) => ({ a: xs[t.a].u16, b: t.b === null ? null : xs[t.b].u16, w: t.w })),
+      spec.scale, c, out.u16, n, (st, e) => combineRange(xs, spec, out, st, e),
     );
     if (done !== null) from = done;
   } else if (one && spec.outDtype === 'F32' && xs.every((x) => x.dtype === 'F32')) {

@@ -17,10 +17,12 @@ const R = WASM_BLOCK * 4;
 const S_AT = 0, A_AT = R, B_AT = 2 * R, O_AT = 3 * R, NEG0_BF16_AT = 4 * R, NEG0_F32_AT = 5 * R, POS0_AT = 6 * R;
 
 interface Kernel {
+  memory: WebAssembly.Memory;
   u16: Uint16Array;
   u32: Uint32Array;
   bf16: (s: number, a: number, b: number, o: number, n: number, w: number, sc: number, c: number) => number;
   f32: (s: number, a: number, b: number, o: number, n: number, w: number, sc: number) => void;
+  bf16Terms: (pbase: number, ptab: number, k: number, po: number, n: number, sc: number, c: number) => number;
 }
 
 let kernel: Kernel | null | undefined;
@@ -33,11 +35,17 @@ function load(): Kernel | null {
   if (kernel !== undefined) return kernel;
   const inst = instantiate(WASM_BASE64);
   if (!inst) return (kernel = null);
-  const buf = (inst.exports.memory as WebAssembly.Memory).buffer;
+  const memory = inst.exports.memory as WebAssembly.Memory;
+  const buf = memory.buffer;
   const u16 = new Uint16Array(buf), u32 = new Uint32Array(buf);
   u16.fill(0x8000, NEG0_BF16_AT / 2, NEG0_BF16_AT / 2 + WASM_BLOCK);
   u32.fill(0x80000000, NEG0_F32_AT / 4, NEG0_F32_AT / 4 + WASM_BLOCK);
-  kernel = { u16, u32, bf16: inst.exports.combine_bf16 as Kernel['bf16'], f32: inst.exports.combine_f32 as Kernel['f32'] };
+  kernel = {
+    memory, u16, u32,
+    bf16: inst.exports.combine_bf16 as Kernel['bf16'],
+    f32: inst.exports.combine_f32 as Kernel['f32'],
+    bf16Terms: inst.exports.combine_bf16_terms as Kernel['bf16Terms'],
+  };
   return kernel;
 }
 
@@ -92,6 +100,55 @@ export function wasmCombineF32(
     k.f32(base ? S_AT : NEG0_F32_AT, A_AT, b ? B_AT : POS0_AT, O_AT, WASM_BLOCK, w, scale);
     out32.set(mem.subarray(O_AT / 4, O_AT / 4 + WASM_BLOCK), st);
     wasmCounters.blocks++;
+  }
+  return full;
+}
+
+/** Room for the multi-term kernel's regions after the fixed ones; the views are remade when memory grows. */
+function reserve(k: Kernel, bytes: number): void {
+  const have = k.memory.buffer.byteLength;
+  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (k.u16.buffer !== k.memory.buffer) {
+    k.u16 = new Uint16Array(k.memory.buffer);
+    k.u32 = new Uint32Array(k.memory.buffer);
+  }
+}
+
+/**
+ * base + scale·Σ_j w_j·(a_j − b_j) on bf16 words into bf16 (task arithmetic, linear: two terms or more),
+ * whole WASM_BLOCKs, as wasmCombineBf16: finished blocks into out16, redo(from, to) for blocks handed back.
+ */
+export function wasmCombineBf16Terms(
+  base: Uint16Array | null, terms: { a: Uint16Array; b: Uint16Array | null; w: number }[], scale: number, c: number,
+  out16: Uint16Array, n: number, redo: (from: number, to: number) => void,
+): number | null {
+  const k = wasmEnabled() ? load() : null;
+  if (!k || terms.length < 1) return null;
+  const R16 = WASM_BLOCK * 2;
+  const TAB_AT = 7 * R, BASE_AT = TAB_AT + 16 * Math.max(256, terms.length), OUT_AT = BASE_AT + R16, TERMS_AT = OUT_AT + R16;
+  reserve(k, TERMS_AT + 2 * terms.length * R16);
+  const mem = k.u16;
+  const tab = new DataView(k.memory.buffer, TAB_AT, 16 * terms.length);
+  terms.forEach((t, j) => {
+    tab.setInt32(16 * j, TERMS_AT + 2 * j * R16, true);
+    tab.setInt32(16 * j + 4, t.b ? TERMS_AT + (2 * j + 1) * R16 : POS0_AT, true);
+    tab.setFloat64(16 * j + 8, t.w, true);
+  });
+  const full = n - (n % WASM_BLOCK);
+  for (let st = 0; st < full; st += WASM_BLOCK) {
+    const e = st + WASM_BLOCK;
+    if (base) mem.set(base.subarray(st, e), BASE_AT / 2);
+    terms.forEach((t, j) => {
+      mem.set(t.a.subarray(st, e), (TERMS_AT + 2 * j * R16) / 2);
+      if (t.b) mem.set(t.b.subarray(st, e), (TERMS_AT + (2 * j + 1) * R16) / 2);
+    });
+    if (k.bf16Terms(base ? BASE_AT : NEG0_BF16_AT, TAB_AT, terms.length, OUT_AT, WASM_BLOCK, scale, c)) {
+      out16.set(mem.subarray(OUT_AT / 2, OUT_AT / 2 + WASM_BLOCK), st);
+      wasmCounters.blocks++;
+    } else {
+      wasmCounters.fallbacks++;
+      redo(st, e);
+    }
   }
   return full;
 }

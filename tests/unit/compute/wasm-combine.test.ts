@@ -105,6 +105,36 @@ describe('WebAssembly SIMD bf16 combine', () => {
     expect(firstDiff(got, refCombine(inputs, spec))).toBeNull();
   });
 
+  it('several terms (task arithmetic, linear) on bf16: the reference\'s order and rounding, edge blocks handed back', async () => {
+    const n = 4 * WASM_BLOCK + 321;
+    const x = [...triple(n), ...triple(n).slice(1)];
+    x[2][WASM_BLOCK + 3] = 0x7fc0; // NaN in block 1
+    x[0][3 * WASM_BLOCK + 5] = 0x0001; x[1][3 * WASM_BLOCK + 5] = 0x0001; x[2][3 * WASM_BLOCK + 5] = 0; x[3][3 * WASM_BLOCK + 5] = 0; x[4][3 * WASM_BLOCK + 5] = 0; // subnormal result
+    // signed zeros: base −0 and every difference +0, so with negative weights every term is −0 and only
+    // acc = w_0·d_0 (not 0 + w_0·d_0) keeps the −0 the reference writes
+    for (let i = 40; i < 140; i++) {
+      x[0][i] = 0x8000;
+      x[2][i] = x[1][i];
+      x[4][i] = x[3][i];
+    }
+    const inputs = x.map(chunk);
+    const cases: [string, CombineSpec['terms'], number | null, number][] = [
+      ['two terms sharing b', [{ a: 1, b: 0, w: 0.3 }, { a: 2, b: 0, w: 0.45 }], 0, 1],
+      ['three terms, mixed, no base', [{ a: 1, b: 2, w: 0.7 }, { a: 0, b: 2, w: -1.3 }, { a: 1, b: null, w: 0.25 }], null, 0.8],
+      ['four terms, linear-like', [{ a: 1, b: null, w: 0.25 }, { a: 2, b: null, w: 0.25 }, { a: 3, b: null, w: 0.25 }, { a: 4, b: null, w: 0.25 }], null, 1],
+      ['task arithmetic from θ_pre', [{ a: 1, b: 0, w: 1 }, { a: 3, b: 0, w: 0.5 }, { a: 4, b: 2, w: -0.8 }], 0, 0.9],
+      ['negative weights on equal pairs (signed zeros)', [{ a: 1, b: 2, w: -0.5 }, { a: 3, b: 4, w: -2 }], 0, 1],
+    ];
+    for (const [name, terms, base, scale] of cases) {
+      const spec: CombineSpec = { base, terms, scale, outDtype: 'BF16' };
+      const before = { ...wasmCounters };
+      const got = await engine.combine(inputs, spec);
+      expect(wasmCounters.blocks - before.blocks, name).toBeGreaterThanOrEqual(2);
+      expect(wasmCounters.blocks - before.blocks + wasmCounters.fallbacks - before.fallbacks, name).toBe(4);
+      expect(firstDiff(got, refCombine(inputs, spec)), name).toBeNull();
+    }
+  });
+
   it('f32 → f32: equals the reference on every shape, NaN canonical, subnormal and overflowing results rounded once', async () => {
     const n = 3 * WASM_BLOCK + 555;
     const f = [0, 1, 2].map(() => new Float32Array(n));
