@@ -1,8 +1,8 @@
 /**
  * The fused, dtype-specialised combine the CPU engine runs; kernels/combine/combine.ref.ts is the plain
- * reference it must match bit for bit. bf16 → bf16 (one term or several) and one term on f32 → f32 go
- * first to the WebAssembly SIMD kernels of ../wasm/combine.wat (the bf16 ones hand back blocks they
- * cannot do).
+ * reference it must match bit for bit. bf16 → bf16 (one term or several) and one term on f16 → f16 or
+ * f32 → f32 go first to the WebAssembly SIMD kernels of ../wasm/combine.wat (the 16-bit ones hand back
+ * blocks they cannot do).
  * Otherwise a chunk goes through in blocks of BLOCK elements that stay in L1: one loop reads packed words straight from the inputs (16-bit kinds two per 32-bit word through
  * exact float64 tables, F32 through a Float32Array view), evaluates the reference's float64 formula in
  * the same order, rounds the value to the output's precision (block.ts / numbers.ts) and stores it as
@@ -19,7 +19,7 @@ import type { ChunkInput, CombineSpec } from '../engine';
 import type { ComputeDType } from '../../formats/dtype';
 import { bf16Values, f16Values } from './numbers';
 import { BLOCK, D, S, PATCH_AT, PATCH_V, outBuffer, roundBlock, roundingOf, writeBlock, writeFastBlock, type OutBuffer } from './block';
-import { wasmCombineBf16, wasmCombineBf16Terms, wasmCombineF32 } from '../wasm/combine';
+import { wasmCombine16, wasmCombineBf16Terms, wasmCombineF32 } from '../wasm/combine';
 
 /** An input as the loops read it: views over 4-byte-aligned bytes (copied only when misaligned). */
 export interface Packed {
@@ -262,11 +262,12 @@ export function fusedCombine(inputs: ChunkInput[], spec: CombineSpec, n: number)
   const out = outBuffer(spec.outDtype, n);
   const one = spec.terms.length === 1 ? spec.terms[0] : null;
   let from = 0;
-  // The hot case (one term, bf16 in and out) goes to the WebAssembly SIMD kernel block by block.
-  if (one && spec.outDtype === 'BF16' && xs.every((x) => x.dtype === 'BF16')) {
-    const { c } = roundingOf('BF16');
-    const done = wasmCombineBf16(
-      spec.base === null ? null : xs[spec.base].u16, xs[one.a].u16, one.b === null ? null : xs[one.b].u16,
+  // The hot cases go to the WebAssembly SIMD kernels block by block (see ../wasm/combine.ts).
+  const all = (d: ComputeDType) => spec.outDtype === d && xs.every((x) => x.dtype === d);
+  if (one && (all('BF16') || all('F16'))) {
+    const { c } = roundingOf(spec.outDtype);
+    const done = wasmCombine16(
+      spec.outDtype === 'F16', spec.base === null ? null : xs[spec.base].u16, xs[one.a].u16, one.b === null ? null : xs[one.b].u16,
       one.w, spec.scale, c, out.u16, n, (st, e) => combineRange(xs, spec, out, st, e),
     );
     if (done !== null) from = done;

@@ -23,6 +23,7 @@ interface Kernel {
   bf16: (s: number, a: number, b: number, o: number, n: number, w: number, sc: number, c: number) => number;
   f32: (s: number, a: number, b: number, o: number, n: number, w: number, sc: number) => void;
   bf16Terms: (pbase: number, ptab: number, k: number, po: number, n: number, sc: number, c: number) => number;
+  f16: Kernel['bf16'];
 }
 
 let kernel: Kernel | null | undefined;
@@ -45,6 +46,7 @@ function load(): Kernel | null {
     bf16: inst.exports.combine_bf16 as Kernel['bf16'],
     f32: inst.exports.combine_f32 as Kernel['f32'],
     bf16Terms: inst.exports.combine_bf16_terms as Kernel['bf16Terms'],
+    f16: inst.exports.combine_f16 as Kernel['bf16'],
   };
   return kernel;
 }
@@ -55,17 +57,19 @@ export function wasmAvailable(): boolean {
 }
 
 /**
- * base + scale·(w·(a − b)) over whole WASM_BLOCKs of a chunk of n elements, 16-bit bf16 words (base
- * and b may be null). Writes finished blocks into out16 and calls redo(from, to) for each block the
- * kernel handed back. Returns the number of leading elements handled (a multiple of WASM_BLOCK); null
- * when the kernel is not available.
+ * base + scale·(w·(a − b)) over whole WASM_BLOCKs of a chunk of n elements of 16-bit words, bf16 or
+ * IEEE half (`half`; in and out alike; base and b may be null — −0.0 and +0.0 have the same words in
+ * both). Writes finished blocks into out16 and calls redo(from, to) for each block the kernel handed
+ * back. Returns the number of leading elements handled (a multiple of WASM_BLOCK); null when the kernel
+ * is not available.
  */
-export function wasmCombineBf16(
-  base: Uint16Array | null, a: Uint16Array, b: Uint16Array | null, w: number, scale: number, c: number,
+export function wasmCombine16(
+  half: boolean, base: Uint16Array | null, a: Uint16Array, b: Uint16Array | null, w: number, scale: number, c: number,
   out16: Uint16Array, n: number, redo: (from: number, to: number) => void,
 ): number | null {
   const k = wasmEnabled() ? load() : null;
   if (!k) return null;
+  const run = half ? k.f16 : k.bf16;
   const mem = k.u16;
   const full = n - (n % WASM_BLOCK);
   for (let st = 0; st < full; st += WASM_BLOCK) {
@@ -73,7 +77,7 @@ export function wasmCombineBf16(
     if (base) mem.set(base.subarray(st, e), S_AT / 2);
     mem.set(a.subarray(st, e), A_AT / 2);
     if (b) mem.set(b.subarray(st, e), B_AT / 2);
-    if (k.bf16(base ? S_AT : NEG0_BF16_AT, A_AT, b ? B_AT : POS0_AT, O_AT, WASM_BLOCK, w, scale, c)) {
+    if (run(base ? S_AT : NEG0_BF16_AT, A_AT, b ? B_AT : POS0_AT, O_AT, WASM_BLOCK, w, scale, c)) {
       out16.set(mem.subarray(O_AT / 2, O_AT / 2 + WASM_BLOCK), st);
       wasmCounters.blocks++;
     } else {

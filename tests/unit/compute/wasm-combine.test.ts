@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
 import type { ChunkInput, CombineSpec } from '../../../src/compute/engine';
 import { refCombine } from '../../../src/compute/kernels/common/run.ref';
-import { bf16FromF64 } from '../../../src/compute/fused/numbers';
+import { bf16FromF64, f16FromF64 } from '../../../src/compute/fused/numbers';
 import { WASM_BLOCK, setWasmEnabled, wasmAvailable, wasmCounters } from '../../../src/compute/wasm/combine';
 import { statsKernel } from '../../../src/compute/wasm/stats';
 
@@ -132,6 +132,50 @@ describe('WebAssembly SIMD bf16 combine', () => {
       expect(wasmCounters.blocks - before.blocks, name).toBeGreaterThanOrEqual(2);
       expect(wasmCounters.blocks - before.blocks + wasmCounters.fallbacks - before.fallbacks, name).toBe(4);
       expect(firstDiff(got, refCombine(inputs, spec)), name).toBeNull();
+    }
+  });
+
+  it('f16 → f16: equals the reference on every shape; subnormal, Inf, NaN inputs and out-of-range results handed back', async () => {
+    const n = 5 * WASM_BLOCK + 99;
+    const pre = new Uint16Array(n);
+    for (let i = 0; i < n; i++) pre[i] = f16FromF64((rnd() - 0.5) * 0.2 * (rnd() < 0.05 ? 1000 : 1));
+    const near = () => pre.map((h) => (h + Math.floor(rnd() * 9) - 4) & 0xffff);
+    const x = [pre, near(), near()];
+    for (let i = 0; i < 200; i++) x[i % 3][2 * WASM_BLOCK + i] = 0; // zeros of both signs decode as ±0
+    for (let i = 0; i < 100; i++) x[i % 3][2 * WASM_BLOCK + 300 + i] = 0x8000;
+    x[1][WASM_BLOCK + 1] = 0x0001; // a subnormal input
+    x[0][3 * WASM_BLOCK + 2] = 0x7c00; // +Inf
+    x[2][3 * WASM_BLOCK + 9] = 0x7e00; // NaN
+    x[0][4 * WASM_BLOCK + 4] = 0x7bff; x[1][4 * WASM_BLOCK + 4] = 0x7bff; x[2][4 * WASM_BLOCK + 4] = 0xfbff; // overflows
+    const inputs = x.map((u) => ({ bytes: new Uint8Array(u.buffer), dtype: 'F16' as const }));
+    for (const [name, terms, base] of shapes) {
+      for (const scale of [0.8, 1]) {
+        const spec: CombineSpec = { base, terms, scale, outDtype: 'F16' };
+        const before = { ...wasmCounters };
+        const got = await engine.combine(inputs, spec);
+        expect(wasmCounters.blocks - before.blocks, name).toBeGreaterThanOrEqual(1);
+        expect(wasmCounters.blocks - before.blocks + wasmCounters.fallbacks - before.fallbacks, name).toBe(5);
+        expect(firstDiff(got, refCombine(inputs, spec)), `${name}, scale ${scale}`).toBeNull();
+      }
+    }
+  });
+
+  it('f16 → f16: results on half\'s subnormal grid round once, ties to even, signs kept', async () => {
+    const n = 2 * WASM_BLOCK;
+    const x = [new Uint16Array(n), new Uint16Array(n), new Uint16Array(n)];
+    for (let i = 0; i < n; i++) {
+      x[0][i] = i % 3 === 0 ? 0x8000 : i % 3 === 1 ? 0 : (i % 7); // ±0 or a tiny subnormal base
+      x[1][i] = (i * 37) % 1024 | (i & 1024 ? 0x8000 : 0); // subnormal halves of both signs
+      x[2][i] = (i * 11) % 1024 | (i & 2048 ? 0x8000 : 0);
+      if (i % 64 === 5) { x[1][i] = 0x0400 + (i % 50); x[2][i] = 0x03ff; } // across 2^-14
+    }
+    const inputs = x.map((u) => ({ bytes: new Uint8Array(u.buffer), dtype: 'F16' as const }));
+    for (const w of [0.5, 0.25, -0.75, 1]) {
+      const spec: CombineSpec = { base: 0, terms: [{ a: 1, b: 2, w }], scale: 1, outDtype: 'F16' };
+      const before = wasmCounters.blocks;
+      const got = await engine.combine(inputs, spec);
+      expect(wasmCounters.blocks - before, `w ${w}`).toBe(2);
+      expect(firstDiff(got, refCombine(inputs, spec)), `w ${w}`).toBeNull();
     }
   });
 
