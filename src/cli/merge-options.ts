@@ -11,7 +11,7 @@ import { closeAll, recycleReads, shareReads, type FileSource } from '../node/fil
 import { hashFilesInWorkers } from '../node/hash-files';
 import { cpuPool } from '../node/cpu-pool';
 import { availableParallelism } from 'node:os';
-import { fileSink, nodeSha256 } from '../node/file-sink';
+import { fileSink } from '../node/file-sink';
 import { MergePlanError } from '../merge/plan';
 import { defaultRecipe, OUT_DTYPES } from '../merge/recipe';
 import { recipeToJson, recipeToMergekitYaml } from '../merge/recipe-yaml';
@@ -222,7 +222,6 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
         fileName: target.fileName,
         onProgress,
         signal: ac.signal,
-        createHasher: nodeSha256,
         recycle: threads > 0 ? recycleReads : undefined,
         hashFiles: (list, onBytes, signal) => hashFilesInWorkers(list.map((f) => (f.source as FileSource).path), onBytes, signal),
         chunkBytes: chunkMb ? Number(chunkMb) * 2 ** 20 : undefined,

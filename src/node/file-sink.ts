@@ -3,9 +3,8 @@
  * cancelled or failed export never leaves a file that looks complete; abort deletes the partials.
  */
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Hasher, OutputFile, OutputSink } from '../merge/types';
+import type { OutputFile, OutputSink } from '../merge/types';
 
 export interface FileSink extends OutputSink {
   readonly dir: string;
@@ -70,10 +69,4 @@ export function fileSink(dir: string): FileSink {
       }
     },
   };
-}
-
-/** SHA-256 through node:crypto (native, several times faster than the TS implementation). */
-export function nodeSha256(): Hasher {
-  const h = createHash('sha256');
-  return { update: (b) => void h.update(b), digest: () => h.digest('hex') };
 }
