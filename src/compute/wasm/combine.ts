@@ -71,14 +71,24 @@ export function wasmCombine16(
   if (!k) return null;
   const run = half ? k.f16 : k.bf16;
   const mem = k.u16;
-  const full = n - (n % WASM_BLOCK);
-  for (let st = 0; st < full; st += WASM_BLOCK) {
-    const e = st + WASM_BLOCK;
+  return blocks16(n, mem, O_AT, out16, redo, (st, e) => {
     if (base) mem.set(base.subarray(st, e), S_AT / 2);
     mem.set(a.subarray(st, e), A_AT / 2);
     if (b) mem.set(b.subarray(st, e), B_AT / 2);
-    if (run(base ? S_AT : NEG0_BF16_AT, A_AT, b ? B_AT : POS0_AT, O_AT, WASM_BLOCK, w, scale, c)) {
-      out16.set(mem.subarray(O_AT / 2, O_AT / 2 + WASM_BLOCK), st);
+    return run(base ? S_AT : NEG0_BF16_AT, A_AT, b ? B_AT : POS0_AT, O_AT, WASM_BLOCK, w, scale, c) !== 0;
+  });
+}
+
+/**
+ * The block loop of the 16-bit kernels: `block(st, e)` copies a block in and runs the kernel (true when
+ * it finished the block); finished blocks are copied from outAt into out16, the others redone.
+ */
+function blocks16(n: number, mem: Uint16Array, outAt: number, out16: Uint16Array, redo: (from: number, to: number) => void, block: (st: number, e: number) => boolean): number {
+  const full = n - (n % WASM_BLOCK);
+  for (let st = 0; st < full; st += WASM_BLOCK) {
+    const e = st + WASM_BLOCK;
+    if (block(st, e)) {
+      out16.set(mem.subarray(outAt / 2, outAt / 2 + WASM_BLOCK), st);
       wasmCounters.blocks++;
     } else {
       wasmCounters.fallbacks++;
@@ -138,21 +148,12 @@ export function wasmCombineBf16Terms(
     tab.setInt32(16 * j + 4, t.b ? TERMS_AT + (2 * j + 1) * R16 : POS0_AT, true);
     tab.setFloat64(16 * j + 8, t.w, true);
   });
-  const full = n - (n % WASM_BLOCK);
-  for (let st = 0; st < full; st += WASM_BLOCK) {
-    const e = st + WASM_BLOCK;
+  return blocks16(n, mem, OUT_AT, out16, redo, (st, e) => {
     if (base) mem.set(base.subarray(st, e), BASE_AT / 2);
     terms.forEach((t, j) => {
       mem.set(t.a.subarray(st, e), (TERMS_AT + 2 * j * R16) / 2);
       if (t.b) mem.set(t.b.subarray(st, e), (TERMS_AT + (2 * j + 1) * R16) / 2);
     });
-    if (k.bf16Terms(base ? BASE_AT : NEG0_BF16_AT, TAB_AT, terms.length, OUT_AT, WASM_BLOCK, scale, c)) {
-      out16.set(mem.subarray(OUT_AT / 2, OUT_AT / 2 + WASM_BLOCK), st);
-      wasmCounters.blocks++;
-    } else {
-      wasmCounters.fallbacks++;
-      redo(st, e);
-    }
-  }
-  return full;
+    return k.bf16Terms(base ? BASE_AT : NEG0_BF16_AT, TAB_AT, terms.length, OUT_AT, WASM_BLOCK, scale, c) !== 0;
+  });
 }
