@@ -11,25 +11,11 @@ import { chromium } from '@playwright/test';
 import { CpuEngine } from '../src/compute/cpu-engine';
 import type { ChunkInput, CombineSpec, Engine } from '../src/compute/engine';
 import { waitFor } from './lib/serve';
+import { benchInputs } from './lib/inputs';
 
 const ELEMENTS = 32 * 2 ** 20;
 const PORT = 5291;
 
-/**
- * The same inputs and spec as src/compute/select.ts's start-up race (bf16 words with a small exponent
- * range), made here so the Node part does not load the WebGPU engine.
- */
-function benchInputs(n: number, count = 3): ChunkInput[] {
-  let s = 0x9e3779b9;
-  return Array.from({ length: count }, () => {
-    const u = new Uint16Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-      u[i] = ((s >>> 16) & 0x807f) | (0x3b80 + ((s >>> 8) & 0x3) * 0x80);
-    }
-    return { bytes: new Uint8Array(u.buffer), dtype: 'BF16' as const };
-  });
-}
 const BENCH_SPEC: CombineSpec = { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8, outDtype: 'BF16' };
 
 /** Per-element time of each CPU op on 4M-element chunks (best of a few runs: the box is shared). */

@@ -9,20 +9,9 @@
 import { CpuEngine } from '../../src/compute/cpu-engine';
 import type { ChunkInput, Engine } from '../../src/compute/engine';
 import { WebGpuEngine } from '../../src/compute/webgpu-engine';
+import { benchInputs } from '../lib/inputs';
 
 const N = Number(process.env.ELEMENTS ?? 16 * 2 ** 20);
-
-function inputs(n: number, count: number): ChunkInput[] {
-  let s = 0x9e3779b9;
-  return Array.from({ length: count }, () => {
-    const u = new Uint16Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-      u[i] = ((s >>> 16) & 0x807f) | (0x3b80 + ((s >>> 8) & 0x3) * 0x80);
-    }
-    return { bytes: new Uint8Array(u.buffer), dtype: 'BF16' as const };
-  });
-}
 
 /** name, the call, its inputs, input element size, output element size (0: statistics), inputs read. */
 type Op = [string, (e: Engine, x: ChunkInput[]) => Promise<Uint8Array | object>, ChunkInput[], number, number, number];
@@ -56,7 +45,7 @@ async function main(): Promise<void> {
   const forced = process.env.TWO_PROD as 'fma' | 'dekker' | undefined;
   const gpu = await WebGpuEngine.create({ gpu: mod.create([]), ...(forced ? { twoProd: forced } : {}) });
   const cpu = new CpuEngine();
-  const bf = inputs(N, 4);
+  const bf = benchInputs(N, 4);
   const f16 = bf.map((c) => ({ ...c, dtype: 'F16' as const }));
   const f32 = bf.map((c) => {
     const u = new Uint16Array(c.bytes.buffer);
