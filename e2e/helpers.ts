@@ -4,7 +4,7 @@
  * make sure no request leaves the machine.
  */
 import { expect, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
 export interface DropFile {
@@ -75,4 +75,15 @@ export function watchRequests(page: Page): () => void {
     if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') outside.push(req.url());
   });
   return () => expect(outside, 'requests that left the machine').toEqual([]);
+}
+
+/**
+ * A duration the user feels (a long task, a draw, a filter). Tests never assert on it — the machine may
+ * be loaded by anything — they record it: printed, and appended as a JSON line to $CV_TIMINGS when set,
+ * which `npm run bench -- responsiveness` reads to report each figure against the bound users expect.
+ */
+export function recordTiming(name: string, ms: number, boundMs: number, detail = ''): void {
+  console.log(`[timing] ${name}: ${ms.toFixed(1)} ms (bound ${boundMs} ms)${detail ? ` ${detail}` : ''}`);
+  const out = process.env.CV_TIMINGS;
+  if (out) appendFileSync(out, `${JSON.stringify({ name, ms, boundMs, detail })}\n`);
 }
