@@ -1,23 +1,15 @@
 /**
- * The `capvector` command: one file per sub-command under ./commands, each exporting
- * `run(args, io)`. Faults in input print one `error:` line and exit 1; usage faults exit 2;
- * a stack trace only with --debug.
+ * The `capvector` command: `inspect` and `stats` under ./commands, and the merge commands (`merge` and
+ * the methods with a sub-command of their own) derived from the method registry. Faults in input print
+ * one `error:` line and exit 1; usage faults exit 2; a stack trace only with --debug.
  */
-export class UsageError extends Error {}
+import { UsageError, type CliIO, type Command } from './io';
+import { METHOD_COMMANDS } from './method-flags';
 
-export interface CliIO {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-export type Command = (args: string[], io: CliIO) => Promise<number>;
-
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
-  inspect: { summary: 'inspect PATH… [--json]   summarize checkpoints (file, folder or index.json)', load: () => import('./commands/inspect') },
-  merge: { summary: 'merge --pre P --aux A --sft S [--alpha 0.8] [--method …] [--out FILE|DIR] [--dtype keep|f32|f16|bf16]', load: () => import('./commands/merge') },
-  extract: { summary: 'extract --aux A --sft S --out vector.safetensors', load: () => import('./commands/extract') },
-  apply: { summary: 'apply --pre P --vector V --alpha 0.8 --out FILE', load: () => import('./commands/apply') },
-  stats: { summary: 'stats --pre P --aux A --sft S [--json]', load: () => import('./commands/stats') },
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  inspect: { summary: 'inspect PATH… [--json]   summarize checkpoints (file, folder or index.json)', load: async () => (await import('./commands/inspect')).run },
+  ...Object.fromEntries(METHOD_COMMANDS.map((c) => [c.name, { summary: c.usage, load: async () => (await import('./commands/merge')).methodCommand(c) }])),
+  stats: { summary: 'stats --pre P --aux A --sft S [--json]', load: async () => (await import('./commands/stats')).run },
 };
 
 function usage(): string {
@@ -39,7 +31,7 @@ export async function main(argv: string[], io: CliIO = { out: (l) => process.std
     return 2;
   }
   try {
-    const { run } = await cmd.load();
+    const run = await cmd.load();
     return await run(args.slice(1), io);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -1,11 +1,14 @@
 /**
  * How a merge method is declared (in the spirit of mergekit's MergeMethod classes): the roles it reads,
- * its parameters (global or per model, with defaults, for validation and for UI forms), and a pure
- * function mapping one tensor's resolved parameters to one Engine operation. The executor (./run.ts)
- * does the reading, chunking, TIES thresholds and DARE element offsets.
+ * its parameters (global or per model, with defaults, for validation, UI forms and CLI flags), a pure
+ * function mapping one tensor's resolved parameters to one Engine operation, and the mergekit config
+ * that repeats it. Everything else is derived from these declarations (./registry.ts): the method
+ * names, their order, the CLI's methods and flags, the recipe YAML. The executor (./run.ts) does the
+ * reading, chunking, TIES thresholds and DARE element offsets.
  */
 import type { CombineSpec, DareSpec, TiesSpec } from '../compute/engine';
-import type { MergeMethod, Recipe } from './types';
+import type { MergekitConfig } from './mergekit';
+import type { RecipeShape } from './recipe-shape';
 
 export interface ParamDecl {
   name: string;
@@ -17,6 +20,12 @@ export interface ParamDecl {
   max?: number;
   label: string;
   doc: string;
+  /**
+   * How the CLI sets it. By default a boolean is a switch (--name, --no-name), a per-model number one
+   * value or one per model (--name 1,0.5), a global one a value (--name 0.8, a gradient or JSON rules).
+   * 'global': a per-model parameter set by its global value instead (--name 0.3).
+   */
+  cli?: 'global';
 }
 
 /** Parameters resolved for one tensor: globals as scalars, model-scoped ones as one value per model. */
@@ -38,12 +47,14 @@ export interface OpContext {
   modelCount: number;
 }
 
-export interface MethodDef {
-  name: MergeMethod;
+export type MethodRole = 'pre' | 'aux' | 'sft' | 'vector' | 'models';
+
+export interface MethodDef<N extends string = string> {
+  name: N;
   label: string;
   doc: string;
   /** Roles that must be bound; 'models' means recipe.roles.models / inputs.models (≥ minModels). */
-  roles: ('pre' | 'aux' | 'sft' | 'vector' | 'models')[];
+  roles: readonly MethodRole[];
   minModels?: number;
   /** The role whose tensors give the output's names, order, shapes and copied values. */
   base: 'pre' | 'aux' | 'pre-or-first-model';
@@ -52,17 +63,25 @@ export interface MethodDef {
    * The per-tensor input list, as role keys: 'pre', 'aux', 'sft', 'vector', or 'model:i'. Indices
    * into this list are what TensorOp terms refer to.
    */
-  inputs(recipe: Recipe, modelCount: number): string[];
+  inputs(recipe: RecipeShape, modelCount: number): string[];
   /** Method-level checks beyond parameter ranges; returns messages. */
-  check?(recipe: Recipe, modelCount: number): string[];
+  check?(recipe: RecipeShape, modelCount: number): string[];
   op(ctx: OpContext): TensorOp;
+  /** The mergekit config that repeats this merge (helpers: ./mergekit.ts). */
+  mergekit(recipe: RecipeShape): MergekitConfig;
   /** Output metadata this method adds (e.g. marks a capability-vector file). */
   metadata?: Record<string, string>;
-  /** Vector files leave out tensors that are not merged (copies would be meaningless differences). */
-  omitCopies?: boolean;
+  /**
+   * The output is a capability-vector file: it leaves out tensors that are not merged (copies would be
+   * meaningless differences) and is named capability-vector.safetensors by the app.
+   */
+  writesVector?: boolean;
+  /** A CLI sub-command of its own (`capvector extract`) with its usage line; without, `capvector merge --method <name>` runs it. */
+  command?: { name: string; usage: string };
 }
 
-export function defineMethod(def: MethodDef): MethodDef {
+/** Keeps the literal name, from which the registry derives the MergeMethod union. */
+export function defineMethod<const N extends string>(def: MethodDef<N>): MethodDef<N> {
   return def;
 }
 

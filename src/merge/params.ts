@@ -3,7 +3,7 @@
  * [{filter, value}] rules (first substring match wins, a rule without filter is the default).
  * Also the include/exclude name filters (substring, or /regex/flags).
  */
-import type { ParamValue, ParamRule } from './types';
+import type { ParamValue, ParamRule } from './recipe-shape';
 import { interpolateGradient } from './layer';
 
 export function isRuleList(v: ParamValue): v is ParamRule[] {

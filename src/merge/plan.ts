@@ -68,7 +68,7 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
   const report = alignCheckpoints(byRole);
   const matched = new Map(report.matched.map((m) => [m.name, m]));
   const excluded = (name: string) => matchesAny(recipe.exclude, name);
-  const optionalVector = recipe.method === 'apply';
+  const optionalVector = method.roles.includes('vector');
   const blocking: PlanIssue[] = [];
   const notes: string[] = [];
   let vectorGaps = 0;
@@ -104,7 +104,7 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
     else if (excluded(entry.name) || !m) reason = 'excluded';
     else if (recipe.include?.length && !matchesAny(recipe.include, entry.name)) reason = 'not-included';
     else if (inputRoles.some((r) => !isFloatDType(m.entries[r].dtype))) reason = 'non-float';
-    if (reason && method.omitCopies) continue;
+    if (reason && method.writesVector) continue;
     const n = entry.shape.reduce((a, b) => a * b, 1);
     let dtype: DType;
     if (reason) {
@@ -144,7 +144,7 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
     for (const c of copies) by.set(c.action.reason!, (by.get(c.action.reason!) ?? 0) + 1);
     notes.push(`copied unchanged from ${inputRoles[0]}: ${[...by].map(([k, v]) => `${v} ${k}`).join(', ')}`);
   }
-  if (recipe.method === 'extract' && recipe.outDtype !== 'F32' && tensors.some((x) => x.dtype !== 'F32')) {
+  if (method.writesVector && recipe.outDtype !== 'F32' && tensors.some((x) => x.dtype !== 'F32')) {
     notes.push('the vector is stored in the inputs’ dtype; a difference of two bf16/f16 values may not be exact in that dtype (use --dtype f32 to keep every bit)');
   }
   return { recipe, tensors, blocking, notes, inputBytes, outputBytes, layerCount: layers.layerCount, method, inputRoles, sources };

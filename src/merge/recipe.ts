@@ -1,6 +1,6 @@
 /** Recipe defaults and validation (the recipe is user input: every fault gets a clear message). */
 import type { MergeMethod, OutDtype, Recipe } from './types';
-import { METHODS } from './registry';
+import { isMergeMethod, METHOD_ORDER, METHODS } from './registry';
 import { checkFilter, checkParamValue, isRuleList, resolveParam } from './params';
 
 export const OUT_DTYPES: OutDtype[] = ['keep', 'F32', 'F16', 'BF16'];
@@ -15,8 +15,8 @@ export function defaultRecipe(method: MergeMethod): Recipe {
 /** Messages for every fault of a recipe (empty when it is valid). */
 export function validateRecipe(r: Recipe): string[] {
   const errs: string[] = [];
-  const def = (METHODS as Record<string, (typeof METHODS)[MergeMethod]>)[r?.method];
-  if (!def) return [`unknown method '${r?.method}' (known: ${Object.keys(METHODS).join(', ')})`];
+  if (!isMergeMethod(r?.method)) return [`unknown method '${r?.method}' (known: ${METHOD_ORDER.join(', ')})`];
+  const def = METHODS[r.method];
   if (!OUT_DTYPES.includes(r.outDtype)) errs.push(`outDtype must be one of ${OUT_DTYPES.join(', ')} (got ${String(r.outDtype)})`);
   if (!Number.isSafeInteger(r.shardSize) || r.shardSize < 0) errs.push('shardSize must be a whole number of bytes ≥ 0 (0 = single file)');
   for (const f of [...(r.include ?? []), ...(r.exclude ?? [])]) {

@@ -8,71 +8,21 @@
  *   runMerge(recipe, inputs, options): Promise<MergeResult>  ./run.ts    (plans, streams, writes, commits or aborts)
  *   defaultRecipe(method), validateRecipe(recipe)            ./recipe.ts
  *   recipeToMergekitYaml(recipe), recipeToJson(recipe)       ./recipe-yaml.ts
- *   METHODS / getMethod(name)                                ./registry.ts (params each method declares, for UI forms)
+ *   METHODS / METHOD_ORDER / getMethod(name)                 ./registry.ts (every method's file under ./methods: roles, params, op, mergekit mapping)
  *   memorySink()                                             ./memory-sink.ts (in-memory OutputSink for tests/small exports)
  */
 import type { Checkpoint } from '../formats/checkpoint';
 import type { ByteSource } from '../formats/byte-source';
 import type { DType } from '../formats/dtype';
 import type { Engine } from '../compute/engine';
+import type { MergeMethod } from './registry';
+import type { RecipeShape } from './recipe-shape';
 
-export type MergeMethod = 'capvector' | 'extract' | 'apply' | 'task-arithmetic' | 'ties' | 'dare' | 'linear';
+export type { MergeMethod } from './registry';
+export type { ModelRef, OutDtype, ParamRule, ParamValue } from './recipe-shape';
 
-/** A rule of a parameter: the first rule whose `filter` is a substring of the tensor name wins; a rule without filter is the default. */
-export interface ParamRule {
-  filter?: string;
-  value: number | boolean | number[];
-}
-
-/**
- * A parameter value, mergekit-style: a scalar, a per-layer gradient list (linearly interpolated at
- * layer/(layers−1)),
- * or a list of {filter, value} rules (a rule value may itself be a gradient). Gradients use the tensor's
- * layer index inside its own stack (./layer.ts); tensors outside any layer take t = 0, except head/final
- * norm tensors (lm_head, final norm) which take t = 1 — mergekit's pre/post weights.
- */
-export type ParamValue = number | boolean | number[] | ParamRule[];
-
-export type OutDtype = 'keep' | 'F32' | 'F16' | 'BF16';
-
-/** One model of a multi-model method (task-arithmetic, ties, dare, linear) with its own parameters (weight, density). */
-export interface ModelRef {
-  /** Display name / path; informative only (the checkpoint itself comes through MergeInputs). */
-  name: string;
-  params?: Record<string, ParamValue>;
-}
-
-/**
- * A merge recipe: JSON-able, saved into the output's `__metadata__` and exportable as mergekit YAML.
- * Global params by method:
- * - capvector: alpha (θ_pre + α·(θ_aux − θ_sft))
- * - extract:   (none) γ = θ_aux − θ_sft, written as a capability-vector file
- * - apply:     alpha (θ_pre + α·γ, γ from role `vector`)
- * - task-arithmetic: lambda (default 1), normalize (default false); per model: weight (default 1)
- * - ties:      lambda (1), normalize (true); per model: weight (1), density (1)
- * - dare:      lambda (1), normalize (false), seed (0), ties (false); per model: weight (1), p (drop rate, 0.5; global or per model; mergekit density = 1 − p)
- * - linear:    normalize (true); per model: weight (1)
- * Per-model params fall back to the global value of the same name (as mergekit does).
- */
-export interface Recipe {
-  method: MergeMethod;
-  roles: {
-    pre?: string;
-    aux?: string;
-    sft?: string;
-    /** A saved capability vector (method 'apply'). */
-    vector?: string;
-    models?: ModelRef[];
-  };
-  params: Record<string, ParamValue>;
-  /** Only tensors matching one of these (substring, or /regex/flags) are merged; default all. */
-  include?: string[];
-  /** Tensors matching one of these are copied unchanged from the base (pre; aux for extract). Also the way to accept missing/mismatched tensors. */
-  exclude?: string[];
-  outDtype: OutDtype;
-  /** Max bytes per output shard; 0 = a single file. */
-  shardSize: number;
-}
+/** A recipe of one of the registered methods (its fields: ./recipe-shape.ts). */
+export type Recipe = RecipeShape<MergeMethod>;
 
 /** The checkpoints bound to the recipe's roles (already opened: headers parsed, data read lazily). */
 export interface MergeInputs {

@@ -1,8 +1,9 @@
 import { create } from 'zustand';
 import type { MergeMethod, MergeProgress, OutDtype, ParamValue, PlanIssue } from '../merge/types';
-import type { EngineChoice, EngineInfo, RunRequest } from '../workers/merge-protocol';
+import type { EngineChoice } from '../merge/recipe-draft';
+import type { EngineInfo, RunRequest } from '../workers/merge-protocol';
 import { startMerge, type MergeOutcome, type MergeRun } from '../workers/merge-client';
-import { defaultDraft, draftFromQuery, draftToQuery, withMethod, type MergeDraft, type OutputChoice } from '../ui/merge/recipe-draft';
+import { defaultDraft, draftFromQuery, draftToQuery, withMethod, type MergeDraft, type OutputChoice } from '../merge/recipe-draft';
 
 /**
  * The merge panel's own state: the recipe draft (mirrored into the URL hash, '#merge?recipe=…', so a

@@ -3,9 +3,8 @@
  * Everything here is structured-cloneable: Blobs and File System Access handles cross postMessage,
  * parsed checkpoints and engines do not (the Worker reopens and chooses on its side).
  */
+import type { EngineChoice } from '../merge/recipe-draft';
 import type { MergeProgress, MergeResult, PlanIssue, Recipe } from '../merge/types';
-
-export type EngineChoice = 'auto' | 'webgpu' | 'cpu';
 
 /** Where the output goes; both write as the merge runs, neither leaves a complete-looking file on cancel. */
 export type SinkSpec =

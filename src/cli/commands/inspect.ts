@@ -10,7 +10,8 @@ import { describeError, FormatError } from '../../formats/errors';
 import { openCheckpoints } from '../../formats/registry';
 import { closeAll } from '../../node/file-source';
 import { expandPaths } from '../../node/paths';
-import { UsageError, type CliIO } from '../main';
+import { one, parseArgs } from '../args';
+import { UsageError, type CliIO } from '../io';
 
 const DEFAULT_LIMIT = 20;
 
@@ -73,19 +74,14 @@ export function summaryText(ck: Checkpoint, limit: number): string[] {
 }
 
 export async function run(args: string[], io: CliIO): Promise<number> {
-  let json = false;
-  let limit = DEFAULT_LIMIT;
-  const paths: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--json') json = true;
-    else if (a === '--all') limit = Infinity;
-    else if (a === '--limit') {
-      const n = Number(args[++i]);
-      if (!Number.isInteger(n) || n < 0) throw new UsageError('--limit takes a non-negative integer');
-      limit = n;
-    } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
-    else paths.push(a);
+  const p = parseArgs(args, { values: ['limit'], switches: ['json', 'all'], positional: true });
+  const json = p.switches.has('json');
+  const paths = p.positional;
+  let limit = p.switches.has('all') ? Infinity : DEFAULT_LIMIT;
+  const limitArg = one(p, 'limit');
+  if (limitArg !== undefined) {
+    limit = Number(limitArg);
+    if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit takes a non-negative integer');
   }
   if (paths.length === 0) throw new UsageError('inspect needs at least one PATH (a file, a folder or an index.json)');
 

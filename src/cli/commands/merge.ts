@@ -1,25 +1,42 @@
-/** `capvector merge`: θ_pre + α·(θ_aux − θ_sft) and the other merge methods, streamed to safetensors. */
-import type { CliIO } from '../main';
-import { UsageError } from '../main';
-import { COMMON_OPTIONS, execute, many, need, one, parseArgs, recipeFrom } from '../merge-options';
+/**
+ * `capvector merge [--method NAME]` and the methods with a sub-command of their own (`extract`,
+ * `apply`): options, required roles and checks all come from the methods' declarations
+ * (../method-flags.ts), so a new method needs nothing here.
+ */
+import { METHODS } from '../../merge/registry';
 import type { MergeMethod } from '../../merge/types';
+import { many, need, one, parseArgs, type Args } from '../args';
+import { UsageError, type Command } from '../io';
+import { listing, paramFlags, roleFlags, type MethodCommand } from '../method-flags';
+import { recipeFrom } from '../recipe-from-args';
+import { execute, RUN_OPTIONS, RUN_SWITCHES } from '../run-merge';
 
-const METHODS: MergeMethod[] = ['capvector', 'task-arithmetic', 'ties', 'dare', 'linear'];
+/** Single roles → paths, and the --models list; models first for a multi-model method, as the errors tell. */
+function rolePathsOf(cmd: MethodCommand, method: MergeMethod, p: Args) {
+  const roles = METHODS[method].roles;
+  const modelPaths = many(p, 'models');
+  const takesModels = roles.includes('models');
+  if (takesModels && !modelPaths.length) throw new UsageError(`--method ${method} needs --models A,B,…`);
+  const rolePaths: Record<string, string> = {};
+  for (const r of roles) if (r !== 'models') rolePaths[r] = need(p, r);
+  if (!takesModels && modelPaths.length) throw new UsageError(`--models is for ${listing(cmd.methods.filter((m) => METHODS[m].roles.includes('models')))}`);
+  return { rolePaths, modelPaths };
+}
 
-export async function run(args: string[], io: CliIO): Promise<number> {
-  const p = parseArgs(args, [...COMMON_OPTIONS, 'pre', 'aux', 'sft', 'models', 'method', 'alpha', 'lambda', 'weight', 'density', 'p', 'seed']);
-  const method = (one(p, 'method') ?? 'capvector') as MergeMethod;
-  if (!METHODS.includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')} (got '${method}')`);
-  const out = need(p, 'out');
-  const models = many(p, 'models');
-  let rolePaths: Record<string, string | undefined>;
-  if (method === 'capvector') {
-    rolePaths = { pre: need(p, 'pre'), aux: need(p, 'aux'), sft: need(p, 'sft') };
-    if (models.length) throw new UsageError('--models is for task-arithmetic, ties, dare and linear');
-  } else {
-    if (!models.length) throw new UsageError(`--method ${method} needs --models A,B,…`);
-    rolePaths = { pre: method === 'linear' ? undefined : need(p, 'pre') };
-  }
-  const recipe = recipeFrom(method, p, rolePaths, models);
-  return execute({ recipe, rolePaths, modelPaths: models, out, parsed: p }, io);
+export function methodCommand(cmd: MethodCommand): Command {
+  const flags = paramFlags(cmd.methods);
+  const chooses = cmd.methods.length > 1;
+  const spec = {
+    values: [...RUN_OPTIONS, ...roleFlags(cmd.methods), ...(chooses ? ['method'] : []), ...flags.filter((f) => f.kind !== 'switch').map((f) => f.name)],
+    switches: [...RUN_SWITCHES, ...flags.filter((f) => f.kind === 'switch').flatMap((f) => [f.name, `no-${f.name}`])],
+  };
+  return async (args, io) => {
+    const p = parseArgs(args, spec);
+    const method = (chooses ? one(p, 'method') : undefined) ?? cmd.methods[0];
+    if (!(cmd.methods as string[]).includes(method)) throw new UsageError(`--method must be one of ${cmd.methods.join(', ')} (got '${method}')`);
+    const out = need(p, 'out');
+    const { rolePaths, modelPaths } = rolePathsOf(cmd, method as MergeMethod, p);
+    const recipe = recipeFrom(method as MergeMethod, p, flags, rolePaths, modelPaths);
+    return execute({ recipe, rolePaths, modelPaths, out, parsed: p }, io);
+  };
 }

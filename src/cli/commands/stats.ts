@@ -9,7 +9,8 @@ import { planStatsTasks, runStats, type TensorStats } from '../../analysis/run-s
 import { metricsTable, toJsonRows, type By } from '../../analysis/tables';
 import { openPath } from '../../node/paths';
 import type { Checkpoint } from '../../formats/checkpoint';
-import { UsageError, type CliIO } from '../main';
+import { need, one, parseArgs } from '../args';
+import { UsageError, type CliIO } from '../io';
 
 interface StatsArgs {
   paths: Record<string, string>;
@@ -19,29 +20,20 @@ interface StatsArgs {
   nearZero: number;
 }
 
-const VALUE_FLAGS = new Set(['--pre', '--aux', '--sft', '--down', '--alpha', '--by', '--near-zero']);
-
 export function parseStatsArgs(args: string[]): StatsArgs {
-  const v: Record<string, string> = {};
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--json') json = true;
-    else if (VALUE_FLAGS.has(a)) {
-      if (i + 1 >= args.length || args[i + 1].startsWith('--')) throw new UsageError(`${a} needs a value`);
-      v[a] = args[++i];
-    } else throw new UsageError(`unknown argument '${a}'`);
-  }
-  for (const r of ['--pre', '--aux', '--sft']) if (!v[r]) throw new UsageError(`${r} is required`);
-  const alpha = v['--alpha'] === undefined ? 0.8 : Number(v['--alpha']);
-  if (!Number.isFinite(alpha)) throw new UsageError(`--alpha must be a number, got '${v['--alpha']}'`);
-  const by = (v['--by'] ?? 'component') as By;
+  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero'], switches: ['json'] });
+  const paths: Record<string, string> = { pre: need(p, 'pre'), aux: need(p, 'aux'), sft: need(p, 'sft') };
+  const down = one(p, 'down');
+  if (down) paths.down = down;
+  const alphaArg = one(p, 'alpha');
+  const alpha = alphaArg === undefined ? 0.8 : Number(alphaArg);
+  if (!Number.isFinite(alpha)) throw new UsageError(`--alpha must be a number, got '${alphaArg}'`);
+  const by = (one(p, 'by') ?? 'component') as By;
   if (!['tensor', 'layer', 'component'].includes(by)) throw new UsageError(`--by must be tensor, layer or component, got '${by}'`);
-  const nearZero = v['--near-zero'] === undefined ? DEFAULT_NEAR_ZERO : Number(v['--near-zero']);
-  if (!(nearZero >= 0)) throw new UsageError(`--near-zero must be a number ≥ 0, got '${v['--near-zero']}'`);
-  const paths: Record<string, string> = { pre: v['--pre'], aux: v['--aux'], sft: v['--sft'] };
-  if (v['--down']) paths.down = v['--down'];
-  return { paths, alpha, json, by, nearZero };
+  const nearZeroArg = one(p, 'near-zero');
+  const nearZero = nearZeroArg === undefined ? DEFAULT_NEAR_ZERO : Number(nearZeroArg);
+  if (!(nearZero >= 0)) throw new UsageError(`--near-zero must be a number ≥ 0, got '${nearZeroArg}'`);
+  return { paths, alpha, json: p.switches.has('json'), by, nearZero };
 }
 
 function fmt(x: string | number | null): string {

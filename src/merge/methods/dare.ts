@@ -1,4 +1,6 @@
-import { bool, defineMethod, num, perModel, preAndModels } from '../define';
+import { bool, defineMethod, num, perModel } from '../define';
+import { modelName, modelParam, setParams, weightedModels, yamlValue } from '../mergekit';
+import { lambdaParam, normalizeParam, ON_TASK_VECTORS, taskTerms, weightParam } from '../task-vectors';
 
 /**
  * DARE (Yu et al.; mergekit `dare_linear` / `dare_ties`): drop each τ_i entry with probability p_i (per
@@ -10,18 +12,15 @@ export default defineMethod({
   name: 'dare',
   label: 'DARE',
   doc: 'Randomly drop task-vector entries (seeded) and rescale the survivors, then add (or TIES-merge) them.',
-  roles: ['pre', 'models'],
-  minModels: 1,
-  base: 'pre',
+  ...ON_TASK_VECTORS,
   params: [
-    { name: 'p', scope: 'model', kind: 'number', default: 0.5, min: 0, max: 0.999, label: 'Drop rate p', doc: 'Probability of dropping an entry of this model (mergekit density = 1 − p); set globally or per model.' },
+    { name: 'p', scope: 'model', kind: 'number', default: 0.5, min: 0, max: 0.999, label: 'Drop rate p', doc: 'Probability of dropping an entry of this model (mergekit density = 1 − p); set globally or per model.', cli: 'global' },
     { name: 'seed', scope: 'global', kind: 'integer', default: 0, min: 0, max: 2 ** 32 - 1, label: 'Seed', doc: 'Seed of the drop mask.' },
-    { name: 'lambda', scope: 'global', kind: 'number', default: 1, label: 'λ', doc: 'Scale of the merged task vector.' },
+    lambdaParam('Scale of the merged task vector.'),
     { name: 'ties', scope: 'global', kind: 'boolean', default: false, label: 'TIES sign election', doc: 'dare_ties instead of dare_linear.' },
-    { name: 'normalize', scope: 'global', kind: 'boolean', default: false, label: 'Normalize', doc: 'Divide by the sum of weights.' },
-    { name: 'weight', scope: 'model', kind: 'number', default: 1, label: 'Weight', doc: 'Weight of this model.' },
+    normalizeParam(false),
+    weightParam(),
   ],
-  inputs: (_r, n) => preAndModels(n),
   op: ({ params, modelCount }) => {
     const w = perModel(params, 'weight', modelCount);
     const ties = bool(params, 'ties');
@@ -31,7 +30,14 @@ export default defineMethod({
     const scale = num(params, 'lambda') / (!ties && normalize && sum !== 0 ? sum : 1);
     return {
       kind: 'dare',
-      spec: { base: 0, terms: w.map((wi, i) => ({ a: i + 1, b: 0, w: wi })), p: perModel(params, 'p', modelCount), seed: num(params, 'seed') >>> 0, scale, ties, normalize },
+      spec: { base: 0, terms: taskTerms(w), p: perModel(params, 'p', modelCount), seed: num(params, 'seed') >>> 0, scale, ties, normalize },
     };
   },
+  mergekit: (r) => ({
+    comments: [`NOTE: mergekit draws its own DARE mask (torch RNG); the workbench's seeded mask (seed ${String(r.params.seed ?? 0)}) is not reproduced bit for bit`],
+    merge_method: r.params.ties ? 'dare_ties' : 'dare_linear',
+    base_model: modelName(r, 'pre'),
+    models: weightedModels(r, (i) => ({ density: yamlValue(1 - Number(modelParam(r, i, 'p') ?? 0.5)) })),
+    parameters: setParams(r, ['normalize', 'lambda']),
+  }),
 });

@@ -1,4 +1,5 @@
 import { defineMethod } from '../define';
+import { modelName } from '../mergekit';
 
 /** The capability vector itself: γ = θ_aux − θ_sft, saved as a file that `apply` reads. */
 export default defineMethod({
@@ -10,6 +11,16 @@ export default defineMethod({
   params: [],
   inputs: () => ['aux', 'sft'],
   op: () => ({ kind: 'combine', spec: { base: null, terms: [{ a: 0, b: 1, w: 1 }], scale: 1 } }),
+  mergekit: (r) => ({
+    comments: ['extract: γ = θ_aux − θ_sft as a linear merge with weights 1 and −1, no normalization'],
+    merge_method: 'linear',
+    models: [
+      { model: modelName(r, 'aux'), parameters: { weight: 1 } },
+      { model: modelName(r, 'sft'), parameters: { weight: -1 } },
+    ],
+    parameters: { normalize: false },
+  }),
   metadata: { 'capvector.kind': 'capability-vector', 'capvector.formula': 'theta_aux - theta_sft' },
-  omitCopies: true,
+  writesVector: true,
+  command: { name: 'extract', usage: 'extract --aux A --sft S --out vector.safetensors' },
 });

@@ -1,4 +1,6 @@
 import { bool, defineMethod, perModel } from '../define';
+import { setParams, weightedModels } from '../mergekit';
+import { normalizeParam, weightParam } from '../task-vectors';
 
 /** Linear (model soup; mergekit `linear`): Σ w_i θ_i, divided by Σ w_i when normalize. */
 export default defineMethod({
@@ -8,10 +10,7 @@ export default defineMethod({
   roles: ['models'],
   minModels: 1,
   base: 'pre-or-first-model',
-  params: [
-    { name: 'normalize', scope: 'global', kind: 'boolean', default: true, label: 'Normalize', doc: 'Divide by the sum of weights.' },
-    { name: 'weight', scope: 'model', kind: 'number', default: 1, label: 'Weight', doc: 'Weight of this model.' },
-  ],
+  params: [normalizeParam(true), weightParam()],
   inputs: (_r, n) => Array.from({ length: n }, (_, i) => `model:${i}`),
   op: ({ params, modelCount }) => {
     const w = perModel(params, 'weight', modelCount);
@@ -19,4 +18,5 @@ export default defineMethod({
     const scale = bool(params, 'normalize') && sum !== 0 ? 1 / sum : 1;
     return { kind: 'combine', spec: { base: null, terms: w.map((wi, i) => ({ a: i, b: null, w: wi })), scale } };
   },
+  mergekit: (r) => ({ merge_method: 'linear', models: weightedModels(r), parameters: setParams(r, ['normalize']) }),
 });

@@ -1,4 +1,6 @@
-import { bool, defineMethod, num, perModel, preAndModels } from '../define';
+import { bool, defineMethod, num, perModel } from '../define';
+import { modelName, modelParam, setParams, weightedModels, yamlValue } from '../mergekit';
+import { lambdaParam, normalizeParam, ON_TASK_VECTORS, taskTerms, weightParam } from '../task-vectors';
 
 /**
  * TIES (Yadav et al.; mergekit `ties`): per tensor, keep each τ_i's top-k% by magnitude (k = density),
@@ -9,22 +11,22 @@ export default defineMethod({
   name: 'ties',
   label: 'TIES',
   doc: 'Trim each task vector to its largest entries per tensor, elect a sign per entry, and take the disjoint mean.',
-  roles: ['pre', 'models'],
-  minModels: 1,
-  base: 'pre',
+  ...ON_TASK_VECTORS,
   params: [
-    { name: 'lambda', scope: 'global', kind: 'number', default: 1, label: 'λ', doc: 'Scale of the merged task vector.' },
-    { name: 'normalize', scope: 'global', kind: 'boolean', default: true, label: 'Normalize', doc: 'Divide by the sum of the agreeing weights (disjoint mean); off: the plain sum of agreeing entries, as mergekit.' },
-    { name: 'weight', scope: 'model', kind: 'number', default: 1, label: 'Weight', doc: 'Weight of this model.' },
+    lambdaParam('Scale of the merged task vector.'),
+    normalizeParam(true, 'Divide by the sum of the agreeing weights (disjoint mean); off: the plain sum of agreeing entries, as mergekit.'),
+    weightParam(),
     { name: 'density', scope: 'model', kind: 'number', default: 1, min: 0, max: 1, label: 'Density', doc: 'Fraction of entries kept per tensor (top-k by |τ|).' },
   ],
-  inputs: (_r, n) => preAndModels(n),
-  op: ({ params, modelCount }) => {
-    const w = perModel(params, 'weight', modelCount);
-    return {
-      kind: 'ties',
-      densities: perModel(params, 'density', modelCount),
-      spec: { base: 0, terms: w.map((wi, i) => ({ a: i + 1, b: 0, w: wi })), lambda: num(params, 'lambda'), normalize: bool(params, 'normalize') },
-    };
-  },
+  op: ({ params, modelCount }) => ({
+    kind: 'ties',
+    densities: perModel(params, 'density', modelCount),
+    spec: { base: 0, terms: taskTerms(perModel(params, 'weight', modelCount)), lambda: num(params, 'lambda'), normalize: bool(params, 'normalize') },
+  }),
+  mergekit: (r) => ({
+    merge_method: 'ties',
+    base_model: modelName(r, 'pre'),
+    models: weightedModels(r, (i) => ({ density: yamlValue(modelParam(r, i, 'density') ?? 1) })),
+    parameters: setParams(r, ['normalize', 'lambda']),
+  }),
 });

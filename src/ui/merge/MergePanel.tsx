@@ -1,7 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { useWorkbench } from '../../store/workbench';
 import { syncDraftToUrl, useMergeStore } from '../../store/merge';
-import { METHODS } from '../../merge/registry';
+import { METHOD_ORDER, METHODS } from '../../merge/registry';
 import { recipeToJson, recipeToMergekitYaml } from '../../merge/recipe-yaml';
 import type { MergeMethod } from '../../merge/types';
 import type { SinkSpec } from '../../workers/merge-protocol';
@@ -11,7 +11,7 @@ import { OutputOptions } from './OutputOptions';
 import { ParamEditor } from './ParamEditor';
 import { FilterEditor, MismatchList, RoleSummary } from './RolesAndFilters';
 import { RunOutcome, RunProgress } from './RunStatus';
-import { METHOD_ORDER } from './recipe-draft';
+
 import './merge.css';
 
 /** The Merge tab: recipe (method, parameters, filters, output), inputs, run with progress, result. */
@@ -45,7 +45,7 @@ export default function MergePanel() {
   const run = async () => {
     const recipe = binding.recipe;
     // Sharded outputs keep the Hugging Face names (model-0000k-of-0000n + model.safetensors.index.json) so the folder loads as is.
-    const fileName = recipe.shardSize > 0 ? 'model.safetensors' : recipe.method === 'extract' ? 'capability-vector.safetensors' : `merged-${recipe.method}.safetensors`;
+    const fileName = recipe.shardSize > 0 ? 'model.safetensors' : METHODS[recipe.method].writesVector ? 'capability-vector.safetensors' : `merged-${recipe.method}.safetensors`;
     let sink: SinkSpec = { kind: 'opfs' };
     if (draft.output === 'disk') {
       try {

@@ -2,8 +2,7 @@ import { useEffect, useState } from 'react';
 import { useMergeStore } from '../../store/merge';
 import { OUT_DTYPES } from '../../merge/recipe';
 import type { OutDtype } from '../../merge/types';
-import type { EngineChoice } from '../../workers/merge-protocol';
-import type { OutputChoice } from './recipe-draft';
+import type { EngineChoice, OutputChoice } from '../../merge/recipe-draft';
 
 const MIB = 1024 * 1024;
 const ENGINE_LABELS: Record<EngineChoice, string> = { auto: 'Auto (measure)', webgpu: 'WebGPU', cpu: 'CPU' };

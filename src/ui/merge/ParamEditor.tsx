@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import type { ParamDecl } from '../../merge/define';
 import type { ParamRule, ParamValue } from '../../merge/types';
 import { interpolateGradient } from '../../merge/layer';
-import { convertParam, formatGradient, paramMode, parseGradient, type ParamMode } from './recipe-draft';
+import { convertParam, formatGradient, paramMode, parseGradient, type ParamMode } from './editing';
 
 interface Props {
   decl: ParamDecl;

@@ -4,7 +4,7 @@ import { useMergeStore } from '../../store/merge';
 import { METHODS } from '../../merge/registry';
 import type { PlanIssue } from '../../merge/types';
 import type { Binding, Preview } from './bindings';
-import { countAffected, exactNameFilter, parseFilterLines } from './recipe-draft';
+import { countAffected, exactNameFilter, parseFilterLines } from './editing';
 
 /** Which checkpoint plays each role, and whether their tensors line up. */
 export function RoleSummary({ binding, preview }: { binding: Binding; preview: Preview }) {

@@ -10,7 +10,8 @@ import { bytesSource } from '../../../src/formats/byte-source';
 import { openCheckpoints } from '../../../src/formats/registry';
 import type { LoadedCheckpoint } from '../../../src/store/workbench';
 import { bindDraft, previewPlan } from '../../../src/ui/merge/bindings';
-import { defaultDraft, exactNameFilter } from '../../../src/ui/merge/recipe-draft';
+import { defaultDraft } from '../../../src/merge/recipe-draft';
+import { exactNameFilter } from '../../../src/ui/merge/editing';
 
 const DEMO = join(__dirname, '../../../public/demo');
 

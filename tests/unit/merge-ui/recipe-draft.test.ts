@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  convertParam,
-  countAffected,
-  defaultDraft,
-  draftFromQuery,
-  draftToQuery,
-  exactNameFilter,
-  parseFilterLines,
-  parseGradient,
-  paramMode,
-  withMethod,
-} from '../../../src/ui/merge/recipe-draft';
+import { defaultDraft, draftFromQuery, draftToQuery, withMethod } from '../../../src/merge/recipe-draft';
+import { convertParam, countAffected, exactNameFilter, parseFilterLines, parseGradient, paramMode } from '../../../src/ui/merge/editing';
 import { matchesFilter } from '../../../src/merge/params';
 
 describe('recipe draft in the URL', () => {
