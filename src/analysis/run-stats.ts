@@ -1,7 +1,8 @@
-import type { ChunkInput, Engine } from '../compute/engine';
+import type { Engine } from '../compute/engine';
+import { readChunk } from '../compute/read-chunk';
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
-import { numel, readTensorF32 } from '../formats/checkpoint';
-import { dtypeSize, isComputeDType, isFloatDType } from '../formats/dtype';
+import { numel } from '../formats/checkpoint';
+import { isFloatDType } from '../formats/dtype';
 import { alignCheckpoints, type AlignmentIssue } from '../model/align';
 import { groupOf, parseLayerKey, type LayerKey } from '../model/layer-key';
 import type { Acc } from './gram';
@@ -81,16 +82,6 @@ export class StatsCancelled extends Error {
 
 /** Default chunk: 2 Mi elements (8 MiB as f32 per role) keeps two chunks of four roles under 64 MiB. */
 export const DEFAULT_CHUNK_ELEMENTS = 1 << 21;
-
-async function readChunk(e: TensorEntry, first: number, count: number): Promise<ChunkInput> {
-  if (isComputeDType(e.dtype)) {
-    const size = dtypeSize(e.dtype);
-    return { bytes: await e.read(first * size, count * size), dtype: e.dtype };
-  }
-  // Other float kinds (F64, F8, F4 …) are decoded to f32 first; the engine reads F32/F16/BF16 only.
-  const f = await readTensorF32(e, first, count);
-  return { bytes: new Uint8Array(f.buffer, f.byteOffset, f.byteLength), dtype: 'F32' };
-}
 
 export interface RunStatsOptions {
   plan: StatsPlan;

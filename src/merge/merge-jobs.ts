@@ -1,0 +1,56 @@
+/**
+ * The executor's units of work: every output tensor cut into chunks (jobs, in tensor order), what each
+ * merged tensor's method asks of the engine (its TensorOp), and the reads of one job.
+ */
+import type { ChunkInput } from '../compute/engine';
+import { readChunk } from '../compute/read-chunk';
+import type { TensorOp } from './define';
+import type { PlanDetail } from './plan';
+
+export interface Job {
+  tensor: number;
+  /** First element of the chunk (first byte for a raw copy). */
+  first: number;
+  count: number;
+}
+
+/**
+ * Copies with the same dtype in and out go by byte ranges, so any dtype (integers, packed F4) copies
+ * exactly: their jobs count bytes, not elements.
+ */
+export const rawCopies = (plan: PlanDetail): boolean[] => plan.tensors.map((t, i) => t.action.kind === 'copy' && t.dtype === plan.sources[i][0].dtype);
+
+/** Every tensor split into chunks of `chunkElems` elements (raw copies: `chunkBytes` bytes); an empty tensor still gets one empty job. */
+export function chunkJobs(plan: PlanDetail, raw: boolean[], chunkElems: number, chunkBytes: number): Job[] {
+  const jobs: Job[] = [];
+  plan.tensors.forEach((t, i) => {
+    const total = raw[i] ? t.byteLength : t.numel;
+    const step = raw[i] ? chunkBytes : chunkElems;
+    if (total === 0) jobs.push({ tensor: i, first: 0, count: 0 });
+    for (let f = 0; f < total; f += step) jobs.push({ tensor: i, first: f, count: Math.min(step, total - f) });
+  });
+  return jobs;
+}
+
+/** Whether the job is its tensor's last chunk. */
+export const endsTensor = (plan: PlanDetail, raw: boolean[], job: Job) =>
+  job.first + job.count >= (raw[job.tensor] ? plan.tensors[job.tensor].byteLength : plan.tensors[job.tensor].numel);
+
+/** The engine operation of each merged tensor (null for copies). */
+export function tensorOps(plan: PlanDetail, modelCount: number): (TensorOp | null)[] {
+  return plan.tensors.map((t) => (t.action.kind === 'merge' ? plan.method.op({ name: t.name, params: t.params, modelCount }) : null));
+}
+
+/** A job's input chunks (a copy reads its base only); `onRead` counts the bytes. */
+export async function readJob(plan: PlanDetail, raw: boolean[], job: Job, onRead: (bytes: number) => void): Promise<ChunkInput[]> {
+  const srcs = plan.sources[job.tensor];
+  if (raw[job.tensor]) {
+    const bytes = await srcs[0].read(job.first, job.count);
+    onRead(bytes.length);
+    return [{ bytes, dtype: 'F32' }]; // dtype unused: written as is
+  }
+  const list = plan.tensors[job.tensor].action.kind === 'copy' ? srcs.slice(0, 1) : srcs;
+  const chunks = await Promise.all(list.map((e) => readChunk(e, job.first, job.count)));
+  for (const c of chunks) onRead(c.bytes.length);
+  return chunks;
+}
