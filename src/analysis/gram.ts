@@ -41,12 +41,6 @@ export function addInto(acc: Acc, r: StatsResult | Acc): Acc {
   return acc;
 }
 
-export function sumAccs(plan: StatsPlan, accs: Iterable<Acc>): Acc {
-  const out = emptyAcc(plan);
-  for (const a of accs) addInto(out, a);
-  return out;
-}
-
 /**
  * A vector expression: a linear combination of base vectors with coefficients that may depend on α.
  * Δ = θ_down − θ_meta = (θ_down − θ_pre) − α·(θ_aux − θ_sft) = D − α·γ, and θ_meta − θ_pre = α·γ.

@@ -53,9 +53,12 @@ export class CpuEngine implements Engine {
     this.maxChunkElements = opts.maxChunkElements ?? 1 << 22;
   }
 
-  /** Which loops run here, for the UI's "which engine ran" line. */
+  /**
+   * Which loops run here, for the UI's "which engine ran" line: the kernels of ./wasm/ (combine on
+   * bf16, and one-term f16 and f32; TIES; DARE's drop-and-rescale; statistics; SHA-256 without SIMD).
+   */
   get detail(): string {
-    return wasmAvailable() ? 'bf16 combine, statistics and SHA-256 in WebAssembly (SIMD)' : 'JavaScript loops (no WebAssembly SIMD here)';
+    return wasmAvailable() ? 'combine, TIES, DARE and statistics in WebAssembly (SIMD), SHA-256 in WebAssembly' : 'JavaScript loops (no WebAssembly SIMD here)';
   }
 
   async combine(inputs: ChunkInput[], spec: CombineSpec): Promise<Uint8Array> {

@@ -15,17 +15,6 @@ export interface StridedLayout {
   swap: boolean;
 }
 
-/** Row-major strides of a shape. */
-export function rowMajorStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-
 /** Whether the view is a plain row-major block (dimensions of size 1 may carry any stride). */
 export function isRowMajor(shape: readonly number[], strides: readonly number[]): boolean {
   let expect = 1;

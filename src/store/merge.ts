@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { MergeMethod, MergeProgress, OutDtype, ParamValue, PlanIssue } from '../merge/types';
+import type { MergeMethod, MergeProgress, OutDtype, ParamValue } from '../merge/types';
 import type { EngineChoice } from '../merge/recipe-draft';
 import type { EngineInfo, RunRequest } from '../workers/merge-protocol';
 import { startMerge, type MergeOutcome, type MergeRun } from '../workers/merge-client';
@@ -128,9 +128,6 @@ export const useMergeStore = create<MergeState>()((set, get) => {
     resetRun: () => set({ status: 'idle', progress: undefined, outcome: undefined }),
   };
 });
-
-/** The blocking issues of the last refused run, if any. */
-export const refusedIssues = (s: MergeState): PlanIssue[] => (s.outcome?.kind === 'refused' ? s.outcome.blocking : []);
 
 // The draft lives in the hash while the Merge tab is open; other tabs own the hash otherwise.
 if (typeof window !== 'undefined') {

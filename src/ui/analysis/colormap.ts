@@ -61,9 +61,3 @@ export function domainOf(values: Iterable<number>, map: 'viridis' | 'magma' | 'd
   return lo === hi ? { lo: lo - 0.5, hi: hi + 0.5 } : { lo, hi };
 }
 
-/** CSS colour of a value; non-finite values are drawn hatched grey by the caller. */
-export function colorOf(l: Lut, d: Domain, v: number): string {
-  const t = (v - d.lo) / (d.hi - d.lo);
-  const i = Math.max(0, Math.min(255, Math.round(t * 255))) * 3;
-  return `rgb(${l[i]},${l[i + 1]},${l[i + 2]})`;
-}

@@ -35,14 +35,6 @@ export function dareDropBelow(p: number): number {
 }
 
 /**
- * 1/(1 − p) rounded to float32: the rescale of the former float32 semantics, kept for callers that
- * show it. The engines now divide survivors by the float64 density 1 − p (dare.ref.ts).
- */
-export function dareRescale(p: number): number {
-  return Math.fround(1 / (1 - p));
-}
-
-/**
  * The keep mask of `n` elements starting at tensor element `firstElement` (1 = kept). For tests and
  * for callers that want to show or save a mask.
  */
