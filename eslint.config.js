@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 // The pure layers run in Node (unit tests, the CLI) and in Workers: no React, no DOM-bound UI state.
-const PURE = ['src/formats/**', 'src/model/**', 'src/compute/**', 'src/merge/**', 'src/analysis/**', 'src/train/**', 'src/cli/**', 'src/node/**'];
+const PURE = ['src/formats/**', 'src/model/**', 'src/text/**', 'src/compute/**', 'src/merge/**', 'src/analysis/**', 'src/train/**', 'src/cli/**', 'src/node/**'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'public/**', 'test-results/**', 'playwright-report/**', 'bench/data/**'] },

@@ -16,6 +16,7 @@ import { MergePlanError } from '../merge/plan';
 import { recipeToJson, recipeToMergekitYaml } from '../merge/recipe-yaml';
 import { runMerge } from '../merge/run';
 import type { MergeInputs, MergeProgress, Recipe } from '../merge/types';
+import { formatBytes, formatRate } from '../text/bytes';
 import { one, type Args } from './args';
 import { UsageError, type CliIO } from './io';
 
@@ -32,8 +33,6 @@ export async function outputTarget(out: string): Promise<{ dir: string; fileName
   if (!out.endsWith('.safetensors')) throw new UsageError(`--out must be a folder or a .safetensors file (got '${out}')`);
   return { dir: dirname(abs), fileName: basename(abs), isDir: false };
 }
-
-const fmtBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
 
 export interface ExecuteSpec {
   recipe: Recipe;
@@ -94,7 +93,7 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
       if (!tty && !parsed.switches.has('progress')) return;
       const pct = ((100 * (p.bytesRead + p.bytesWritten)) / Math.max(1, p.totalBytes)).toFixed(1);
       const eta = Number.isFinite(p.etaSeconds) ? `${p.etaSeconds.toFixed(0)} s left` : '';
-      const line = `${p.phase} ${pct}% · ${p.tensorsDone}/${p.tensorCount} tensors · ${fmtBytes(p.rate)}/s · ${eta} · ${p.currentTensor}`.slice(0, 150);
+      const line = `${p.phase} ${pct}% · ${p.tensorsDone}/${p.tensorCount} tensors · ${formatRate(p.rate, 'decimal')} · ${eta} · ${p.currentTensor}`.slice(0, 150);
       if (tty) process.stderr.write(`\r${line.padEnd(lastLen)}`);
       else io.err(line);
       lastLen = line.length;
@@ -119,8 +118,8 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
       else {
         io.out(
           `${recipe.method}: ${res.merged} tensors merged, ${res.copied} copied → ${target.isDir ? target.dir : resolve(spec.out)} ` +
-            `(${res.files.length} file${res.files.length === 1 ? '' : 's'}, ${fmtBytes(outBytes)}) in ${res.seconds.toFixed(1)} s, ` +
-            `${fmtBytes((res.bytesRead + res.bytesWritten) / Math.max(res.seconds, 1e-9))}/s, engine ${res.engine}${threads > 0 ? ` ×${threads}` : ''}` +
+            `(${res.files.length} file${res.files.length === 1 ? '' : 's'}, ${formatBytes(outBytes, 'decimal')}) in ${res.seconds.toFixed(1)} s, ` +
+            `${formatRate((res.bytesRead + res.bytesWritten) / Math.max(res.seconds, 1e-9), 'decimal')}, engine ${res.engine}${threads > 0 ? ` ×${threads}` : ''}` +
             (res.inputHashes.length ? `, ${res.inputHashes.length} input(s) hashed` : ''),
         );
       }

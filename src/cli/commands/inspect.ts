@@ -10,6 +10,7 @@ import { describeError, FormatError } from '../../formats/errors';
 import { openCheckpoints } from '../../formats/registry';
 import { closeAll } from '../../node/file-source';
 import { expandPaths } from '../../node/paths';
+import { formatBytes } from '../../text/bytes';
 import { one, parseArgs } from '../args';
 import { UsageError, type CliIO } from '../io';
 
@@ -19,17 +20,6 @@ export function formatCount(n: number): string {
   const units: [number, string][] = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
   const u = units.find(([v]) => n >= v);
   return u ? `${n.toLocaleString('en-US')} (${(n / u[0]).toFixed(2)} ${u[1]})` : n.toLocaleString('en-US');
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[i]}`;
 }
 
 export function summaryJson(ck: Checkpoint) {

@@ -10,7 +10,8 @@ import type { AnalysisEngineChoice } from '../../workers/analysis-protocol';
 import { AlphaPreview } from './AlphaPreview';
 import { CosineMatrix } from './CosineMatrix';
 import { downloadCsv, downloadJson } from './export';
-import { fmtBytes, fmtSeconds } from './format';
+import { formatBytes, formatRate } from '../../text/bytes';
+import { fmtSeconds } from './format';
 import { Heatmap } from './Heatmap';
 import { LayerCharts } from './LayerCharts';
 import { ViewControls } from './ViewControls';
@@ -145,7 +146,7 @@ export default function AnalysisPanel() {
           <div aria-label="analysis progress">
             <progress className="cv-progress" max={p?.bytesTotal || 1} value={p?.bytesDone ?? 0} aria-label="statistics progress" />
             <span className="cv-small cv-muted" role="status" aria-live="polite">
-              {p ? `${p.tensorsDone} / ${p.tensorsTotal} tensors · ${fmtBytes(p.bytesDone)} / ${fmtBytes(p.bytesTotal)} · ${p.elapsed > 0 ? `${fmtBytes(p.bytesDone / p.elapsed)}/s` : ''} · ETA ${running ? fmtSeconds(p.eta) : '0 s'}` : 'opening checkpoints…'}
+              {p ? `${p.tensorsDone} / ${p.tensorsTotal} tensors · ${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)} · ${p.elapsed > 0 ? formatRate(p.bytesDone / p.elapsed) : ''} · ETA ${running ? fmtSeconds(p.eta) : '0 s'}` : 'opening checkpoints…'}
             </span>
           </div>
         )}

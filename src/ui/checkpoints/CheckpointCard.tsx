@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import { dtypeMix, parameterCount } from '../../formats/checkpoint';
 import { useWorkbench, type LoadedCheckpoint } from '../../store/workbench';
-import { dtypeColor, humanBytes, humanCount } from './format';
+import { formatBytes } from '../../text/bytes';
+import { dtypeColor, humanCount } from './format';
 import { ROLE_ORDER, ROLE_SHORT, type KnownRole } from './role-guess';
 
 function DtypeMixBar({ mix }: { mix: ReturnType<typeof dtypeMix> }) {
@@ -62,7 +63,7 @@ export function CheckpointCard({ item, inspected, onInspect }: { item: LoadedChe
         <dt>Parameters</dt>
         <dd data-field="parameters" data-value={params}>{humanCount(params)}</dd>
         <dt>Bytes</dt>
-        <dd data-field="bytes" data-value={ck.fileBytes}>{humanBytes(ck.fileBytes)}</dd>
+        <dd data-field="bytes" data-value={ck.fileBytes}>{formatBytes(ck.fileBytes)}</dd>
         <dt>Tensors</dt>
         <dd data-field="tensors" data-value={ck.tensors.length}>{ck.tensors.length.toLocaleString('en-US')}</dd>
       </dl>

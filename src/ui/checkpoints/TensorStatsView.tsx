@@ -4,7 +4,8 @@ import { histogramEdges, type TensorStats } from '../../analysis/tensor-stats';
 import type { TensorEntry } from '../../formats/checkpoint';
 import type { InputFile } from '../../store/workbench';
 import { inspectTensor, InspectCancelled } from '../../workers/inspect-client';
-import { formatShape, formatStat, humanBytes } from './format';
+import { formatBytes } from '../../text/bytes';
+import { formatShape, formatStat } from './format';
 
 type State =
   | { kind: 'running'; done: number; total: number }
@@ -47,7 +48,7 @@ export function TensorStatsView({ inputs, tensor }: { inputs: InputFile[]; tenso
     <section className="cv-card" aria-labelledby="tensor-stats-heading" data-testid="tensor-stats">
       <h2 id="tensor-stats-heading" className="cv-mono" style={{ wordBreak: 'break-all' }}>{tensor.name}</h2>
       <p className="cv-small cv-muted">
-        {tensor.dtype} {formatShape(tensor.shape)} · {humanBytes(tensor.byteLength)} · {tensor.file}
+        {tensor.dtype} {formatShape(tensor.shape)} · {formatBytes(tensor.byteLength)} · {tensor.file}
       </p>
       {state.kind === 'running' && (
         <div className="cv-toolbar">

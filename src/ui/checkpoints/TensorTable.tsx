@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { TensorEntry } from '../../formats/checkpoint';
-import { formatShape, humanBytes } from './format';
+import { formatBytes } from '../../text/bytes';
+import { formatShape } from './format';
 import { filterAndSort, makeMatcher, visibleRange, type SortDir, type SortKey } from './table-model';
 
 const ROW_HEIGHT = 28; // matches --cv-row-height
@@ -138,7 +139,7 @@ export function TensorTable({ name, tensors, selected, onSelect }: {
                 <span role="gridcell" className="cv-mono" title={t.name}>{t.name}</span>
                 <span role="gridcell">{t.dtype}</span>
                 <span role="gridcell" className="cv-mono">{formatShape(t.shape)}</span>
-                <span role="gridcell" className="num">{humanBytes(t.byteLength)}</span>
+                <span role="gridcell" className="num">{formatBytes(t.byteLength)}</span>
               </div>
             );
           })}

@@ -14,19 +14,6 @@ export function humanCount(n: number): string {
   return String(n);
 }
 
-/** Bytes in binary units: 1536 → '1.5 KiB'. */
-export function humanBytes(n: number): string {
-  if (!Number.isFinite(n)) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (Math.abs(v) >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
-}
-
 export function formatShape(shape: number[]): string {
   return `[${shape.join(', ')}]`;
 }

@@ -4,7 +4,8 @@ import { useWorkbench } from '../../store/workbench';
 import { reopenCheckpoint } from '../../workers/reopen';
 import type { EngineInfo, ResultFile } from '../../workers/merge-protocol';
 import { downloadFiles } from './download';
-import { formatBytes, formatDuration, formatRate } from './format';
+import { formatBytes, formatRate } from '../../text/bytes';
+import { formatDuration } from './format';
 
 /** Which engine ran and why (the measurement, a forced choice, or why WebGPU was unavailable). */
 export function EngineRan({ info }: { info: EngineInfo }) {

@@ -1,21 +1,4 @@
-/** Human-readable figures for the merge panel (pure: unit-tested in tests/unit/merge-ui). */
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '—';
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${UNITS[i]}`;
-}
-
-export function formatRate(bytesPerSecond: number): string {
-  return Number.isFinite(bytesPerSecond) && bytesPerSecond >= 0 ? `${formatBytes(bytesPerSecond)}/s` : '—';
-}
+/** Durations for the merge panel (pure: unit-tested in tests/unit/merge-ui); bytes and rates: src/text/bytes.ts. */
 
 /** Seconds as "1 h 02 min", "3 min 05 s", "12 s", "0.4 s". */
 export function formatDuration(seconds: number): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatRate } from '../../../src/ui/merge/format';
+import { formatBytes, formatRate } from '../../../src/text/bytes';
+import { formatDuration } from '../../../src/ui/merge/format';
 import { progressThrottle } from '../../../src/workers/merge-protocol';
 import type { MergeProgress } from '../../../src/merge/types';
 
@@ -10,6 +11,9 @@ describe('figures', () => {
     expect(formatBytes(15 * 1024 ** 3)).toBe('15.0 GiB');
     expect(formatBytes(NaN)).toBe('—');
     expect(formatRate(250 * 1024 ** 2)).toBe('250 MiB/s');
+    expect(formatBytes(1_740_000_000, 'decimal')).toBe('1.74 GB');
+    expect(formatBytes(33_100, 'decimal')).toBe('33.1 kB');
+    expect(formatRate(-1)).toBe('—');
     expect(formatDuration(0.42)).toBe('0.4 s');
     expect(formatDuration(65)).toBe('1 min 05 s');
     expect(formatDuration(3 * 3600 + 125)).toBe('3 h 02 min');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatStat, humanBytes, humanCount } from '../../../src/ui/checkpoints/format';
+import { formatStat, humanCount } from '../../../src/ui/checkpoints/format';
 import { guessRole } from '../../../src/ui/checkpoints/role-guess';
 
 describe('human figures', () => {
@@ -10,11 +10,6 @@ describe('human figures', () => {
     expect(humanCount(1_300_000)).toBe('1.3 M');
     expect(humanCount(950)).toBe('950');
     expect(humanCount(NaN)).toBe('—');
-  });
-  it('prints bytes in binary units', () => {
-    expect(humanBytes(512)).toBe('512 B');
-    expect(humanBytes(1536)).toBe('1.5 KiB');
-    expect(humanBytes(15 * 1024 ** 3)).toBe('15.0 GiB');
   });
   it('prints statistics with six significant digits and named non-finite values', () => {
     expect(formatStat(0.123456789)).toBe('0.123457');
