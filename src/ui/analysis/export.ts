@@ -1,34 +1,23 @@
 /**
- * Downloads built in the page (nothing leaves the machine): a Blob behind an <a download>, PNG from a
- * canvas via toBlob, and recharts' SVG serialised, drawn onto a canvas, then saved as PNG.
+ * The analysis exports, built in the page (nothing leaves the machine): tables as CSV or JSON, PNG from
+ * a canvas via toBlob, and recharts' SVG serialised, drawn onto a canvas, then saved as PNG.
  */
 import { toCsv, toJsonRows, type Table } from '../../analysis/tables';
-
-export function downloadBlob(name: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.style.display = 'none';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { saveBlob } from '../download';
 
 export function downloadCsv(name: string, t: Table): void {
-  downloadBlob(name, new Blob([toCsv(t)], { type: 'text/csv' }));
+  saveBlob(new Blob([toCsv(t)], { type: 'text/csv' }), name);
 }
 
 export function downloadJson(name: string, t: Table, extra: Record<string, unknown> = {}): void {
-  downloadBlob(name, new Blob([JSON.stringify({ ...extra, rows: toJsonRows(t) }, null, 1)], { type: 'application/json' }));
+  saveBlob(new Blob([JSON.stringify({ ...extra, rows: toJsonRows(t) }, null, 1)], { type: 'application/json' }), name);
 }
 
 export function canvasToPng(canvas: HTMLCanvasElement, name: string): Promise<void> {
   return new Promise((resolve, reject) =>
     canvas.toBlob((b) => {
       if (!b) return reject(new Error('the canvas could not be encoded as PNG'));
-      downloadBlob(name, b);
+      saveBlob(b, name);
       resolve();
     }, 'image/png'),
   );

@@ -6,7 +6,7 @@ import { recipeToJson, recipeToMergekitYaml } from '../../merge/recipe-yaml';
 import type { MergeMethod } from '../../merge/types';
 import type { SinkSpec } from '../../workers/merge-protocol';
 import { bindDraft, previewPlan } from './bindings';
-import { downloadFiles, saveBlob } from './download';
+import { downloadFiles, saveBlob } from '../download';
 import { OutputOptions } from './OutputOptions';
 import { ParamEditor } from './ParamEditor';
 import { FilterEditor, MismatchList, RoleSummary } from './RolesAndFilters';

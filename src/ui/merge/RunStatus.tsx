@@ -3,7 +3,7 @@ import { useMergeStore } from '../../store/merge';
 import { useWorkbench } from '../../store/workbench';
 import { reopenCheckpoint } from '../../workers/reopen';
 import type { EngineInfo, ResultFile } from '../../workers/merge-protocol';
-import { downloadFiles } from './download';
+import { downloadFiles } from '../download';
 import { formatBytes, formatRate } from '../../text/bytes';
 import { formatDuration } from './format';
 

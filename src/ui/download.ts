@@ -1,7 +1,9 @@
 /**
- * Offers finished files as downloads. The Blob is the OPFS file itself (no copy into memory);
- * several files go one after another, since browsers drop clicks that come too close together.
+ * Downloads made in the page, for every panel: a Blob behind a hidden <a download>. Nothing leaves the
+ * machine; a merge's Blob is the OPFS file itself (no copy into memory).
  */
+
+/** Several files one after another: browsers drop clicks that come too close together. */
 export async function downloadFiles(files: { name: string; file?: Blob }[]): Promise<void> {
   for (let i = 0; i < files.length; i++) {
     const f = files[i];
