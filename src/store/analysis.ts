@@ -4,6 +4,7 @@ import type { StatsPlan } from '../analysis/plan';
 import type { SkippedTensor, StatsProgress, TensorStats } from '../analysis/run-stats';
 import { startAnalysis, type AnalysisRun } from '../workers/analysis-client';
 import type { AnalysisEngineChoice, AnalysisEngineInfo, AnalysisRunRequest } from '../workers/analysis-protocol';
+import { mirrorToHash, queryFor } from './url-hash';
 
 /**
  * The analysis panel's state: the streamed per-tensor statistics, the run's status, and the view
@@ -104,16 +105,9 @@ export function viewFromQuery(s: string): AnalysisView {
   };
 }
 
-function hashParts(): { tab: string; query: string | null } {
-  if (typeof window === 'undefined') return { tab: '', query: null };
-  const h = window.location.hash.replace(/^#/, '');
-  const i = h.indexOf('?');
-  return i < 0 ? { tab: h, query: null } : { tab: h.slice(0, i), query: h.slice(i + 1) };
-}
-
 const initialView = (() => {
-  const { tab, query } = hashParts();
-  return tab === 'analysis' && query ? viewFromQuery(query) : DEFAULT_VIEW;
+  const query = queryFor('analysis');
+  return query ? viewFromQuery(query) : DEFAULT_VIEW;
 })();
 
 let current: AnalysisRun | null = null;
@@ -183,16 +177,5 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
   },
 }));
 
-// The view lives in the hash while the Analysis tab is open; other tabs own the hash otherwise.
-if (typeof window !== 'undefined') {
-  useAnalysis.subscribe((s, prev) => {
-    if (s.view === prev.view) return;
-    syncViewToUrl();
-  });
-}
-
-/** Writes the current view into the hash (the panel calls this when it mounts). */
-export function syncViewToUrl(): void {
-  if (hashParts().tab !== 'analysis') return;
-  window.history.replaceState(null, '', `#analysis?${viewToQuery(useAnalysis.getState().view)}`);
-}
+/** The view lives in the hash while the Analysis tab is open; the panel calls this when it mounts. */
+export const syncViewToUrl = mirrorToHash('analysis', useAnalysis, (s) => s.view, viewToQuery);

@@ -3,6 +3,7 @@ import type { MergeMethod, MergeProgress, OutDtype, ParamValue } from '../merge/
 import type { EngineChoice } from '../merge/recipe-draft';
 import type { EngineInfo, RunRequest } from '../workers/merge-protocol';
 import { startMerge, type MergeOutcome, type MergeRun } from '../workers/merge-client';
+import { mirrorToHash, queryFor } from './url-hash';
 import { defaultDraft, draftFromQuery, draftToQuery, withMethod, type MergeDraft, type OutputChoice } from '../merge/recipe-draft';
 
 /**
@@ -46,15 +47,8 @@ export interface MergeState {
   resetRun(): void;
 }
 
-function hashQuery(): string | null {
-  if (typeof window === 'undefined') return null;
-  const h = window.location.hash.replace(/^#/, '');
-  const [tab, query] = [h.split('?')[0], h.slice(h.indexOf('?') + 1)];
-  return tab === 'merge' && h.includes('?') ? query : null;
-}
-
 const initial = (() => {
-  const q = hashQuery();
+  const q = queryFor('merge');
   return q ? draftFromQuery(q) : { draft: defaultDraft(), errors: [] };
 })();
 
@@ -129,18 +123,5 @@ export const useMergeStore = create<MergeState>()((set, get) => {
   };
 });
 
-// The draft lives in the hash while the Merge tab is open; other tabs own the hash otherwise.
-if (typeof window !== 'undefined') {
-  useMergeStore.subscribe((s, prev) => {
-    if (s.draft === prev.draft) return;
-    const tab = window.location.hash.replace(/^#/, '').split('?')[0];
-    if (tab !== 'merge') return;
-    window.history.replaceState(null, '', `#merge?${draftToQuery(s.draft)}`);
-  });
-}
-
-/** Writes the current draft into the hash (the panel calls this when it mounts). */
-export function syncDraftToUrl(): void {
-  const tab = window.location.hash.replace(/^#/, '').split('?')[0];
-  if (tab === 'merge') window.history.replaceState(null, '', `#merge?${draftToQuery(useMergeStore.getState().draft)}`);
-}
+/** The draft lives in the hash while the Merge tab is open; the panel calls this when it mounts. */
+export const syncDraftToUrl = mirrorToHash('merge', useMergeStore, (s) => s.draft, draftToQuery);

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { readHash, writeHash } from '../../store/url-hash';
 
 /**
  * The active tab lives in the URL hash (#merge) so a link or a reload opens the same view.
@@ -6,7 +7,7 @@ import { useCallback, useEffect, useState } from 'react';
  */
 export function useHashTab<T extends string>(tabs: readonly T[], fallback: T): [T, (tab: T) => void] {
   const read = useCallback((): T => {
-    const id = window.location.hash.replace(/^#/, '').split('?')[0];
+    const id = readHash().tab;
     return (tabs as readonly string[]).includes(id) ? (id as T) : fallback;
   }, [tabs, fallback]);
   const [tab, setTab] = useState<T>(read);
@@ -17,7 +18,7 @@ export function useHashTab<T extends string>(tabs: readonly T[], fallback: T): [
   }, [read]);
   const select = useCallback((next: T) => {
     setTab(next);
-    if (read() !== next) window.history.replaceState(null, '', `#${next}`);
+    if (read() !== next) writeHash(next);
   }, [read]);
   return [tab, select];
 }
