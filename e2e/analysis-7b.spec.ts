@@ -10,11 +10,12 @@
  *    from the file bytes.
  *  - Cancel mid-stream: the UI says cancelled, progress stops, and a new run completes.
  */
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openvla7bLayout, writeDenseFamily } from '../scripts/openvla7b-shaped';
+import { hoverCell, longTasksWhileStreaming, observeLongTasks, rel } from './analysis-helpers';
 import { card, openApp, recordTiming, watchRequests } from './helpers';
 
 const SCALE = 32;
@@ -31,20 +32,16 @@ test.afterAll(() => {
 
 declare global {
   interface Window {
-    /** [startTime, duration] of each long task. */
-    __longTasks: [number, number][];
     /** When a per-layer chart first appeared (ms, performance clock). */
     __chartAt: number | null;
   }
 }
 
-function observeLongTasks(page: Page) {
-  return page.addInitScript(() => {
-    window.__longTasks = [];
+/** Records the long tasks and when a per-layer chart first appears. */
+async function observeStreaming(page: Page) {
+  await observeLongTasks(page);
+  await page.addInitScript(() => {
     window.__chartAt = null;
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]);
-    }).observe({ type: 'longtask', buffered: true });
     new MutationObserver(() => {
       if (window.__chartAt === null && document.querySelector('figure[aria-label*="norms by layer"] svg')) window.__chartAt = performance.now();
     }).observe(document, { subtree: true, childList: true });
@@ -76,25 +73,10 @@ function readBf16(path: string, name: string): Float64Array {
   return out;
 }
 
-async function hoverCell(page: Page, heatmap: Locator, row: string, module: string): Promise<number> {
-  const canvas = heatmap.locator('canvas[role="img"]');
-  const l = JSON.parse((await canvas.getAttribute('data-layout'))!);
-  const r = l.rows.indexOf(row);
-  const c = l.cols.indexOf(module);
-  expect(r, `row ${row} in ${l.rows}`).toBeGreaterThanOrEqual(0);
-  expect(c, `module ${module} in ${l.cols}`).toBeGreaterThanOrEqual(0);
-  await canvas.hover({ position: { x: l.x0 + (c + 0.5) * l.cw, y: l.y0 + (r + 0.5) * l.ch } });
-  const tip = heatmap.getByRole('tooltip');
-  await expect(tip).toContainText(`${row} · ${module}`);
-  return Number(await tip.locator('.cv-tip-value').textContent());
-}
-
-const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
-
 test('7B-shaped family: no long task while statistics stream with charts live; 32 LLaMA layers; a cell equals float64', async ({ page }) => {
   test.setTimeout(180_000);
   const noneLeft = watchRequests(page);
-  await observeLongTasks(page);
+  await observeStreaming(page);
   await openApp(page, '#checkpoints');
   await loadFamily(page);
   await page.getByRole('combobox', { name: 'Engine' }).selectOption('cpu');
@@ -102,14 +84,8 @@ test('7B-shaped family: no long task while statistics stream with charts live; 3
   await expect(page.getByRole('status').filter({ hasText: 'analysis complete' })).toBeVisible({ timeout: 120_000 });
   // Let the last batch's repaint (and any chart update it schedules) land inside the window.
   await page.waitForTimeout(1500);
-  const w = await page.evaluate(() => {
-    const s = performance.getEntriesByName('analysis-start').at(-1)!.startTime;
-    const e = performance.getEntriesByName('analysis-done').at(-1)!.startTime;
-    return {
-      start: s, done: e, chartAt: window.__chartAt,
-      long: window.__longTasks.filter((t) => t[0] + t[1] > s && t[0] < e + 1000).map((t) => Math.round(t[1])),
-    };
-  });
+  const streamed = await longTasksWhileStreaming(page, 1000);
+  const w = { ...streamed, long: streamed.long.map(Math.round), chartAt: await page.evaluate(() => window.__chartAt) };
   console.log(`7B-shaped streaming window ${(w.done - w.start).toFixed(0)} ms, chart first shown at +${w.chartAt === null ? 'never' : (w.chartAt - w.start).toFixed(0)} ms, long tasks: [${w.long.join(', ')}]`);
   expect(w.chartAt, 'per-layer charts appear while statistics stream').not.toBeNull();
   expect(w.chartAt!, 'per-layer charts appear while statistics stream').toBeLessThan(w.done);
@@ -134,9 +110,9 @@ test('7B-shaped family: no long task while statistics stream with charts live; 3
     gd += g * d;
     dd += d * d;
   }
-  expect(rel(await hoverCell(page, lang, 'L31', 'q'), Math.sqrt(gg))).toBeLessThan(1e-5);
+  expect(rel((await hoverCell(lang, 'L31', 'q')).value, Math.sqrt(gg))).toBeLessThan(1e-5);
   await page.getByRole('combobox', { name: 'Metric' }).selectOption('cosGammaDelta');
-  expect(Math.abs((await hoverCell(page, lang, 'L31', 'q')) - gd / Math.sqrt(gg * dd))).toBeLessThan(1e-5);
+  expect(Math.abs(((await hoverCell(lang, 'L31', 'q')).value) - gd / Math.sqrt(gg * dd))).toBeLessThan(1e-5);
 
   // Component 'all': the α preview lists every component's layers; the charts pick any component.
   const preview = page.getByRole('region', { name: 'alpha preview' });

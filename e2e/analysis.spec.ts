@@ -7,18 +7,12 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hoverCell, longTasksWhileStreaming, observeLongTasks, rel } from './analysis-helpers';
 import { loadDemo, openApp, recordTiming, watchRequests } from './helpers';
 
 const ROOT = join(import.meta.dirname, '..');
 const REF = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/stats/demo_expected.json'), 'utf8'));
 const Q_L4 = 'language_model.model.layers.4.self_attn.q_proj.weight';
-
-declare global {
-  interface Window {
-    /** [startTime, duration] of each long task. */
-    __longTasks: [number, number][];
-  }
-}
 
 async function startAnalysis(page: Page) {
   await page.getByRole('tab', { name: 'Analysis' }).click();
@@ -27,45 +21,13 @@ async function startAnalysis(page: Page) {
   await expect(page.getByRole('status').filter({ hasText: 'analysis complete' })).toBeVisible();
 }
 
-/** Long tasks between the store's 'analysis-start' and 'analysis-done' marks (the streaming window). */
-async function longTasksWhileStreaming(page: Page): Promise<number[]> {
-  return page.evaluate(() => {
-    const s = performance.getEntriesByName('analysis-start').at(-1)!.startTime;
-    const e = performance.getEntriesByName('analysis-done').at(-1)!.startTime;
-    return window.__longTasks.filter((t) => t[0] + t[1] > s && t[0] < e).map((t) => t[1]);
-  });
-}
-
-/** Hovers the cell (row label, module) of a heatmap canvas and returns the tooltip's value. */
-async function hoverCell(page: Page, heatmap: Locator, row: string, module: string): Promise<{ text: string; value: number }> {
-  const canvas = heatmap.locator('canvas[role="img"]');
-  const l = JSON.parse((await canvas.getAttribute('data-layout'))!);
-  const r = l.rows.indexOf(row);
-  const c = l.cols.indexOf(module);
-  expect(r, `row ${row} in ${l.rows}`).toBeGreaterThanOrEqual(0);
-  expect(c, `module ${module} in ${l.cols}`).toBeGreaterThanOrEqual(0);
-  await canvas.hover({ position: { x: l.x0 + (c + 0.5) * l.cw, y: l.y0 + (r + 0.5) * l.ch } });
-  const tip = heatmap.getByRole('tooltip');
-  await expect(tip).toBeVisible();
-  await expect(tip).toContainText(`${row} · ${module}`);
-  const text = (await tip.locator('.cv-tip-value').textContent())!;
-  return { text, value: Number(text) };
-}
-
-const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
-
 test('heatmaps of the demo family: tooltip equals the float64 reference, switches, α preview, exports', async ({ page }) => {
   const noneLeft = watchRequests(page);
-  await page.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]);
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await observeLongTasks(page);
   await openApp(page);
   await loadDemo(page);
   await startAnalysis(page);
-  const longTasks = await longTasksWhileStreaming(page);
+  const { long: longTasks } = await longTasksWhileStreaming(page);
   recordTiming('demo analysis: longest main-thread task while statistics streamed', Math.max(0, ...longTasks), 50, `(${longTasks.length} long tasks)`);
 
   // One heatmap per component; the language model's shows ‖γ‖ by default.
@@ -78,7 +40,7 @@ test('heatmaps of the demo family: tooltip equals the float64 reference, switche
 
   // ‖γ‖ of layer 4's q_proj (the cell's only tensor) against torch float64: 7 significant digits shown.
   const want = REF.tensors[Q_L4];
-  const g = await hoverCell(page, lang, 'L4', 'q');
+  const g = await hoverCell(lang, 'L4', 'q');
   expect(rel(g.value, Math.sqrt(want.sumSq.gamma))).toBeLessThan(1e-5);
   expect(rel(g.value, want.metrics['0.8'].normGamma)).toBeLessThan(1e-5);
 
@@ -86,7 +48,7 @@ test('heatmaps of the demo family: tooltip equals the float64 reference, switche
   // materialised as a vector in the reference.
   await page.getByRole('combobox', { name: 'Metric' }).selectOption('cosGammaDelta');
   await expect(lang.locator('[data-colormap]')).toHaveAttribute('data-colormap', 'diverging');
-  const c = await hoverCell(page, lang, 'L4', 'q');
+  const c = await hoverCell(lang, 'L4', 'q');
   expect(Math.abs(c.value - want.metrics['0.8'].cosGammaDelta)).toBeLessThan(1e-5);
   await page.getByRole('combobox', { name: 'Colour map' }).selectOption('magma');
   await expect(lang.locator('[data-colormap]')).toHaveAttribute('data-colormap', 'magma');
@@ -152,7 +114,7 @@ test('the view is restored from the URL', async ({ page }) => {
   await expect(page.getByRole('spinbutton', { name: 'Global alpha' })).toHaveValue('0.5');
   const lang = page.getByRole('figure', { name: 'Language model heatmap' });
   await expect(lang.locator('[data-colormap]')).toHaveAttribute('data-colormap', 'viridis');
-  const g = await hoverCell(page, lang, 'L4', 'q');
+  const g = await hoverCell(lang, 'L4', 'q');
   expect(Math.abs(g.value - REF.tensors[Q_L4].metrics['0.8'].cosGammaTauSft)).toBeLessThan(1e-5);
 });
 
