@@ -9,11 +9,10 @@
  * fine for throughput), streamed tensor by tensor with the CPU engine and cancelled once ~2 GB were
  * read: input GB/s and peak RSS, i.e. that memory stays bounded while a 60 GB family streams.
  */
-import { spawn, execSync, type ChildProcess } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from '@playwright/test';
 import { CpuEngine } from '../src/compute/cpu-engine';
 import { cpuPool } from '../src/node/cpu-pool';
 import type { ChunkInput, Engine } from '../src/compute/engine';
@@ -22,7 +21,8 @@ import { planStatsTasks, runStats, StatsCancelled, type StatsProgress } from '..
 import { openvla7bLayout, ROLES, writeSparseFile } from '../scripts/openvla7b-shaped';
 import { openPath } from '../src/node/paths';
 import type { Checkpoint } from '../src/formats/checkpoint';
-import { waitFor } from './lib/serve';
+import { chunked } from './lib/engine-ops';
+import { harnessPage } from './lib/serve';
 
 const ELEMENTS = 8 * 2 ** 20;
 const PORT = 5292;
@@ -41,13 +41,7 @@ function inputs(n: number): ChunkInput[] {
 
 async function timeStats(engine: Engine, x: ChunkInput[], n: number): Promise<number> {
   const spec = statsSpec(plan);
-  const per = engine.maxChunkElements;
-  const t0 = performance.now();
-  for (let s = 0; s < n; s += per) {
-    const e = Math.min(n, s + per);
-    await engine.stats(x.map((c) => ({ ...c, bytes: c.bytes.subarray(s * 2, e * 2) })), spec);
-  }
-  return performance.now() - t0;
+  return (await chunked(engine, x, (e, c) => e.stats(c, spec), 2, n)).ms;
 }
 
 async function timeStatsConcurrent(engine: Engine, x: ChunkInput[], n: number): Promise<number> {
@@ -97,17 +91,9 @@ export async function run(): Promise<string> {
   rows.push(await sevenBShaped());
 
   if (!existsSync('dist/harness.html')) execSync('npm run build', { stdio: 'inherit' });
-  let server: ChildProcess | null = null;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'],
-  });
+  const harness = harnessPage(PORT);
   try {
-    server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
-    await waitFor(`http://127.0.0.1:${PORT}/harness.html`, 60_000);
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${PORT}/harness.html`);
-    await page.waitForFunction(() => (globalThis as any).harnessReady === true);
+    const page = await harness.open();
     for (const kind of ['cpu', 'webgpu'] as const) {
       const r = await page.evaluate(([k, n]) => (globalThis as any).harness.analysis.statsThroughput(k, n, 1), [kind, ELEMENTS] as const);
       const where = kind === 'webgpu' ? 'Chromium page, SwiftShader (CPU emulation) — not GPU speed' : 'Chromium page';
@@ -116,8 +102,7 @@ export async function run(): Promise<string> {
   } catch (e) {
     rows.push(`| (browser) | not measured: ${(e as Error).message.split('\n')[0]} | | |`);
   } finally {
-    await browser.close();
-    if (server?.pid) try { process.kill(-server.pid); } catch { /* already gone */ }
+    await harness.close();
   }
   return [`stats over 5 vectors and 6 pairs, 4 bf16 inputs × ${ELEMENTS / 2 ** 20}M elements (${bytes / 2 ** 20} MiB of input), chunked by each engine's maxChunkElements.`, '', ...rows].join('\n');
 }

@@ -7,22 +7,23 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 
-export interface TreeSample {
+/** Memory sums over the tree, in KiB, in all and by Chromium process type ('browser' where there is no --type). */
+interface TreeSums {
   rssKiB: number;
   pssKiB: number;
-  /** RSS and PSS by Chromium process type ('browser' where there is no --type). */
   rssByType: Record<string, number>;
   pssByType: Record<string, number>;
+}
+
+export interface TreeSample extends TreeSums {
   processes: number;
 }
 
-export interface TreePeak {
-  /** Largest sums seen (each its own maximum: they need not come from the same sample). */
-  rssKiB: number;
-  pssKiB: number;
-  /** Largest RSS / PSS seen for each process type (summed over the processes of that type). */
-  rssByType: Record<string, number>;
-  pssByType: Record<string, number>;
+/**
+ * The largest sums seen (each its own maximum: they need not come from the same sample; by type,
+ * summed over the processes of that type).
+ */
+export interface TreePeak extends TreeSums {
   samples: number;
   /** Every sample's PSS sum, with its time in ms since the watch began (to see growth over a run). */
   timeline: { ms: number; pssKiB: number }[];
