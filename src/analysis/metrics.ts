@@ -24,28 +24,27 @@ export interface MetricDef {
 const norm = (id: string) => (plan: StatsPlan, parts: readonly Part[]) => exprNorm(plan, parts, exprOf(plan, id)!);
 const cos = (a: string, b: string) => (plan: StatsPlan, parts: readonly Part[]) => exprCos(plan, parts, exprOf(plan, a)!, exprOf(plan, b)!);
 
+/** Σ count / Σ of all over the parts: a fraction of entries (NaN when there are none). */
+function fraction(parts: readonly Part[], count: (acc: Part['acc']) => number, all: (acc: Part['acc']) => number): number {
+  let c = 0;
+  let n = 0;
+  for (const { acc } of parts) {
+    c += count(acc);
+    n += all(acc);
+  }
+  return n > 0 ? c / n : NaN;
+}
+
 /** Fraction of entries where both vectors are non-zero and agree in sign (the quantity TIES elects on). */
 export function signAgreement(plan: StatsPlan, parts: readonly Part[], a: string, b: string): number {
   const p = pairIndex(plan, vectorIndex(plan, a), vectorIndex(plan, b));
   if (p < 0) return NaN;
-  let agree = 0;
-  let both = 0;
-  for (const { acc } of parts) {
-    agree += acc.pairs[p].signAgree;
-    both += acc.pairs[p].bothNonzero;
-  }
-  return both > 0 ? agree / both : NaN;
+  return fraction(parts, (acc) => acc.pairs[p].signAgree, (acc) => acc.pairs[p].bothNonzero);
 }
 
 function nearZeroFraction(plan: StatsPlan, parts: readonly Part[], id: string): number {
   const i = vectorIndex(plan, id);
-  let nz = 0;
-  let n = 0;
-  for (const { acc } of parts) {
-    nz += acc.vectors[i].nearZero;
-    n += acc.vectors[i].count;
-  }
-  return n > 0 ? nz / n : NaN;
+  return fraction(parts, (acc) => acc.vectors[i].nearZero, (acc) => acc.vectors[i].count);
 }
 
 /** Largest NaN+Inf count of any measured vector (a NaN in any input shows in some vector). */

@@ -9,17 +9,15 @@ import type { Checkpoint } from '../formats/checkpoint';
 import { chooseEngine } from '../compute/select';
 import { planStatsTasks, runStats, type StatsProgress, type TensorStats } from '../analysis/run-stats';
 import { reopenCheckpoint } from './reopen';
-import type { AnalysisFromWorker, AnalysisRunRequest, AnalysisToWorker } from './analysis-protocol';
+import type { AnalysisFromWorker, AnalysisRunRequest } from './analysis-protocol';
+import { serveCancellableRuns } from './cancellable-runs';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const running = new Map<number, AbortController>();
 const post = (m: AnalysisFromWorker) => scope.postMessage(m);
 /** At most ~7 batches a second: each costs the main thread one store update and a repaint of the touched heatmaps. */
 const BATCH_MS = 150;
 
-async function run(req: AnalysisRunRequest): Promise<void> {
-  const ctrl = new AbortController();
-  running.set(req.id, ctrl);
+async function run(req: AnalysisRunRequest, signal: AbortSignal): Promise<void> {
   let dispose = () => {};
   try {
     const byRole: Record<string, Checkpoint> = {};
@@ -42,7 +40,7 @@ async function run(req: AnalysisRunRequest): Promise<void> {
       plan: req.plan,
       tasks,
       engine: chosen.engine,
-      signal: ctrl.signal,
+      signal,
       chunkElements: req.chunkElements,
       onTensor: (t) => batch.push(t),
       onProgress: (p) => {
@@ -53,16 +51,11 @@ async function run(req: AnalysisRunRequest): Promise<void> {
     flush();
     post({ type: 'done', id: req.id, progress: last });
   } catch (e) {
-    if (ctrl.signal.aborted) post({ type: 'cancelled', id: req.id });
+    if (signal.aborted) post({ type: 'cancelled', id: req.id });
     else post({ type: 'error', id: req.id, message: describeError(e) });
   } finally {
     dispose();
-    running.delete(req.id);
   }
 }
 
-scope.onmessage = (ev: MessageEvent<AnalysisToWorker>) => {
-  const m = ev.data;
-  if (m.type === 'run') void run(m);
-  else running.get(m.id)?.abort();
-};
+serveCancellableRuns(scope, run);

@@ -13,10 +13,10 @@ import { MergePlanError } from '../merge/plan';
 import type { MergeInputs } from '../merge/types';
 import { fsaSink, opfsSink, sweepOpfsRuns, type BrowserSink } from '../io/browser-sinks';
 import { reopenCheckpoint } from './reopen';
-import { progressThrottle, type EngineInfo, type FromWorker, type RunRequest, type ToWorker } from './merge-protocol';
+import { serveCancellableRuns } from './cancellable-runs';
+import { progressThrottle, type EngineInfo, type FromWorker, type RunRequest } from './merge-protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const running = new Map<number, AbortController>();
 // Results of earlier page sessions are no longer reachable from any page: free their storage once.
 let swept: Promise<unknown> | null = null;
 
@@ -50,9 +50,7 @@ async function openInputs(req: RunRequest): Promise<MergeInputs> {
   return inputs;
 }
 
-async function run(req: RunRequest): Promise<void> {
-  const ctrl = new AbortController();
-  running.set(req.id, ctrl);
+async function run(req: RunRequest, signal: AbortSignal): Promise<void> {
   let sink: BrowserSink | null = null;
   let disposeEngine = () => {};
   try {
@@ -61,7 +59,7 @@ async function run(req: RunRequest): Promise<void> {
     disposeEngine = () => chosen.engine.dispose();
     const info: EngineInfo = { kind: chosen.engine.kind, reason: chosen.reason, measurements: chosen.measurements };
     post({ type: 'engine', id: req.id, info });
-    if (ctrl.signal.aborted) throw new DOMException('cancelled', 'AbortError');
+    if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
 
     if (req.sink.kind === 'opfs') await (swept ??= sweepOpfsRuns().catch(() => 0));
     sink =
@@ -75,9 +73,9 @@ async function run(req: RunRequest): Promise<void> {
       engine: chosen.engine,
       sink,
       fileName: req.fileName,
-      signal: ctrl.signal,
+      signal,
       toolVersion: 'capvector-workbench (browser)',
-      hashFiles: (list, onBytes, signal) => hashBlobsInWorkers(list.map((f) => blobOf.get(f.source)!), list.map((f) => f.name), onBytes, signal),
+      hashFiles: (list, onBytes, hashSignal) => hashBlobsInWorkers(list.map((f) => blobOf.get(f.source)!), list.map((f) => f.name), onBytes, hashSignal),
       onProgress: (p) => {
         if (pass(p)) post({ type: 'progress', id: req.id, progress: p });
       },
@@ -88,7 +86,7 @@ async function run(req: RunRequest): Promise<void> {
   } catch (e) {
     // The executor aborts its sink itself; aborting again is harmless and covers failures before it ran.
     await sink?.abort().catch(() => undefined);
-    if (isAbort(e, ctrl.signal)) {
+    if (isAbort(e, signal)) {
       post({ type: 'cancelled', id: req.id });
     } else if (e instanceof MergePlanError) {
       post({ type: 'refused', id: req.id, blocking: e.issues, message: e.message });
@@ -97,12 +95,7 @@ async function run(req: RunRequest): Promise<void> {
     }
   } finally {
     disposeEngine();
-    running.delete(req.id);
   }
 }
 
-scope.onmessage = (ev: MessageEvent<ToWorker>) => {
-  const msg = ev.data;
-  if (msg.type === 'run') void run(msg);
-  else if (msg.type === 'cancel') running.get(msg.id)?.abort();
-};
+serveCancellableRuns(scope, run);

@@ -5,7 +5,7 @@ import type { MetricDef } from '../../analysis/metrics';
 import type { StatsPlan } from '../../analysis/plan';
 import type { ColorMapId, SelectedCell } from '../../store/analysis';
 import { domainOf, lut, resolveMap } from './colormap';
-import { cutColLabel, drawHeatmap, hitTest, layoutHeatmap, type DrawStyle } from './heatmap-draw';
+import { cutColLabel, drawHeatmap, fitCanvas, hitTest, layoutHeatmap, type DrawStyle } from './heatmap-draw';
 import { ColorLegend } from './ColorLegend';
 import { canvasToPng } from './export';
 import { fmtNum } from './format';
@@ -83,13 +83,7 @@ export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, 
     const cv = canvasRef.current;
     if (!cv) return;
     const t0 = performance.now();
-    const dpr = window.devicePixelRatio || 1;
-    cv.width = Math.round(layout.width * dpr);
-    cv.height = Math.round(layout.height * dpr);
-    cv.style.width = `${layout.width}px`;
-    cv.style.height = `${layout.height}px`;
-    const ctx = cv.getContext('2d')!;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const ctx = fitCanvas(cv, layout.width, layout.height);
     drawHeatmap(ctx, data, layout, lut(map), domain, drawStyle(), focus ?? selRC);
     // Written to the DOM directly: a state update here would render the component a second time.
     cv.dataset.drawMs = (performance.now() - t0).toFixed(2);

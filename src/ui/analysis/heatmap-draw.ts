@@ -172,3 +172,18 @@ function parseRgb(c: string): [number, number, number] {
   const m = /rgba?\(\s*(\d+)[,\s]+(\d+)[,\s]+(\d+)/.exec(c);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [238, 241, 245];
 }
+
+/**
+ * Sizes a canvas to `width` × `height` CSS pixels with a backing store at the screen's pixel ratio (sharp
+ * on HiDPI screens) and returns its context, scaled so drawing works in CSS pixels.
+ */
+export function fitCanvas(cv: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
+  const dpr = window.devicePixelRatio || 1;
+  cv.width = Math.round(width * dpr);
+  cv.height = Math.round(height * dpr);
+  cv.style.width = `${width}px`;
+  cv.style.height = `${height}px`;
+  const ctx = cv.getContext('2d')!;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}

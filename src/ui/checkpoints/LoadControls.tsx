@@ -4,43 +4,41 @@ import { loadInputs } from './load-files';
 import { loadDemo } from './demo';
 import { useLoadStatus } from './load-status';
 
-/** File picker, folder picker and the one-click demo; dropping anywhere works too. */
-export function LoadControls() {
-  const files = useRef<HTMLInputElement>(null);
-  const folder = useRef<HTMLInputElement>(null);
-  const busy = useLoadStatus((s) => s.busy);
-  const pick = (input: HTMLInputElement | null) => {
-    if (!input) return;
-    const picked = collectPicked(input.files);
-    input.value = '';
+/** A button that opens a hidden file input (files, or a whole folder) and loads what was picked. */
+function PickButton({ label, inputLabel, testId, folder }: { label: string; inputLabel: string; testId: string; folder?: boolean }) {
+  const input = useRef<HTMLInputElement | null>(null);
+  const pick = (el: HTMLInputElement) => {
+    const picked = collectPicked(el.files);
+    el.value = '';
     void loadInputs(picked);
   };
   return (
-    <div className="cv-toolbar">
-      <button type="button" className="cv-btn" onClick={() => files.current?.click()}>Open files…</button>
-      <input
-        ref={files}
-        type="file"
-        multiple
-        hidden
-        aria-label="Checkpoint files"
-        data-testid="file-input"
-        onChange={(e) => pick(e.currentTarget)}
-      />
-      <button type="button" className="cv-btn" onClick={() => folder.current?.click()}>Open folder…</button>
+    <>
+      <button type="button" className="cv-btn" onClick={() => input.current?.click()}>{label}</button>
       <input
         ref={(el) => {
-          folder.current = el;
+          input.current = el;
           // React does not pass webkitdirectory through as a boolean prop: set it on the element.
-          if (el) el.setAttribute('webkitdirectory', '');
+          if (el && folder) el.setAttribute('webkitdirectory', '');
         }}
         type="file"
         multiple
         hidden
-        aria-label="Checkpoint folder"
-        data-testid="folder-input"
+        aria-label={inputLabel}
+        data-testid={testId}
         onChange={(e) => pick(e.currentTarget)}
       />
+    </>
+  );
+}
+
+/** File picker, folder picker and the one-click demo; dropping anywhere works too. */
+export function LoadControls() {
+  const busy = useLoadStatus((s) => s.busy);
+  return (
+    <div className="cv-toolbar">
+      <PickButton label="Open files…" inputLabel="Checkpoint files" testId="file-input" />
+      <PickButton label="Open folder…" inputLabel="Checkpoint folder" testId="folder-input" folder />
       <button type="button" className="cv-btn cv-btn-primary" disabled={!!busy} onClick={() => void loadDemo()}>
         Load demo
       </button>

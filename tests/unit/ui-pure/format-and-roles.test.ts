@@ -3,13 +3,10 @@ import { formatStat, humanCount } from '../../../src/ui/checkpoints/format';
 import { guessRole } from '../../../src/ui/checkpoints/role-guess';
 
 describe('human figures', () => {
-  it('counts parameters as researchers say them', () => {
-    expect(humanCount(7_241_732_096)).toBe('7.2 B');
-    expect(humanCount(813_688)).toBe('814 K');
-    expect(humanCount(81_368)).toBe('81.4 K');
-    expect(humanCount(1_300_000)).toBe('1.3 M');
-    expect(humanCount(950)).toBe('950');
-    expect(humanCount(NaN)).toBe('—');
+  it.each([
+    [7_241_732_096, '7.2 B'], [813_688, '814 K'], [81_368, '81.4 K'], [1_300_000, '1.3 M'], [950, '950'], [NaN, '—'],
+  ])('counts parameters as researchers say them: %d → %s', (n, shown) => {
+    expect(humanCount(n)).toBe(shown);
   });
   it('prints statistics with six significant digits and named non-finite values', () => {
     expect(formatStat(0.123456789)).toBe('0.123457');
