@@ -25,6 +25,17 @@ export function openvla7bLayout(scale = 1): TensorSpec[] {
   const s = (d: number) => (d >= 128 ? Math.max(1, Math.round(d / scale)) : d);
   const out: TensorSpec[] = [];
   const t = (name: string, ...shape: number[]) => out.push({ name, shape: shape.map(s) });
+  /** A pre-norm ViT block (width w, MLP width mlp); DINOv2's carries LayerScale after attention and MLP. */
+  const vitBlock = (p: string, w: number, mlp: number, layerScale: boolean) => {
+    t(`${p}.norm1.weight`, w); t(`${p}.norm1.bias`, w);
+    t(`${p}.attn.qkv.weight`, 3 * w, w); t(`${p}.attn.qkv.bias`, 3 * w);
+    t(`${p}.attn.proj.weight`, w, w); t(`${p}.attn.proj.bias`, w);
+    if (layerScale) t(`${p}.ls1.scale_factor`, w);
+    t(`${p}.norm2.weight`, w); t(`${p}.norm2.bias`, w);
+    t(`${p}.mlp.fc1.weight`, mlp, w); t(`${p}.mlp.fc1.bias`, mlp);
+    t(`${p}.mlp.fc2.weight`, w, mlp); t(`${p}.mlp.fc2.bias`, w);
+    if (layerScale) t(`${p}.ls2.scale_factor`, w);
+  };
 
   // DINOv2 ViT-L/14 with 4 registers; LayerScale `gamma` is renamed `scale_factor` in the HF export.
   const dino = 'vision_backbone.featurizer';
@@ -34,17 +45,7 @@ export function openvla7bLayout(scale = 1): TensorSpec[] {
   t(`${dino}.reg_token`, 1, 4, dw);
   t(`${dino}.patch_embed.proj.weight`, dw, 3, 14, 14);
   t(`${dino}.patch_embed.proj.bias`, dw);
-  for (let b = 0; b < DINO_BLOCKS; b++) {
-    const p = `${dino}.blocks.${b}`;
-    t(`${p}.norm1.weight`, dw); t(`${p}.norm1.bias`, dw);
-    t(`${p}.attn.qkv.weight`, 3 * dw, dw); t(`${p}.attn.qkv.bias`, 3 * dw);
-    t(`${p}.attn.proj.weight`, dw, dw); t(`${p}.attn.proj.bias`, dw);
-    t(`${p}.ls1.scale_factor`, dw);
-    t(`${p}.norm2.weight`, dw); t(`${p}.norm2.bias`, dw);
-    t(`${p}.mlp.fc1.weight`, 4 * dw, dw); t(`${p}.mlp.fc1.bias`, 4 * dw);
-    t(`${p}.mlp.fc2.weight`, dw, 4 * dw); t(`${p}.mlp.fc2.bias`, dw);
-    t(`${p}.ls2.scale_factor`, dw);
-  }
+  for (let b = 0; b < DINO_BLOCKS; b++) vitBlock(`${dino}.blocks.${b}`, dw, 4 * dw, true);
   t(`${dino}.norm.weight`, dw); t(`${dino}.norm.bias`, dw);
 
   // SigLIP So400M/14 at 224 px: no class token, 27 blocks, attention-pool (MAP) head.
@@ -54,15 +55,7 @@ export function openvla7bLayout(scale = 1): TensorSpec[] {
   t(`${sig}.pos_embed`, 1, 256, sw);
   t(`${sig}.patch_embed.proj.weight`, sw, 3, 14, 14);
   t(`${sig}.patch_embed.proj.bias`, sw);
-  for (let b = 0; b < SIGLIP_BLOCKS; b++) {
-    const p = `${sig}.blocks.${b}`;
-    t(`${p}.norm1.weight`, sw); t(`${p}.norm1.bias`, sw);
-    t(`${p}.attn.qkv.weight`, 3 * sw, sw); t(`${p}.attn.qkv.bias`, 3 * sw);
-    t(`${p}.attn.proj.weight`, sw, sw); t(`${p}.attn.proj.bias`, sw);
-    t(`${p}.norm2.weight`, sw); t(`${p}.norm2.bias`, sw);
-    t(`${p}.mlp.fc1.weight`, sm, sw); t(`${p}.mlp.fc1.bias`, sm);
-    t(`${p}.mlp.fc2.weight`, sw, sm); t(`${p}.mlp.fc2.bias`, sw);
-  }
+  for (let b = 0; b < SIGLIP_BLOCKS; b++) vitBlock(`${sig}.blocks.${b}`, sw, sm, false);
   t(`${sig}.norm.weight`, sw); t(`${sig}.norm.bias`, sw);
   const ap = `${sig}.attn_pool`;
   t(`${ap}.latent`, 1, 1, sw);
