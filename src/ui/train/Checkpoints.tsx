@@ -3,15 +3,7 @@ import { useTrain } from '../../store/train';
 import { useWorkbench } from '../../store/workbench';
 import { architectureFaults } from '../../train/policy';
 import type { CkptId } from '../../train/experiment';
-
-function download(file: File): void {
-  const url = URL.createObjectURL(file);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = file.name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { saveBlob } from '../download';
 
 /** The experiment's checkpoints: export as safetensors, or add to the workbench (heatmaps, merges). */
 export function ExperimentCheckpoints() {
@@ -38,7 +30,7 @@ export function ExperimentCheckpoints() {
             <td>
               <div className="cv-toolbar">
                 <button type="button" className="cv-btn cv-btn-small" aria-label={`Export ${c.label} as safetensors`}
-                  onClick={() => act(c.id, async () => { const f = await exportCheckpoint(c.id); download(f); return `Saved ${f.name}`; })}>
+                  onClick={() => act(c.id, async () => { const f = await exportCheckpoint(c.id); saveBlob(f, f.name); return `Saved ${f.name}`; })}>
                   Export
                 </button>
                 <button type="button" className="cv-btn cv-btn-small" aria-label={`Open ${c.label} in workbench`}
