@@ -1,10 +1,10 @@
 import type { ByteSource } from './byte-source';
 import { baseName, subSource } from './byte-source';
-import type { Checkpoint, TensorEntry } from './checkpoint';
+import type { TensorEntry } from './checkpoint';
 import type { DType } from './dtype';
 import { dtypeSize, numelOf } from './dtype';
 import { FormatError, ensure } from './errors';
-import type { FormatReader } from './reader';
+import { defineReader } from './reader';
 import { readStrided } from './strided-view';
 
 /**
@@ -167,13 +167,15 @@ function stem(name: string): string {
   return baseName(name).replace(/\.npy$/i, '');
 }
 
-export const npyReader: FormatReader = {
+export const npyReader = defineReader({
   id: 'npy',
   format: 'numpy',
+  label: 'NumPy',
+  extensions: ['.npy'],
   match(name, head) {
     return isNpyHead(head) || /\.npy$/i.test(name);
   },
-  async open(source): Promise<Checkpoint> {
+  async open(source) {
     const t = await npyTensor(source, stem(source.name));
     return {
       name: baseName(source.name),
@@ -185,4 +187,4 @@ export const npyReader: FormatReader = {
       fileBytes: source.size,
     };
   },
-};
+});

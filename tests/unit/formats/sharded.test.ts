@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ByteSource } from '../../../src/formats/byte-source';
 import { readTensorF32 } from '../../../src/formats/checkpoint';
-import { pytorchIndexReader, safetensorsIndexReader } from '../../../src/formats/sharded';
+import { readerFor } from '../../../src/formats/registry';
 import { buildSafetensors } from './st-builder';
 import { bytesSource } from '../../../src/formats/byte-source';
 import { fixtureFolder, siblingsOf, ST_DIR, textSource } from './fixture-files';
 
 const golden = JSON.parse(readFileSync(join(ST_DIR, 'golden.json'), 'utf8'));
 const INDEX = 'model.safetensors.index.json';
+/** The index readers as the app picks them: by the index file's name. */
+const safetensorsIndexReader = readerFor(`d/${INDEX}`, new Uint8Array())!;
+const pytorchIndexReader = readerFor('d/pytorch_model.bin.index.json', new Uint8Array())!;
 
 function openIndexed(files: ByteSource[], dir = 'openvla-tiny', index = INDEX, reader = safetensorsIndexReader) {
   const idx = files.find((f) => f.name === `${dir}/${index}`)!;
@@ -43,6 +46,12 @@ describe('safetensors index', () => {
       const v = await readTensorF32(t, 0, Math.min(8, want.first.length));
       expect(Array.from(v)).toEqual(want.first.map((x: number) => Math.fround(x)));
     }
+  });
+
+  it('is the registry\'s derived index reader for safetensors and PyTorch shards', () => {
+    expect([safetensorsIndexReader.id, safetensorsIndexReader.format, pytorchIndexReader.id, pytorchIndexReader.format]).toEqual(['safetensors-index', 'safetensors', 'pytorch-index', 'pytorch']);
+    for (const name of ['m.bin.index.json', 'm.pt.index.json', 'M.PTH.INDEX.JSON']) expect(readerFor(name, new Uint8Array())?.id, name).toBe('pytorch-index');
+    expect(readerFor('m.ckpt.index.json', new Uint8Array())).toBeUndefined();
   });
 
   it('lists its members from the index alone', async () => {
