@@ -8,7 +8,7 @@
  * The chunk's tail (less than a block) is the caller's.
  */
 import { WASM_BASE64 } from './combine.wasm';
-import { instantiate, setWasmEnabled, wasmEnabled } from './enabled';
+import { instantiate, wasmEnabled } from './enabled';
 
 /** Elements per kernel call: four regions (base, a, b, out) of 32 KB at most, in L1/L2. */
 export const WASM_BLOCK = 8192;
@@ -29,8 +29,6 @@ interface Kernel {
 let kernel: Kernel | null | undefined;
 /** Blocks the kernels finished and blocks handed back (tests check the fast path really ran). */
 export const wasmCounters = { blocks: 0, fallbacks: 0 };
-
-export { setWasmEnabled };
 
 function load(): Kernel | null {
   if (kernel !== undefined) return kernel;
