@@ -5,7 +5,7 @@ import type { DType } from './dtype';
 import { dtypeSize, numelOf } from './dtype';
 import { FormatError, ensure } from './errors';
 import { defineReader } from './reader';
-import { readStrided } from './strided-view';
+import { stridedTensor } from './strided-view';
 
 /**
  * NumPy `.npy` (format versions 1, 2, 3): a magic string, a Python-literal header dict
@@ -150,17 +150,7 @@ export async function npyTensor(source: ByteSource, name: string): Promise<Tenso
   const layout = h.fortranOrder
     ? { shape: h.shape, strides, offset: 0, elemSize, swap: h.bigEndian }
     : { shape: [numel], strides: [1], offset: 0, elemSize, swap: h.bigEndian };
-  return {
-    name,
-    dtype: h.dtype,
-    shape: h.shape,
-    byteLength,
-    file,
-    async read(start = 0, length = byteLength - start) {
-      ensure(Number.isSafeInteger(start) && Number.isSafeInteger(length) && start >= 0 && length >= 0 && start + length <= byteLength, file, `read of ${length} bytes at ${start} is outside tensor '${name}' (${byteLength} bytes)`);
-      return readStrided(data, layout, start, length);
-    },
-  };
+  return stridedTensor({ name, dtype: h.dtype, shape: h.shape, byteLength, file }, layout, () => data);
 }
 
 function stem(name: string): string {

@@ -6,7 +6,7 @@ import { dtypeSize, numelOf } from './dtype';
 import { FormatError, ensure } from './errors';
 import { PickleGlobal, PickleObject, unpickle } from './pickle';
 import { defineReader } from './reader';
-import { lastElement, readStrided } from './strided-view';
+import { lastElement, stridedTensor } from './strided-view';
 import type { ZipArchive, ZipEntry } from './zip';
 import { isZipHead, openZip } from './zip';
 
@@ -178,18 +178,7 @@ function tensorEntry(source: ByteSource, zip: ZipArchive, name: string, t: Tenso
   }
   const byteLength = numel * elemSize;
   const layout = { shape: t.shape, strides: t.strides, offset: t.offset, elemSize, swap: bigEndian };
-  return {
-    name,
-    dtype: storage.dtype,
-    shape: t.shape,
-    byteLength,
-    file,
-    async read(start = 0, length = byteLength - start) {
-      ensure(Number.isSafeInteger(start) && Number.isSafeInteger(length) && start >= 0 && length >= 0 && start + length <= byteLength, file, `read of ${length} bytes at ${start} is outside tensor '${name}' (${byteLength} bytes)`);
-      storage.source ??= zip.open(storage.entry);
-      return readStrided(await storage.source, layout, start, length);
-    },
-  };
+  return stridedTensor({ name, dtype: storage.dtype, shape: t.shape, byteLength, file }, layout, () => (storage.source ??= zip.open(storage.entry)));
 }
 
 export const pytorchReader = defineReader({

@@ -4,7 +4,7 @@
  * fallback where WebAssembly is missing or switched off.
  */
 import { WASM_BASE64 } from './dare.wasm';
-import { instantiate, wasmEnabled } from './enabled';
+import { wasmKernel } from './enabled';
 import { dareTermFast } from '../fused/dare';
 import { dareDropBelow, dareTermKey, fmix32 } from '../kernels/dare/hash';
 
@@ -16,21 +16,14 @@ interface Kernel {
   memory: WebAssembly.Memory;
   run: (pa: number, pb: number, hasB: number, pout: number, m: number, firstLo: number, mixLo: number, mixHi: number, drop: number, density: number) => void;
 }
-let kernel: Kernel | null | undefined;
-
-function load(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  const inst = instantiate(WASM_BASE64);
-  kernel = inst ? { memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.dare as Kernel['run'] } : null;
-  return kernel;
-}
+const load = wasmKernel(WASM_BASE64, (inst): Kernel => ({ memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.dare as Kernel['run'] }));
 
 /** dareTermFast's contract: τ'_j for `out.length` elements starting at tensor element `first`. */
 export function dareTermBlock(
   xa: Float64Array, xb: Float64Array | null, seed: number, salt: number, p: number, first: number, out: Float64Array,
 ): void {
   const m = out.length;
-  const k = wasmEnabled() && m <= MAX ? load() : null;
+  const k = m <= MAX ? load() : null;
   if (!k) return dareTermFast(xa, xb, seed, salt, p, first, out);
   const key = dareTermKey(seed, salt);
   const drop = dareDropBelow(p);
