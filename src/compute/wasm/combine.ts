@@ -1,7 +1,7 @@
 /**
  * Runs combine.wat (WebAssembly SIMD) over a chunk: the CPU engine's fast path for one term
  * (capvector, extract, apply) on bfloat16 inputs into bfloat16, and on float32 into float32. The
- * kernels compute exactly what fused/combine.ts's loops compute (same float64 formula, same single
+ * kernels compute exactly what kernels/combine/combine.cpu.ts's loops compute (same float64 formula, same single
  * rounding); fusedCombine calls them block by block. The bf16 kernel hands back (redo) any block whose
  * values leave the fast range (NaN, ±Inf, subnormal or overflowing results) and the JavaScript loops
  * patch those; the f32 kernel needs no help (the demotion is the rounding, NaN is canonicalised).

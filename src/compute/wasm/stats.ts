@@ -1,5 +1,5 @@
 /**
- * Runs stats.wat: fused/stats.ts's per-block loops (vector statistics and pair dot products) in
+ * Runs stats.wat: kernels/stats/stats.cpu.ts's per-block loops (vector statistics and pair dot products) in
  * WebAssembly, bit for bit the same. fusedStats decodes each input block straight into this module's
  * memory (views from blockViews) and calls vector/pair per block; a block whose sums are not finite is
  * handed back (the caller redoes it with the reference, as the JavaScript loops do). Unavailable

@@ -1,5 +1,5 @@
 /**
- * The fused statistics (src/compute/fused/stats.ts, what CpuEngine.stats runs) against the contract
+ * The fused statistics (src/compute/kernels/stats/stats.cpu.ts, what CpuEngine.stats runs) against the contract
  * written plainly: kernels/stats/stats.ref.ts's vectorValues / accumulateVector / accumulatePair applied
  * to consecutive BLOCK-sized pieces, decoded by f64.ref.ts — bit for bit, on random inputs, inputs that
  * cancel, NaN/±Inf/subnormal/±0 edges, values around the 2^-126 flush, and sizes off the block grid.
