@@ -21,6 +21,7 @@ export interface ReaderSet<F extends string> {
   names: string;
 }
 
+/** How much of a file's start readers sniff. */
 export const HEAD_BYTES = 64;
 
 /** Resolves `rel` against folder `dir` with '/' separators, folding '.' and '..'. */
@@ -37,7 +38,7 @@ export function joinPath(dir: string, rel: string): string {
 const normalize = (name: string) => joinPath('', name);
 
 /** Turns anything thrown while opening into a FormatError that names a file. */
-export function toFormatError(e: unknown, file: string, known: ReadonlySet<string> = new Set()): FormatError {
+function toFormatError(e: unknown, file: string, known: ReadonlySet<string> = new Set()): FormatError {
   if (e instanceof FormatError) return e;
   const msg = describeError(e);
   // ByteSource range errors already start with the file name: keep that one rather than doubling it.

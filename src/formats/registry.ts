@@ -67,4 +67,4 @@ export function openCheckpoints(files: ByteSource[]): Promise<{ checkpoints: Che
   return groupAndOpen(files, READER_SET);
 }
 
-export { joinPath, toFormatError } from './group-files';
+export { HEAD_BYTES, joinPath } from './group-files';

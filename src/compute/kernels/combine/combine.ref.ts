@@ -1,5 +1,5 @@
 /**
- * Reference of the combine kernel (the CPU twin's plain version; src/compute/fused/ is the fast path and
+ * Reference of the combine kernel (the CPU twin's plain version; combine.cpu.ts is the fast path and
  * must give the same bits; combine.wgsl.ts mirrors it in double-float arithmetic).
  *
  *   out = R( (base === null ? 0 : x[base]) + scale · Σ_j w_j · (x[a_j] − x[b_j]) )
