@@ -1,4 +1,3 @@
-import type { ComputeDType } from '../formats/dtype';
 
 /**
  * The compute contract every engine honours (WebGPU kernels and their CPU twin).
@@ -10,102 +9,42 @@ import type { ComputeDType } from '../formats/dtype';
  * All inputs of one call have the same element count. Statistics come back as float64 partial sums,
  * so the caller can add chunks and tensors without losing precision.
  */
-export interface ChunkInput {
-  bytes: Uint8Array;
-  dtype: ComputeDType;
-}
+export type { ChunkInput, DeltaTerm } from './kernels/common/inputs';
+export type { CombineSpec } from './kernels/combine/combine.ref';
+export type { TiesSpec } from './kernels/ties/ties.ref';
+export type { DareSpec } from './kernels/dare/dare.ref';
+export type { StatsSpec, VectorStats, PairStats, StatsResult } from './kernels/stats/stats.ref';
+import type { ChunkInput } from './kernels/common/inputs';
+import { OP_NAMES, type OpName, type OpResult, type OpSpec } from './ops';
 
-/** A difference of two inputs (x[a] − x[b]) or one input alone (b = null), scaled by w. */
-export interface DeltaTerm {
-  a: number;
-  b: number | null;
-  w: number;
-}
+/** One method per op of ops.ts: engine.combine(inputs, spec), engine.stats(inputs, spec), … */
+export type OpMethods = { [K in OpName]: (inputs: ChunkInput[], spec: OpSpec<K>) => Promise<OpResult<K>> };
 
-/** out = (base === null ? 0 : x[base]) + scale · Σ_j w_j · (x[a_j] − x[b_j]). */
-export interface CombineSpec {
-  base: number | null;
-  terms: DeltaTerm[];
-  scale: number;
-  outDtype: ComputeDType;
-}
-
-/**
- * TIES on chunk elements: τ_j = x[a_j] − x[b_j]; entries with |τ_j| < thresholds[j] are trimmed;
- * the elected sign is sign(Σ_j w_j τ_j) over kept entries ("mass"; a zero mass elects +, as mergekit);
- * merged = Σ w_j τ_j over kept entries that agree with it, divided by Σ w_j of those entries when
- * `normalize` (mergekit's default: a weighted disjoint mean) and left as the plain sum otherwise
- * (mergekit's normalize: false); out = x[base] + lambda · merged.
- */
-export interface TiesSpec {
-  base: number;
-  terms: DeltaTerm[];
-  thresholds: number[];
-  lambda: number;
-  normalize: boolean;
-  outDtype: ComputeDType;
-}
-
-/**
- * DARE: each τ_j entry is kept with probability 1 − p_j, decided by a counter-based hash of
- * (seed, salt_j, element index) so the mask does not depend on chunking or engine; survivors are
- * scaled by 1/(1 − p_j). Then combined like `combine` (or TIES with `ties` set, thresholds ignored).
- */
-export interface DareSpec {
-  base: number;
-  terms: DeltaTerm[];
-  /** Drop probability per term, each in [0, 1) (mergekit: 1 − density of that model). */
-  p: number[];
-  seed: number;
-  /** One salt per term (e.g. a hash of tensor name and model index). */
-  salts: number[];
-  /** Index of the chunk's first element inside its tensor. */
-  firstElement: number;
-  scale: number;
-  ties: boolean;
-  normalize: boolean;
-  outDtype: ComputeDType;
-}
-
-/** Statistics of vectors v_k = x[a_k] − x[b_k] (or x[a_k]) and of pairs of them. */
-export interface StatsSpec {
-  vectors: { a: number; b: number | null }[];
-  pairs: [number, number][];
-  /** |v| ≤ nearZero counts as near-zero. */
-  nearZero: number;
-}
-
-export interface VectorStats {
-  count: number;
-  sum: number;
-  sumSq: number;
-  min: number;
-  max: number;
-  nan: number;
-  inf: number;
-  nearZero: number;
-}
-
-export interface PairStats {
-  dot: number;
-  /** Entries where both are non-zero and have the same sign. */
-  signAgree: number;
-  /** Entries where both are non-zero. */
-  bothNonzero: number;
-}
-
-export interface StatsResult {
-  vectors: VectorStats[];
-  pairs: PairStats[];
-}
-
-export interface Engine {
+/** An engine: one method per op (a caller with an op's name calls engine[name](inputs, spec)). */
+export interface Engine extends OpMethods {
   readonly kind: 'webgpu' | 'cpu';
   /** Largest chunk (elements) one call accepts; the executor splits tensors to fit. */
   readonly maxChunkElements: number;
-  combine(inputs: ChunkInput[], spec: CombineSpec): Promise<Uint8Array>;
-  ties(inputs: ChunkInput[], spec: TiesSpec): Promise<Uint8Array>;
-  dare(inputs: ChunkInput[], spec: DareSpec): Promise<Uint8Array>;
-  stats(inputs: ChunkInput[], spec: StatsSpec): Promise<StatsResult>;
   dispose(): void;
 }
+
+/** An engine that runs every op through run(op, …): the op methods are made here, once for every op in the table. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface below
+export abstract class EngineBase {
+  abstract readonly kind: Engine['kind'];
+  abstract readonly maxChunkElements: number;
+  abstract run<K extends OpName>(op: K, inputs: ChunkInput[], spec: OpSpec<K>): Promise<OpResult<K>>;
+  abstract dispose(): void;
+}
+for (const op of OP_NAMES) {
+  Object.defineProperty(EngineBase.prototype, op, {
+    value(this: EngineBase, inputs: ChunkInput[], spec: never) {
+      return this.run(op, inputs, spec);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+// The loop above defines exactly the methods OpMethods names (both come from OPS); this tells TypeScript.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface EngineBase extends OpMethods {}

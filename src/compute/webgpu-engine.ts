@@ -7,21 +7,19 @@
  * only when `create()` measured it fused on this device (a probe kernel); otherwise Dekker's product. A call larger than one binding (or than
  * `maxDispatchElements`) runs as several dispatches, each 2D when it needs more workgroups than one
  * dimension allows. Calls may overlap (each owns its buffers, taken from a small pool); nothing is locked.
+ * The ops come from ops.ts: an elementwise program runs through `elementwise`, an op with its own driver
+ * (statistics) dispatches through this engine as its GpuDispatch.
  */
-import type { ChunkInput, CombineSpec, DareSpec, Engine, StatsResult, StatsSpec, TiesSpec } from './engine';
 import type { ComputeDType } from '../formats/dtype';
 import { acquireDevice, type AdapterDescription } from './device';
 import { BufferPool } from './buffer-pool';
-import { checkDareSpec, checkTerms, elementCount, ELEMENT_BYTES } from './kernels/common/inputs';
+import { EngineBase } from './engine';
+import { ELEMENT_BYTES, type ChunkInput } from './kernels/common/inputs';
 import { WORKGROUP, type KernelPlan, type TwoProdMode } from './kernels/common/common.wgsl';
-import { combineKernel } from './kernels/combine/combine.wgsl';
-import { tiesKernel } from './kernels/ties/ties.wgsl';
-import { dareKernel, hashKernel } from './kernels/dare/dare.wgsl';
+import { hashKernel } from './kernels/dare/dare.wgsl';
 import { probeFusedFma } from './kernels/common/probe.wgsl';
-import {
-  PAIR_WORDS, STATS_ELEMENTS_PER_GROUP, VECTOR_WORDS, statsKernel, statsRecordWords, statsWorkgroupBytes,
-} from './kernels/stats/stats.wgsl';
-import { checkStatsSpec, emptyPairStats, emptyVectorStats } from './kernels/stats/stats.ref';
+import type { GpuDispatch } from './op';
+import { opDef, type OpName, type OpResult, type OpSpec } from './ops';
 
 // GPUBufferUsage / GPUMapMode values, spelled out so this module also loads where those globals are absent.
 const MAP_READ = 0x1;
@@ -39,15 +37,7 @@ export interface WebGpuEngineOptions {
   twoProd?: TwoProdMode;
 }
 
-/** Decodes an order-preserving key (stats.wgsl.ts's fkey) back to its float. */
-const keyF32 = new Float32Array(1);
-const keyU32 = new Uint32Array(keyF32.buffer);
-function keyToFloat(key: number): number {
-  keyU32[0] = key & 0x80000000 ? key & 0x7fffffff : ~key >>> 0;
-  return keyF32[0];
-}
-
-export class WebGpuEngine implements Engine {
+export class WebGpuEngine extends EngineBase implements GpuDispatch {
   readonly kind = 'webgpu' as const;
   readonly maxChunkElements: number;
   readonly adapter: AdapterDescription | undefined;
@@ -70,6 +60,7 @@ export class WebGpuEngine implements Engine {
   }
 
   constructor(readonly device: GPUDevice, opts: WebGpuEngineOptions = {}) {
+    super();
     const lim = device.limits;
     this.adapter = opts.adapter;
     this.twoProd = opts.twoProd ?? 'dekker';
@@ -100,8 +91,8 @@ export class WebGpuEngine implements Engine {
     return p;
   }
 
-  /** Elements per dispatch: inputs (plus padding) and output must each fit one binding. */
-  private dispatchElements(inputs: ChunkInput[], outBytesPerElement: number): number {
+  /** Elements per dispatch: inputs (plus padding) and output must each fit one binding (GpuDispatch, for op drivers). */
+  dispatchElements(inputs: ChunkInput[], outBytesPerElement: number): number {
     const inBytes = inputs.reduce((s, x) => s + ELEMENT_BYTES[x.dtype], 0);
     const room = this.bindingBytes - 8 * inputs.length - 16;
     const cap = Math.floor(room / Math.max(inBytes, outBytesPerElement, 1));
@@ -113,9 +104,10 @@ export class WebGpuEngine implements Engine {
   }
 
   /**
-   * Uploads elements [s, s+m) of every input, runs `plan` once and hands the mapped output words to `take`.
+   * Uploads elements [s, s+m) of every input, runs `plan` once and hands the mapped output words to `take`
+   * (GpuDispatch, for op drivers).
    */
-  private async dispatch(plan: KernelPlan, inputs: ChunkInput[], s: number, m: number, first: number, groups: number,
+  async dispatch(plan: KernelPlan, inputs: ChunkInput[], s: number, m: number, first: number, groups: number,
     rowThreads: number, outWords: number, take: (words: ArrayBuffer) => void): Promise<void> {
     if (this.disposed) throw new Error('WebGPU engine was disposed');
     const pipeline = await this.pipeline(plan);
@@ -193,24 +185,14 @@ export class WebGpuEngine implements Engine {
     return out;
   }
 
-  async combine(inputs: ChunkInput[], spec: CombineSpec): Promise<Uint8Array> {
-    const n = elementCount('combine', inputs);
-    checkTerms('combine', spec.terms, spec.base, inputs.length);
-    return this.elementwise(combineKernel(inputs.map((x) => x.dtype), spec, this.twoProd), inputs, n, spec.outDtype, 0);
-  }
-
-  async ties(inputs: ChunkInput[], spec: TiesSpec): Promise<Uint8Array> {
-    const n = elementCount('ties', inputs);
-    checkTerms('ties', spec.terms, spec.base, inputs.length);
-    if (spec.thresholds.length !== spec.terms.length) throw new Error(`ties: ${spec.thresholds.length} thresholds for ${spec.terms.length} terms`);
-    return this.elementwise(tiesKernel(inputs.map((x) => x.dtype), spec, this.twoProd), inputs, n, spec.outDtype, 0);
-  }
-
-  async dare(inputs: ChunkInput[], spec: DareSpec): Promise<Uint8Array> {
-    const n = elementCount('dare', inputs);
-    checkTerms('dare', spec.terms, spec.base, inputs.length);
-    checkDareSpec('dare', spec);
-    return this.elementwise(dareKernel(inputs.map((x) => x.dtype), spec, this.twoProd), inputs, n, spec.outDtype, spec.firstElement);
+  /** Runs one op of ops.ts: its elementwise program over every element, or its own driver. */
+  async run<K extends OpName>(op: K, inputs: ChunkInput[], spec: OpSpec<K>): Promise<OpResult<K>> {
+    const def = opDef(op);
+    const n = def.check(inputs, spec);
+    const gpu = def.gpu;
+    if ('run' in gpu) return gpu.run(this, inputs, spec, n);
+    const plan = gpu.plan(inputs.map((x) => x.dtype), spec, this.twoProd);
+    return this.elementwise(plan, inputs, n, gpu.outDtype(spec), gpu.firstElement?.(spec) ?? 0) as Promise<OpResult<K>>;
   }
 
   /** The raw DARE hash of n elements from `firstElement` (diagnostics: parity tests compare it with hash.ts). */
@@ -224,60 +206,6 @@ export class WebGpuEngine implements Engine {
       });
     }
     return out;
-  }
-
-  async stats(inputs: ChunkInput[], spec: StatsSpec): Promise<StatsResult> {
-    const n = elementCount('stats', inputs);
-    checkStatsSpec(spec, inputs.length);
-    if (statsWorkgroupBytes(spec) > this.device.limits.maxComputeWorkgroupStorageSize) return this.statsSplit(inputs, spec);
-    const vectors = spec.vectors.map(() => emptyVectorStats());
-    const pairs = spec.pairs.map(() => emptyPairStats());
-    for (const v of vectors) v.count = n;
-    const R = statsRecordWords(spec);
-    if (R === 0 || n === 0) return { vectors, pairs };
-    const plan = statsKernel(inputs.map((x) => x.dtype), spec, this.twoProd);
-    const per = this.dispatchElements(inputs, 0);
-    for (let s = 0; s < n; s += per) {
-      const m = Math.min(per, n - s);
-      const groups = Math.ceil(m / STATS_ELEMENTS_PER_GROUP);
-      await this.dispatch(plan, inputs, s, m, s, groups, 1, groups * R, (buf) => {
-        const u = new Uint32Array(buf, 0, groups * R);
-        const f = new Float32Array(buf, 0, groups * R);
-        for (let g = 0; g < groups; g++) {
-          const r = g * R;
-          vectors.forEach((v, k) => {
-            const o = r + k * VECTOR_WORDS;
-            v.sum += f[o] + f[o + 1];
-            v.sumSq += f[o + 2] + f[o + 3];
-            // min/max are (hi, lo) key pairs; hi + lo is exact in float64.
-            if (u[o + 4] !== 0xffffffff) v.min = Math.min(v.min, keyToFloat(u[o + 4]) + keyToFloat(u[o + 5]));
-            if (u[o + 6] !== 0) v.max = Math.max(v.max, keyToFloat(u[o + 6]) + keyToFloat(u[o + 7]));
-            v.nan += u[o + 8];
-            v.inf += u[o + 9];
-            v.nearZero += u[o + 10];
-          });
-          pairs.forEach((p, k) => {
-            const o = r + vectors.length * VECTOR_WORDS + k * PAIR_WORDS;
-            p.dot += f[o] + f[o + 1];
-            p.signAgree += u[o + 2];
-            p.bothNonzero += u[o + 3];
-          });
-        }
-      });
-    }
-    return { vectors, pairs };
-  }
-
-  /** Too many vectors for workgroup memory: one vector, or one pair, per pass. */
-  private async statsSplit(inputs: ChunkInput[], spec: StatsSpec): Promise<StatsResult> {
-    const vectors = [];
-    for (const v of spec.vectors) vectors.push((await this.stats(inputs, { vectors: [v], pairs: [], nearZero: spec.nearZero })).vectors[0]);
-    const pairs = [];
-    for (const [p, q] of spec.pairs) {
-      const r = await this.stats(inputs, { vectors: [spec.vectors[p], spec.vectors[q]], pairs: [[0, 1]], nearZero: spec.nearZero });
-      pairs.push(r.pairs[0]);
-    }
-    return { vectors, pairs };
   }
 
   dispose(): void {

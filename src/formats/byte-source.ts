@@ -17,28 +17,26 @@ function checkRange(src: { name: string; size: number }, offset: number, length:
   }
 }
 
-/** An in-memory source (tests, small files, fetched demo files). */
-export function bytesSource(name: string, bytes: Uint8Array): ByteSource {
+/** A source whose reads are range-checked (a bad range rejects) before `readIn` runs. */
+function checkedSource(name: string, size: number, readIn: (offset: number, length: number) => Uint8Array | Promise<Uint8Array>): ByteSource {
   return {
     name,
-    size: bytes.byteLength,
+    size,
     async read(offset, length) {
-      checkRange({ name, size: bytes.byteLength }, offset, length);
-      return bytes.subarray(offset, offset + length);
+      checkRange({ name, size }, offset, length);
+      return readIn(offset, length);
     },
   };
 }
 
+/** An in-memory source (tests, small files, fetched demo files). */
+export function bytesSource(name: string, bytes: Uint8Array): ByteSource {
+  return checkedSource(name, bytes.byteLength, (offset, length) => bytes.subarray(offset, offset + length));
+}
+
 /** A Blob/File source: each read slices the blob, so the file is never loaded whole. */
 export function blobSource(blob: Blob, name: string): ByteSource {
-  return {
-    name,
-    size: blob.size,
-    async read(offset, length) {
-      checkRange({ name, size: blob.size }, offset, length);
-      return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
-    },
-  };
+  return checkedSource(name, blob.size, async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()));
 }
 
 /** A view on part of another source (a stored member of a zip archive, a shard inside a bundle). */

@@ -1,8 +1,6 @@
 import type { DType } from './dtype';
 import { decodeToF32, DTYPE_BITS, numelOf } from './dtype';
 
-export type FormatId = 'safetensors' | 'pytorch' | 'numpy' | 'tfjs';
-
 /**
  * One tensor of a checkpoint: its header facts plus a lazy reader. Nothing here holds tensor data;
  * `read` fetches the contiguous little-endian row-major bytes (gathering strided views, decompressing
@@ -20,10 +18,11 @@ export interface TensorEntry {
   read(start?: number, length?: number): Promise<Uint8Array>;
 }
 
-export interface Checkpoint {
+/** A checkpoint as one reader opened it; F is its format id (registry.ts's FormatId once opened through the registry). */
+export interface Checkpoint<F extends string = string> {
   /** Display name: the file, the folder, or the index file's stem. */
   name: string;
-  format: FormatId;
+  format: F;
   /** Every file the checkpoint was read from, in order (index first when sharded). */
   files: string[];
   sharded: boolean;

@@ -133,6 +133,28 @@ export function parseStrictJson(text: string): JsonValue {
     return new JsonNumber(r![0], integer);
   };
 
+  /** The items after an opening bracket, `item` parsing one: commas between them, `close` after the last. */
+  const items = (close: '}' | ']', item: () => void): void => {
+    skipWs();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      item();
+      skipWs();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      fail(`expected ',' or '${close}', found ${describeHere()}`);
+    }
+  };
+
   const parseValue = (depth: number): JsonValue => {
     skipWs();
     if (i >= n) fail('unexpected end of header');
@@ -141,12 +163,7 @@ export function parseStrictJson(text: string): JsonValue {
       if (depth >= MAX_DEPTH) fail('nesting too deep');
       i++;
       const obj: JsonObject = new Map();
-      skipWs();
-      if (text[i] === '}') {
-        i++;
-        return obj;
-      }
-      for (;;) {
+      items('}', () => {
         skipWs();
         if (text[i] !== '"') fail(`expected a key, found ${describeHere()}`);
         const keyAt = i;
@@ -159,40 +176,15 @@ export function parseStrictJson(text: string): JsonValue {
         if (text[i] !== ':') fail(`expected ':', found ${describeHere()}`);
         i++;
         obj.set(key, parseValue(depth + 1));
-        skipWs();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return obj;
-        }
-        fail(`expected ',' or '}', found ${describeHere()}`);
-      }
+      });
+      return obj;
     }
     if (c === '[') {
       if (depth >= MAX_DEPTH) fail('nesting too deep');
       i++;
       const arr: JsonValue[] = [];
-      skipWs();
-      if (text[i] === ']') {
-        i++;
-        return arr;
-      }
-      for (;;) {
-        arr.push(parseValue(depth + 1));
-        skipWs();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return arr;
-        }
-        fail(`expected ',' or ']', found ${describeHere()}`);
-      }
+      items(']', () => arr.push(parseValue(depth + 1)));
+      return arr;
     }
     if (c === '"') return parseString();
     if (text.startsWith('true', i)) {

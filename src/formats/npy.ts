@@ -1,11 +1,11 @@
 import type { ByteSource } from './byte-source';
 import { baseName, subSource } from './byte-source';
-import type { Checkpoint, TensorEntry } from './checkpoint';
+import type { TensorEntry } from './checkpoint';
 import type { DType } from './dtype';
 import { dtypeSize, numelOf } from './dtype';
 import { FormatError, ensure } from './errors';
-import type { FormatReader } from './reader';
-import { readStrided } from './strided-view';
+import { defineReader } from './reader';
+import { stridedTensor } from './strided-view';
 
 /**
  * NumPy `.npy` (format versions 1, 2, 3): a magic string, a Python-literal header dict
@@ -150,30 +150,22 @@ export async function npyTensor(source: ByteSource, name: string): Promise<Tenso
   const layout = h.fortranOrder
     ? { shape: h.shape, strides, offset: 0, elemSize, swap: h.bigEndian }
     : { shape: [numel], strides: [1], offset: 0, elemSize, swap: h.bigEndian };
-  return {
-    name,
-    dtype: h.dtype,
-    shape: h.shape,
-    byteLength,
-    file,
-    async read(start = 0, length = byteLength - start) {
-      ensure(Number.isSafeInteger(start) && Number.isSafeInteger(length) && start >= 0 && length >= 0 && start + length <= byteLength, file, `read of ${length} bytes at ${start} is outside tensor '${name}' (${byteLength} bytes)`);
-      return readStrided(data, layout, start, length);
-    },
-  };
+  return stridedTensor({ name, dtype: h.dtype, shape: h.shape, byteLength, file }, layout, () => data);
 }
 
 function stem(name: string): string {
   return baseName(name).replace(/\.npy$/i, '');
 }
 
-export const npyReader: FormatReader = {
+export const npyReader = defineReader({
   id: 'npy',
   format: 'numpy',
+  label: 'NumPy',
+  extensions: ['.npy'],
   match(name, head) {
     return isNpyHead(head) || /\.npy$/i.test(name);
   },
-  async open(source): Promise<Checkpoint> {
+  async open(source) {
     const t = await npyTensor(source, stem(source.name));
     return {
       name: baseName(source.name),
@@ -185,4 +177,4 @@ export const npyReader: FormatReader = {
       fileBytes: source.size,
     };
   },
-};
+});

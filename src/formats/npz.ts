@@ -1,21 +1,23 @@
 import { baseName } from './byte-source';
-import type { Checkpoint, TensorEntry } from './checkpoint';
+import type { TensorEntry } from './checkpoint';
 import { ensure } from './errors';
 import { npyTensor } from './npy';
-import type { FormatReader } from './reader';
+import { defineReader } from './reader';
 import { isZipHead, openZip } from './zip';
 
 /**
  * NumPy `.npz`: a zip of `.npy` members (np.savez stores them, np.savez_compressed deflates them).
  * Tensor names are the member names without `.npy`. Deflated members inflate on read, streaming.
  */
-export const npzReader: FormatReader = {
+export const npzReader = defineReader({
   id: 'npz',
   format: 'numpy',
+  label: 'NumPy',
+  extensions: ['.npz'],
   match(name, head) {
     return /\.npz$/i.test(name) && (head.length === 0 || isZipHead(head));
   },
-  async open(source): Promise<Checkpoint> {
+  async open(source) {
     const zip = await openZip(source);
     const tensors: TensorEntry[] = [];
     let compressed = 0;
@@ -38,4 +40,4 @@ export const npzReader: FormatReader = {
       fileBytes: source.size,
     };
   },
-};
+});

@@ -5,8 +5,8 @@ import type { DType } from './dtype';
 import { dtypeSize, numelOf } from './dtype';
 import { FormatError, ensure } from './errors';
 import { PickleGlobal, PickleObject, unpickle } from './pickle';
-import type { FormatReader } from './reader';
-import { lastElement, readStrided } from './strided-view';
+import { defineReader } from './reader';
+import { lastElement, stridedTensor } from './strided-view';
 import type { ZipArchive, ZipEntry } from './zip';
 import { isZipHead, openZip } from './zip';
 
@@ -74,7 +74,7 @@ async function readText(zip: ZipArchive, e: ZipEntry | undefined, limit = 4096):
   return new TextDecoder().decode(await src.read(0, src.size)).trim();
 }
 
-async function openTorchZip(source: ByteSource): Promise<Checkpoint> {
+async function openTorchZip(source: ByteSource): Promise<Checkpoint<'pytorch'>> {
   const file = source.name;
   const zip = await openZip(source);
   const prefix = findDataPkl(zip);
@@ -178,25 +178,19 @@ function tensorEntry(source: ByteSource, zip: ZipArchive, name: string, t: Tenso
   }
   const byteLength = numel * elemSize;
   const layout = { shape: t.shape, strides: t.strides, offset: t.offset, elemSize, swap: bigEndian };
-  return {
-    name,
-    dtype: storage.dtype,
-    shape: t.shape,
-    byteLength,
-    file,
-    async read(start = 0, length = byteLength - start) {
-      ensure(Number.isSafeInteger(start) && Number.isSafeInteger(length) && start >= 0 && length >= 0 && start + length <= byteLength, file, `read of ${length} bytes at ${start} is outside tensor '${name}' (${byteLength} bytes)`);
-      storage.source ??= zip.open(storage.entry);
-      return readStrided(await storage.source, layout, start, length);
-    },
-  };
+  return stridedTensor({ name, dtype: storage.dtype, shape: t.shape, byteLength, file }, layout, () => (storage.source ??= zip.open(storage.entry)));
 }
 
-export const pytorchReader: FormatReader = {
+export const pytorchReader = defineReader({
   id: 'pytorch',
   format: 'pytorch',
+  label: 'PyTorch',
+  extensions: ['.bin', '.pt', '.pth'],
+  // Hugging Face names index-less shards pytorch_model-0000k-of-0000n.bin only.
+  shardSets: ['.bin'],
   match(name, head) {
-    if (isZipHead(head)) return !/\.(npz|zip|safetensors)$/i.test(name);
+    // A zip named .npz or .npy is the NumPy readers' whatever the order the registry tries readers in.
+    if (isZipHead(head)) return !/\.(npz|npy|zip|safetensors)$/i.test(name);
     // A bare pickle with a torch extension is taken too, to refuse it with a clear message.
     return TORCH_EXT.test(name) && head.length > 0 && head[0] === 0x80;
   },
@@ -209,4 +203,4 @@ export const pytorchReader: FormatReader = {
     }
     return openTorchZip(source);
   },
-};
+});

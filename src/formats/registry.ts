@@ -1,159 +1,70 @@
 /**
- * From a set of dropped files (or the files of CLI paths) to checkpoints. The UI and the CLI share
- * this grouping: index files and tfjs model.json claim their members, shards dropped together
- * without an index join by their `-0000k-of-0000n` names, every other recognised file stands alone,
- * and unknown files (README, config.json, tokenizer files) are skipped. One failing checkpoint gives
- * one FormatError and never stops the others.
+ * Every format the app reads, one registration line each (netron's shape). Everything else derives
+ * from the readers listed here: FormatId, the index readers of formats that come in shard sets, which
+ * files join into shard sets, the order readers are tried in, and the names of the formats shown in
+ * the UI and in the "not a recognised checkpoint" message. The UI and the CLI open files only
+ * through openCheckpoints (or readerFor, to find what an index names).
  */
-import { baseName, dirName, type ByteSource } from './byte-source';
+import type { ByteSource } from './byte-source';
 import type { Checkpoint } from './checkpoint';
-import { describeError, FormatError } from './errors';
+import type { FormatError } from './errors';
+import { listWithOr, summarizeFormats, type FormatSummary } from './format-names';
+import { groupAndOpen, type ReaderSet } from './group-files';
 import { npyReader } from './npy';
 import { npzReader } from './npz';
 import { pytorchReader } from './pytorch';
 import type { FormatReader } from './reader';
 import { safetensorsReader } from './safetensors';
-import { joinShards, pytorchIndexReader, safetensorsIndexReader, shardSetName } from './sharded';
+import { indexReaderOf, type ShardFormats } from './sharded';
 import { tfjsReader } from './tfjs';
 
-/** First match wins: name-specific readers (index files, model.json) before magic-byte sniffers. */
-export const READERS: FormatReader[] = [
-  safetensorsIndexReader,
-  pytorchIndexReader,
-  tfjsReader,
+/** The registered readers, in the order the formats are listed to people. */
+const REGISTERED = [
   safetensorsReader,
+  pytorchReader,
   npyReader,
   npzReader,
-  pytorchReader,
+  tfjsReader,
+] as const;
+
+/** 'safetensors' | 'pytorch' | 'numpy' | 'tfjs': what Checkpoint.format holds for an opened checkpoint. */
+export type FormatId = (typeof REGISTERED)[number]['format'];
+
+const registered: readonly FormatReader<FormatId>[] = REGISTERED;
+const sharded = registered.filter((r) => r.shardSets);
+
+/** The formats people can open, for the UI's list and messages. */
+export const FORMATS: readonly FormatSummary<FormatId>[] = summarizeFormats(registered);
+
+const SHARD_FORMATS: ShardFormats = {
+  readerFor: (path) => sharded.find((r) => r.extensions.some((e) => path.toLowerCase().endsWith(e))),
+  extensions: sharded.flatMap((r) => r.extensions),
+  names: listWithOr(summarizeFormats(sharded).map((f) => f.name)),
+};
+
+/**
+ * Match order, first match wins: readers of files that name other files (shard indexes, model.json)
+ * before the single-file sniffers, whose claims do not overlap where the order would matter.
+ */
+export const READERS: readonly FormatReader<FormatId>[] = [
+  ...sharded.map((r) => indexReaderOf(r, SHARD_FORMATS)),
+  ...registered.filter((r) => r.members),
+  ...registered.filter((r) => !r.members),
 ];
 
-const HEAD_BYTES = 64;
-/** `model-00001-of-00003.safetensors`, `pytorch_model-00002-of-00002.bin`. */
-const SHARD_NAME = /^(.*)-(\d+)-of-(\d+)\.(safetensors|bin)$/i;
-
-/** Resolves `rel` against folder `dir` with '/' separators, folding '.' and '..'. */
-export function joinPath(dir: string, rel: string): string {
-  const parts: string[] = [];
-  for (const p of `${dir}/${rel}`.replace(/\\/g, '/').split('/')) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') parts.pop();
-    else parts.push(p);
-  }
-  return parts.join('/');
-}
-
-const normalize = (name: string) => joinPath('', name);
-
-/** Turns anything thrown while opening into a FormatError that names a file. */
-export function toFormatError(e: unknown, file: string, known: ReadonlySet<string> = new Set()): FormatError {
-  if (e instanceof FormatError) return e;
-  const msg = describeError(e);
-  // ByteSource range errors already start with the file name: keep that one rather than doubling it.
-  const colon = msg.indexOf(': ');
-  if (colon > 0) {
-    const named = msg.slice(0, colon);
-    if (named === file || known.has(named)) return new FormatError(named, msg.slice(colon + 2));
-  }
-  return new FormatError(file, msg);
-}
-
-export function readerFor(name: string, head: Uint8Array): FormatReader | undefined {
+export function readerFor(name: string, head: Uint8Array): FormatReader<FormatId> | undefined {
   return READERS.find((r) => r.match(name, head));
 }
 
-interface Unit {
-  /** Position of the unit's first file in the input, for a stable checkpoint order. */
-  order: number;
-  file: string;
-  open: () => Promise<Checkpoint>;
+const READER_SET: ReaderSet<FormatId> = {
+  readerFor,
+  shardSetExtensions: sharded.flatMap((r) => r.shardSets ?? []),
+  names: listWithOr(FORMATS.map((f) => f.name)),
+};
+
+/** Groups files into checkpoints and opens them (headers only); see group-files.ts for the rules. */
+export function openCheckpoints(files: ByteSource[]): Promise<{ checkpoints: Checkpoint<FormatId>[]; errors: FormatError[] }> {
+  return groupAndOpen(files, READER_SET);
 }
 
-function shardGroupUnit(members: { source: ByteSource; index: number; num: number; total: number; prefix: string; reader: FormatReader }[]): Unit {
-  members.sort((a, b) => a.num - b.num);
-  const first = members[0];
-  const file = first.source.name;
-  return {
-    order: Math.min(...members.map((m) => m.index)),
-    file,
-    open: async () => {
-      const { total, prefix } = first;
-      const have = new Set(members.map((m) => m.num));
-      const pad = (k: number) => String(k).padStart(5, '0');
-      const missing: number[] = [];
-      for (let k = 1; k <= total; k++) if (!have.has(k)) missing.push(k);
-      if (missing.length) {
-        const ext = /\.([^.]+)$/.exec(file)![1];
-        const shown = missing.slice(0, 5).map((k) => `${baseName(prefix)}-${pad(k)}-of-${pad(total)}.${ext}`).join(', ');
-        throw new FormatError(file, `shard set of ${total} is missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (${shown}${missing.length > 5 ? ', …' : ''})`);
-      }
-      const extra = members.find((m) => m.num < 1 || m.num > total);
-      if (extra) throw new FormatError(extra.source.name, `shard number ${extra.num} is outside 1..${total}`);
-      const shards = await Promise.all(members.map(async (m) => ({ source: m.source, checkpoint: await m.reader.open(m.source, () => undefined) })));
-      return joinShards({ name: shardSetName(file, baseName(prefix)), format: first.reader.format, shards });
-    },
-  };
-}
-
-export async function openCheckpoints(files: ByteSource[]): Promise<{ checkpoints: Checkpoint[]; errors: FormatError[] }> {
-  const byName = new Map<string, ByteSource>();
-  for (const f of files) byName.set(normalize(f.name), f);
-  const names = new Set(files.map((f) => f.name));
-  const siblingOf = (from: ByteSource) => (rel: string) => byName.get(joinPath(dirName(normalize(from.name)), rel));
-
-  const heads = await Promise.all(files.map((f) => f.read(0, Math.min(HEAD_BYTES, f.size)).catch(() => new Uint8Array(0))));
-  const readers = files.map((f, i) => readerFor(f.name, heads[i]));
-
-  const units: Unit[] = [];
-  const claimed = new Set<ByteSource>();
-  await Promise.all(files.map(async (f, i) => {
-    const r = readers[i];
-    if (!r?.members) return;
-    try {
-      for (const rel of await r.members(f)) {
-        const m = siblingOf(f)(rel);
-        if (m && m !== f) claimed.add(m);
-      }
-    } catch {
-      // The open below reports the fault with its file name.
-    }
-  }));
-
-  const shardGroups = new Map<string, Parameters<typeof shardGroupUnit>[0]>();
-  files.forEach((f, i) => {
-    const r = readers[i];
-    if (!r || claimed.has(f)) return;
-    const sm = r.members ? null : SHARD_NAME.exec(baseName(f.name));
-    if (sm && (r === safetensorsReader || r === pytorchReader)) {
-      const prefix = joinPath(dirName(normalize(f.name)), sm[1]);
-      const key = `${prefix}\u0000${sm[3]}\u0000${sm[4].toLowerCase()}`;
-      const g = shardGroups.get(key) ?? [];
-      if (!g.length) shardGroups.set(key, g);
-      g.push({ source: f, index: i, num: Number(sm[2]), total: Number(sm[3]), prefix, reader: r });
-      return;
-    }
-    units.push({ order: i, file: f.name, open: () => r.open(f, siblingOf(f)) });
-  });
-  for (const g of shardGroups.values()) units.push(shardGroupUnit(g));
-  units.sort((a, b) => a.order - b.order);
-
-  if (units.length === 0) {
-    return {
-      checkpoints: [],
-      errors: files.map((f) => new FormatError(f.name, 'not a recognised checkpoint (safetensors, PyTorch .bin/.pt/.pth, NumPy .npy/.npz, or tfjs model.json)')),
-    };
-  }
-  const results = await Promise.all(units.map(async (u) => {
-    try {
-      return { checkpoint: await u.open(), error: null };
-    } catch (e) {
-      return { checkpoint: null, error: toFormatError(e, u.file, names) };
-    }
-  }));
-  const checkpoints: Checkpoint[] = [];
-  const errors: FormatError[] = [];
-  for (const r of results) {
-    if (r.error) errors.push(r.error);
-    else if (r.checkpoint) checkpoints.push(r.checkpoint);
-  }
-  return { checkpoints, errors };
-}
+export { HEAD_BYTES, joinPath } from './group-files';

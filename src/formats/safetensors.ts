@@ -9,7 +9,7 @@ import type { Checkpoint, TensorEntry } from './checkpoint';
 import { byteLengthOf, DTYPE_BITS, isDType, numelOf, type DType } from './dtype';
 import { FormatError } from './errors';
 import { isJsonObject, isJsonWhitespace, JsonNumber, parseStrictJson, JsonSyntaxError, type JsonValue } from './header-json';
-import type { FormatReader } from './reader';
+import { defineReader } from './reader';
 
 /** The reference refuses headers above 100 MB (MAX_HEADER_SIZE). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -232,7 +232,7 @@ export function looksLikeSafetensors(head: Uint8Array): boolean {
   return false;
 }
 
-export async function openSafetensors(source: ByteSource): Promise<Checkpoint> {
+export async function openSafetensors(source: ByteSource): Promise<Checkpoint<'safetensors'>> {
   const first = source.size >= 8 ? await source.read(0, 8) : new Uint8Array(0);
   const headerLength = readHeaderLength(first, source.name, source.size);
   const header = await source.read(8, headerLength);
@@ -248,9 +248,12 @@ export async function openSafetensors(source: ByteSource): Promise<Checkpoint> {
   };
 }
 
-export const safetensorsReader: FormatReader = {
+export const safetensorsReader = defineReader({
   id: 'safetensors',
   format: 'safetensors',
+  label: 'safetensors',
+  extensions: ['.safetensors'],
+  shardSets: ['.safetensors'],
   match: (name, head) => /\.safetensors$/i.test(name) || looksLikeSafetensors(head),
   open: (source) => openSafetensors(source),
-};
+});

@@ -5,12 +5,10 @@
  * checking that the index and the shards agree tensor by tensor.
  */
 import { baseName, dirName, type ByteSource } from './byte-source';
-import type { Checkpoint, FormatId, TensorEntry } from './checkpoint';
+import type { Checkpoint, TensorEntry } from './checkpoint';
 import { FormatError } from './errors';
 import { isJsonObject, JsonNumber, JsonSyntaxError, parseStrictJson, type JsonValue } from './header-json';
-import { pytorchReader } from './pytorch';
 import type { FormatReader } from './reader';
-import { safetensorsReader } from './safetensors';
 
 /** Index files are small (≈30 kB for 7B); anything past this is not an index. */
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
@@ -74,21 +72,29 @@ export async function readShardIndex(source: ByteSource): Promise<ShardIndex> {
   return parseShardIndex(await source.read(0, source.size), source.name);
 }
 
-/** The reader for one shard file, chosen by its extension. */
-export function shardReaderFor(path: string): FormatReader | undefined {
-  if (/\.safetensors$/i.test(path)) return safetensorsReader;
-  if (/\.(bin|pt|pth)$/i.test(path)) return pytorchReader;
-  return undefined;
+/** The formats that come in shard sets, as the registry knows them (an index may list any of their files). */
+export interface ShardFormats {
+  /** The reader of one shard file, by its extension. */
+  readerFor(path: string): FormatReader | undefined;
+  /** Every shard extension ('.safetensors', '.bin', …), to take the stem of an index file's name. */
+  extensions: readonly string[];
+  /** How people call them ('safetensors or PyTorch .bin/.pt/.pth'), for a shard of none of them. */
+  names: string;
+}
+
+/** `(\.a|\.b)` matching any of `extensions` literally. */
+export function extensionGroup(extensions: readonly string[]): string {
+  return `(${extensions.map((e) => e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`;
 }
 
 /** Joins opened shards (already in shard order) into one checkpoint; tensor names must not repeat. */
-export function joinShards(opts: {
+export function joinShards<F extends string>(opts: {
   name: string;
-  format: FormatId;
+  format: F;
   index?: ByteSource;
   shards: { source: ByteSource; checkpoint: Checkpoint }[];
   metadata?: Record<string, string>;
-}): Checkpoint {
+}): Checkpoint<F> {
   const where = new Map<string, string>();
   const tensors: TensorEntry[] = [];
   const metadata: Record<string, string> = {};
@@ -115,7 +121,7 @@ export function shardSetName(anyFile: string, stem: string): string {
   return dir ? baseName(dir) : stem;
 }
 
-async function openIndexed(index: ByteSource, sibling: (p: string) => ByteSource | undefined, format: FormatId): Promise<Checkpoint> {
+async function openIndexed<F extends string>(index: ByteSource, sibling: (p: string) => ByteSource | undefined, format: F, formats: ShardFormats): Promise<Checkpoint<F>> {
   const idx = await readShardIndex(index);
   if (idx.shards.length === 0) throw new FormatError(index.name, 'weight_map lists no tensors');
   const missing = idx.shards.filter((s) => sibling(s) === undefined);
@@ -124,8 +130,8 @@ async function openIndexed(index: ByteSource, sibling: (p: string) => ByteSource
   }
   const shards = await Promise.all(idx.shards.map(async (rel) => {
     const source = sibling(rel)!;
-    const reader = shardReaderFor(rel);
-    if (!reader) throw new FormatError(index.name, `shard '${rel}' is neither .safetensors nor a PyTorch .bin/.pt/.pth file`);
+    const reader = formats.readerFor(rel);
+    if (!reader) throw new FormatError(index.name, `shard '${rel}' is not a ${formats.names} file`);
     return { rel, source, checkpoint: await reader.open(source, () => undefined) };
   }));
   for (const { rel, checkpoint } of shards) {
@@ -140,19 +146,20 @@ async function openIndexed(index: ByteSource, sibling: (p: string) => ByteSource
   for (const [tensor, rel] of idx.weightMap) {
     if (!held.has(tensor)) throw new FormatError(index.name, `weight_map puts tensor '${tensor}' in shard '${rel}', which does not hold it`);
   }
-  const stem = baseName(index.name).replace(/(\.safetensors|\.bin|\.pt|\.pth)?\.index\.json$/i, '');
+  const stem = baseName(index.name).replace(new RegExp(`${extensionGroup(formats.extensions)}?\\.index\\.json$`, 'i'), '');
   return joinShards({ name: shardSetName(index.name, stem), format, index, shards, metadata: idx.metadata });
 }
 
-function indexReader(id: string, format: FormatId, pattern: RegExp): FormatReader {
+/** The reader of `<stem><extension>.index.json` for a format that comes in shard sets (`reader.shardSets`). */
+export function indexReaderOf<F extends string>(reader: FormatReader<F>, formats: ShardFormats): FormatReader<F> {
+  const pattern = new RegExp(`${extensionGroup(reader.extensions)}\\.index\\.json$`, 'i');
   return {
-    id,
-    format,
+    id: `${reader.id}-index`,
+    format: reader.format,
+    label: reader.label,
+    extensions: reader.extensions.map((e) => `${e}.index.json`),
     match: (name) => pattern.test(baseName(name)),
-    open: (source, sibling) => openIndexed(source, sibling, format),
+    open: (source, sibling) => openIndexed(source, sibling, reader.format, formats),
     members: async (source) => (await readShardIndex(source)).shards,
   };
 }
-
-export const safetensorsIndexReader = indexReader('safetensors-index', 'safetensors', /\.safetensors\.index\.json$/i);
-export const pytorchIndexReader = indexReader('pytorch-index', 'pytorch', /\.(bin|pt|pth)\.index\.json$/i);

@@ -1,4 +1,6 @@
 import type { ByteSource } from './byte-source';
+import type { TensorEntry } from './checkpoint';
+import { ensure } from './errors';
 
 /**
  * Reading a strided view (torch tensors that are transposes, slices, expands; Fortran-ordered npy) as
@@ -144,4 +146,18 @@ export async function readStrided(storage: ByteSource, l: StridedLayout, start: 
     if (l.swap) byteSwap(out, e);
   }
   return cut === 0 && out.length === length ? out : out.subarray(cut, cut + length);
+}
+
+/** A lazy tensor whose contiguous bytes are the view `layout` of a storage, opened on the first read. */
+export function stridedTensor(
+  t: Pick<TensorEntry, 'name' | 'dtype' | 'shape' | 'byteLength' | 'file'>, layout: StridedLayout, storage: () => ByteSource | Promise<ByteSource>,
+): TensorEntry {
+  const { name, byteLength, file } = t;
+  return {
+    ...t,
+    async read(start = 0, length = byteLength - start) {
+      ensure(Number.isSafeInteger(start) && Number.isSafeInteger(length) && start >= 0 && length >= 0 && start + length <= byteLength, file, `read of ${length} bytes at ${start} is outside tensor '${name}' (${byteLength} bytes)`);
+      return readStrided(await storage(), layout, start, length);
+    },
+  };
 }

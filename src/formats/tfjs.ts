@@ -1,10 +1,10 @@
 import type { ByteSource } from './byte-source';
 import { baseName } from './byte-source';
-import type { Checkpoint, TensorEntry } from './checkpoint';
+import type { TensorEntry } from './checkpoint';
 import type { DType } from './dtype';
 import { dtypeSize, f16BitsToF32, numelOf } from './dtype';
 import { FormatError, ensure } from './errors';
-import type { FormatReader } from './reader';
+import { defineReader } from './reader';
 
 /**
  * TensorFlow.js `model.json`: `weightsManifest` is a list of groups; each group's weights lie back to back
@@ -147,9 +147,11 @@ function isModelJsonName(name: string): boolean {
   return /(^|[/\\._-])model\.json$/i.test(name) && !/\.index\.json$/i.test(name);
 }
 
-export const tfjsReader: FormatReader = {
+export const tfjsReader = defineReader({
   id: 'tfjs',
   format: 'tfjs',
+  label: 'tfjs',
+  extensions: ['model.json'],
   match(name, head) {
     if (!isModelJsonName(name)) return false;
     const first = head.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
@@ -159,7 +161,7 @@ export const tfjsReader: FormatReader = {
     const m = await readManifest(source);
     return m.groups.flatMap((g) => g.paths);
   },
-  async open(source, sibling): Promise<Checkpoint> {
+  async open(source, sibling) {
     const file = source.name;
     const m = await readManifest(source);
     const tensors: TensorEntry[] = [];
@@ -197,4 +199,4 @@ export const tfjsReader: FormatReader = {
     if (m.convertedBy) metadata.converted_by = m.convertedBy;
     return { name: baseName(file), format: 'tfjs', files, sharded: files.length > 2, tensors, metadata, fileBytes };
   },
-};
+});

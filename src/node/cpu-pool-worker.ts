@@ -5,18 +5,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CpuEngine } from '../compute/cpu-engine';
+import type { OpName } from '../compute/ops';
 
-type Op = 'combine' | 'ties' | 'dare' | 'stats';
 const port = parentPort!;
 const engine = new CpuEngine({ maxChunkElements: (workerData as { maxChunkElements: number }).maxChunkElements });
-port.on('message', async ({ id, op, inputs, spec }: { id: number; op: Op; inputs: never; spec: never }) => {
+port.on('message', async ({ id, op, inputs, spec }: { id: number; op: OpName; inputs: never; spec: never }) => {
   try {
-    const out = await engine[op](inputs, spec);
-    if (op === 'stats') {
+    const out = await engine.run(op, inputs, spec);
+    if (!(out instanceof Uint8Array)) {
       port.postMessage({ id, out });
       return;
     }
-    const bytes = out as Uint8Array;
+    const bytes = out;
     const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
     port.postMessage({ id, out: buf }, [buf.buffer as ArrayBuffer]);
   } catch (e) {

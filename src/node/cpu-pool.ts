@@ -5,15 +5,30 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import type { ChunkInput, Engine, StatsResult } from '../compute/engine';
+import { EngineBase, type Engine } from '../compute/engine';
+import type { ChunkInput } from '../compute/kernels/common/inputs';
+import type { OpName, OpResult, OpSpec } from '../compute/ops';
 
 export interface CpuPool extends Engine {
   readonly workers: number;
+  run<K extends OpName>(op: K, inputs: ChunkInput[], spec: OpSpec<K>): Promise<OpResult<K>>;
 }
 
 interface Pending {
-  resolve: (v: Uint8Array | StatsResult) => void;
+  resolve: (v: unknown) => void;
   reject: (e: Error) => void;
+}
+
+/** Each op call goes to the least busy worker; any op of ops.ts, by name. */
+class PoolEngine extends EngineBase implements CpuPool {
+  readonly kind = 'cpu' as const;
+  constructor(readonly workers: number, readonly maxChunkElements: number, private readonly call: (op: OpName, inputs: ChunkInput[], spec: unknown) => Promise<unknown>, readonly dispose: () => void) {
+    super();
+  }
+
+  run<K extends OpName>(op: K, inputs: ChunkInput[], spec: OpSpec<K>): Promise<OpResult<K>> {
+    return this.call(op, inputs, spec) as Promise<OpResult<K>>;
+  }
 }
 
 export async function cpuPool(workers = Math.max(1, Math.min(8, availableParallelism() - 1)), maxChunkElements = 1 << 22): Promise<CpuPool> {
@@ -24,7 +39,7 @@ export async function cpuPool(workers = Math.max(1, Math.min(8, availableParalle
     Array.from({ length: workers }, () => new Promise<void>((ready, fail) => {
       const w = new Worker(new URL('./cpu-pool-worker.mjs', import.meta.url), { workerData: { maxChunkElements } });
       const slot = { w, busy: 0 };
-      w.on('message', (m: { ready?: boolean; id: number; out?: Uint8Array | StatsResult; error?: string }) => {
+      w.on('message', (m: { ready?: boolean; id: number; out?: unknown; error?: string }) => {
         if (m.ready) {
           pool.push(slot);
           return ready();
@@ -41,26 +56,17 @@ export async function cpuPool(workers = Math.max(1, Math.min(8, availableParalle
       });
     })),
   );
-  const call = <T extends Uint8Array | StatsResult>(op: 'combine' | 'ties' | 'dare' | 'stats', inputs: ChunkInput[], spec: unknown): Promise<T> => {
+  const call = (op: OpName, inputs: ChunkInput[], spec: unknown): Promise<unknown> => {
     const slot = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
     slot.busy++;
     const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: Uint8Array | StatsResult) => void, reject });
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
       // Inputs are copied (structured clone): their buffers may belong to a reader's cache.
       slot.w.postMessage({ id, op, inputs, spec });
     });
   };
-  return {
-    kind: 'cpu',
-    workers,
-    maxChunkElements,
-    combine: (i, s) => call<Uint8Array>('combine', i, s),
-    ties: (i, s) => call<Uint8Array>('ties', i, s),
-    dare: (i, s) => call<Uint8Array>('dare', i, s),
-    stats: (i, s) => call<StatsResult>('stats', i, s),
-    dispose() {
-      for (const p of pool) void p.w.terminate();
-    },
-  };
+  return new PoolEngine(workers, maxChunkElements, call, () => {
+    for (const p of pool) void p.w.terminate();
+  });
 }

@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { ByteSource } from '../formats/byte-source';
 import type { Checkpoint } from '../formats/checkpoint';
 import { FormatError } from '../formats/errors';
-import { joinPath, openCheckpoints, readerFor } from '../formats/registry';
+import { HEAD_BYTES, joinPath, openCheckpoints, readerFor } from '../formats/registry';
 import { naturalCompare } from '../formats/sharded';
 import { fileSource } from './file-source';
 
@@ -39,7 +39,7 @@ async function expandOne(path: string): Promise<ByteSource[]> {
   }
   if (!s.isFile()) throw new FormatError(path, 'not a regular file or folder');
   const plain = await fileSource(abs, basename(abs));
-  const head = await plain.read(0, Math.min(64, plain.size));
+  const head = await plain.read(0, Math.min(HEAD_BYTES, plain.size));
   const reader = readerFor(plain.name, head);
   if (!reader?.members) return [plain];
   // A multi-file format named by its index: bring along the files it lists, named under its folder.

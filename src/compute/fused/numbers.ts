@@ -2,7 +2,7 @@
  * Fast number plumbing for the fused CPU loops: exact decode tables, and rounding a float64 ONCE into
  * F32/BF16/F16 (the rule of kernels/common/f64.ref.ts) without per-element calls.
  *
- * How the loops round (fused/round-block.ts and the combine loops): Veltkamp's splitting
+ * How the loops round (block.ts and the combine loops): Veltkamp's splitting
  * c = v·C, hi = c − (c − v) with C = 2^(53−p) + 1 gives v rounded to nearest, ties to even (binary
  * radix), to p significant bits, in float64 arithmetic. For v in the dtype's normal range that hi is a
  * value of the dtype, so storing it into a Float32Array is exact and the float32 bits give the output

@@ -1,14 +1,14 @@
 /**
  * Runs combine.wat (WebAssembly SIMD) over a chunk: the CPU engine's fast path for one term
  * (capvector, extract, apply) on bfloat16 inputs into bfloat16, and on float32 into float32. The
- * kernels compute exactly what fused/combine.ts's loops compute (same float64 formula, same single
+ * kernels compute exactly what kernels/combine/combine.cpu.ts's loops compute (same float64 formula, same single
  * rounding); fusedCombine calls them block by block. The bf16 kernel hands back (redo) any block whose
  * values leave the fast range (NaN, ±Inf, subnormal or overflowing results) and the JavaScript loops
  * patch those; the f32 kernel needs no help (the demotion is the rounding, NaN is canonicalised).
  * The chunk's tail (less than a block) is the caller's.
  */
 import { WASM_BASE64 } from './combine.wasm';
-import { instantiate, setWasmEnabled, wasmEnabled } from './enabled';
+import { wasmKernel } from './enabled';
 
 /** Elements per kernel call: four regions (base, a, b, out) of 32 KB at most, in L1/L2. */
 export const WASM_BLOCK = 8192;
@@ -26,34 +26,27 @@ interface Kernel {
   f16: Kernel['bf16'];
 }
 
-let kernel: Kernel | null | undefined;
 /** Blocks the kernels finished and blocks handed back (tests check the fast path really ran). */
 export const wasmCounters = { blocks: 0, fallbacks: 0 };
 
-export { setWasmEnabled };
-
-function load(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  const inst = instantiate(WASM_BASE64);
-  if (!inst) return (kernel = null);
+const load = wasmKernel(WASM_BASE64, (inst): Kernel => {
   const memory = inst.exports.memory as WebAssembly.Memory;
   const buf = memory.buffer;
   const u16 = new Uint16Array(buf), u32 = new Uint32Array(buf);
   u16.fill(0x8000, NEG0_BF16_AT / 2, NEG0_BF16_AT / 2 + WASM_BLOCK);
   u32.fill(0x80000000, NEG0_F32_AT / 4, NEG0_F32_AT / 4 + WASM_BLOCK);
-  kernel = {
+  return {
     memory, u16, u32,
     bf16: inst.exports.combine_bf16 as Kernel['bf16'],
     f32: inst.exports.combine_f32 as Kernel['f32'],
     bf16Terms: inst.exports.combine_bf16_terms as Kernel['bf16Terms'],
     f16: inst.exports.combine_f16 as Kernel['bf16'],
   };
-  return kernel;
-}
+});
 
 /** Whether the kernels can run here (loads them on first call). */
 export function wasmAvailable(): boolean {
-  return wasmEnabled() && load() !== null;
+  return load() !== null;
 }
 
 /**
@@ -67,7 +60,7 @@ export function wasmCombine16(
   half: boolean, base: Uint16Array | null, a: Uint16Array, b: Uint16Array | null, w: number, scale: number, c: number,
   out16: Uint16Array, n: number, redo: (from: number, to: number) => void,
 ): number | null {
-  const k = wasmEnabled() ? load() : null;
+  const k = load();
   if (!k) return null;
   const run = half ? k.f16 : k.bf16;
   const mem = k.u16;
@@ -102,7 +95,7 @@ function blocks16(n: number, mem: Uint16Array, outAt: number, out16: Uint16Array
 export function wasmCombineF32(
   base: Uint32Array | null, a: Uint32Array, b: Uint32Array | null, w: number, scale: number, out32: Uint32Array, n: number,
 ): number | null {
-  const k = wasmEnabled() ? load() : null;
+  const k = load();
   if (!k) return null;
   const mem = k.u32;
   const full = n - (n % WASM_BLOCK);
@@ -136,7 +129,7 @@ export function wasmCombineBf16Terms(
   base: Uint16Array | null, terms: { a: Uint16Array; b: Uint16Array | null; w: number }[], scale: number, c: number,
   out16: Uint16Array, n: number, redo: (from: number, to: number) => void,
 ): number | null {
-  const k = wasmEnabled() ? load() : null;
+  const k = load();
   if (!k || terms.length < 1) return null;
   const R16 = WASM_BLOCK * 2;
   const TAB_AT = 7 * R, BASE_AT = TAB_AT + 16 * Math.max(256, terms.length), OUT_AT = BASE_AT + R16, TERMS_AT = OUT_AT + R16;

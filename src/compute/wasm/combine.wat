@@ -1,7 +1,7 @@
 ;; One-term combine, WebAssembly SIMD: o = s + sc·(w·(a − b)) rounded ONCE to the output dtype.
 ;; combine_bf16: bfloat16 inputs and output (below); combine_f32, combine_bf16_terms and combine_f16 after it.
 ;;
-;; The same arithmetic, in the same order and precision, as fused/combine.ts's base16Diff (and so as
+;; The same arithmetic, in the same order and precision, as kernels/combine/combine.cpu.ts's base16Diff (and so as
 ;; kernels/combine/combine.ref.ts): each bf16 decoded exactly (it is the top half of a float32, then
 ;; promoted to float64), the formula in float64, Veltkamp's split t = v·c, r = t − (t − v) rounding v to
 ;; bf16's 8 significant bits (ties to even), r demoted to float32 (exact in the fast range) and its top
@@ -124,7 +124,7 @@
         (br $next))))
 
   ;; combine_bf16_terms(pbase, ptab, k, po, n, sc, c): several terms (task arithmetic, linear) on bfloat16
-  ;; words into bfloat16, as fused/combine.ts's terms16: acc = w_0·(a_0 − b_0), acc = acc + w_j·(a_j − b_j)
+  ;; words into bfloat16, as kernels/combine/combine.cpu.ts's terms16: acc = w_0·(a_0 − b_0), acc = acc + w_j·(a_j − b_j)
   ;; for j = 1..k−1 (the reference's order), v = base + sc·acc, rounded once as combine_bf16 does, with
   ;; the same fast-range verdict. Term j is a record at ptab + 16j: pointer to a (i32), pointer to b
   ;; (i32; +0.0 words for a missing b), w (f64). k ≥ 1, n a multiple of 8.

@@ -1,11 +1,10 @@
 /**
  * Runs dare.wat: DARE's drop-and-rescale of one term over a block in WebAssembly SIMD, bit for bit
- * fused/dare.ts's dareTermFast (the same hash integers, the same float64 division), which stays the
- * fallback where WebAssembly is missing or switched off.
+ * kernels/dare/dare.cpu.ts's dareTermFast (the same hash integers, the same float64 division), which
+ * the caller runs instead where this cannot (WebAssembly missing or switched off, a longer block).
  */
 import { WASM_BASE64 } from './dare.wasm';
-import { instantiate, wasmEnabled } from './enabled';
-import { dareTermFast } from '../fused/dare';
+import { wasmKernel } from './enabled';
 import { dareDropBelow, dareTermKey, fmix32 } from '../kernels/dare/hash';
 
 const MAX = 2048;
@@ -16,22 +15,15 @@ interface Kernel {
   memory: WebAssembly.Memory;
   run: (pa: number, pb: number, hasB: number, pout: number, m: number, firstLo: number, mixLo: number, mixHi: number, drop: number, density: number) => void;
 }
-let kernel: Kernel | null | undefined;
+const load = wasmKernel(WASM_BASE64, (inst): Kernel => ({ memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.dare as Kernel['run'] }));
 
-function load(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  const inst = instantiate(WASM_BASE64);
-  kernel = inst ? { memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.dare as Kernel['run'] } : null;
-  return kernel;
-}
-
-/** dareTermFast's contract: τ'_j for `out.length` elements starting at tensor element `first`. */
-export function dareTermBlock(
+/** dareTermFast's contract: τ'_j for `out.length` elements starting at tensor element `first`; false when it did not run. */
+export function wasmDareTerm(
   xa: Float64Array, xb: Float64Array | null, seed: number, salt: number, p: number, first: number, out: Float64Array,
-): void {
+): boolean {
   const m = out.length;
-  const k = wasmEnabled() && m <= MAX ? load() : null;
-  if (!k) return dareTermFast(xa, xb, seed, salt, p, first, out);
+  const k = m <= MAX ? load() : null;
+  if (!k) return false;
   const key = dareTermKey(seed, salt);
   const drop = dareDropBelow(p);
   const firstLo = first >>> 0;
@@ -41,4 +33,5 @@ export function dareTermBlock(
   if (xb) new Float64Array(buf, B_AT, m).set(xb.subarray(0, m));
   k.run(A_AT, B_AT, xb ? 1 : 0, OUT_AT, m, firstLo | 0, fmix32((key ^ firstHi) >>> 0) | 0, fmix32((key ^ (firstHi + 1)) >>> 0) | 0, drop | 0, 1 - p);
   out.set(new Float64Array(buf, OUT_AT, m));
+  return true;
 }

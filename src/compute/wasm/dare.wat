@@ -1,4 +1,4 @@
-;; DARE's drop-and-rescale of one term over a block (fused/dare.ts's dareTermFast, bit for bit): the
+;; DARE's drop-and-rescale of one term over a block (kernels/dare/dare.cpu.ts's dareTermFast, bit for bit): the
 ;; counter hash of kernels/dare/hash.ts on four element indices at once (wrapping u32 multiply, add, xor,
 ;; shifts: the same integers), then τ' = h ≥ dropBelow ? d / density : d · 0 in float64, d = a − b or a.
 ;;

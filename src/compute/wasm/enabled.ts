@@ -21,3 +21,20 @@ export function instantiate(base64: string): WebAssembly.Instance | null {
     return null;
   }
 }
+
+/**
+ * A kernel's getter: the module is instantiated on first use and kept, `bind` picks its exports (and
+ * prepares its memory). The getter gives null while the switch is off or where WebAssembly cannot run
+ * the module; the caller then runs its JavaScript loops.
+ */
+export function wasmKernel<K>(base64: string, bind: (inst: WebAssembly.Instance) => K): () => K | null {
+  let kernel: K | null | undefined;
+  return () => {
+    if (!enabled) return null;
+    if (kernel === undefined) {
+      const inst = instantiate(base64);
+      kernel = inst ? bind(inst) : null;
+    }
+    return kernel;
+  };
+}

@@ -1,12 +1,12 @@
 /**
- * Runs stats.wat: fused/stats.ts's per-block loops (vector statistics and pair dot products) in
+ * Runs stats.wat: kernels/stats/stats.cpu.ts's per-block loops (vector statistics and pair dot products) in
  * WebAssembly, bit for bit the same. fusedStats decodes each input block straight into this module's
  * memory (views from blockViews) and calls vector/pair per block; a block whose sums are not finite is
  * handed back (the caller redoes it with the reference, as the JavaScript loops do). Unavailable
  * (returns null) where WebAssembly is missing or, like the combine kernel, when disabled.
  */
 import { WASM_BASE64 } from './stats.wasm';
-import { instantiate, wasmEnabled } from './enabled';
+import { wasmKernel } from './enabled';
 
 export interface StatsKernel {
   /** Views of the block regions for `inputs` decoded inputs and `vectors` vectors of `block` float64 each. */
@@ -31,14 +31,11 @@ export interface StatsLayout {
 }
 
 const ZERO_AT = 1024;
-let kernel: StatsKernel | null | undefined;
 
-function load(): StatsKernel | null {
-  if (kernel !== undefined) return kernel;
-  const inst = instantiate(WASM_BASE64);
-  if (!inst) return (kernel = null);
+/** The kernel, or null where WebAssembly is missing or switched off. */
+export const statsKernel = wasmKernel(WASM_BASE64, (inst): StatsKernel => {
   const memory = inst.exports.memory as WebAssembly.Memory;
-  kernel = {
+  return {
     vector: inst.exports.vector as StatsKernel['vector'],
     pair: inst.exports.pair as StatsKernel['pair'],
     decodeBf16: inst.exports.decode_bf16 as StatsKernel['decodeBf16'],
@@ -61,9 +58,4 @@ function load(): StatsKernel | null {
       };
     },
   };
-  return kernel;
-}
-
-export function statsKernel(): StatsKernel | null {
-  return wasmEnabled() ? load() : null;
-}
+});

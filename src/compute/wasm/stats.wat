@@ -1,4 +1,4 @@
-;; The statistics loops of fused/stats.ts (vectorFast, pairFast) in WebAssembly: the same operations in
+;; The statistics loops of kernels/stats/stats.cpu.ts (vectorFast, pairFast) in WebAssembly: the same operations in
 ;; the same order, so the same bits, without JavaScript's typed-array and number overheads. Blocks of
 ;; float64 values are decoded by the caller straight into this module's memory.
 ;;

@@ -4,7 +4,7 @@
  * switched off. The CPU engine calls tiesBlock for TIES and DARE-TIES blocks.
  */
 import { WASM_BASE64 } from './ties.wasm';
-import { instantiate, wasmEnabled } from './enabled';
+import { wasmKernel } from './enabled';
 import { tiesRef } from '../kernels/ties/ties.ref';
 
 const R = 16384; // one 2048-element block of float64
@@ -15,14 +15,7 @@ interface Kernel {
   run: (pbase: number, ptau: number, k: number, pw: number, pthr: number, keepAll: number, lambda: number,
     normalize: number, pout: number, m: number, ps: number, pk: number) => void;
 }
-let kernel: Kernel | null | undefined;
-
-function load(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  const inst = instantiate(WASM_BASE64);
-  kernel = inst ? { memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.ties as Kernel['run'] } : null;
-  return kernel;
-}
+const load = wasmKernel(WASM_BASE64, (inst): Kernel => ({ memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.ties as Kernel['run'] }));
 
 /** tiesRef's contract (same arguments, same values written into `out`), in WebAssembly when it can. */
 export function tiesBlock(
@@ -31,7 +24,7 @@ export function tiesBlock(
 ): void {
   const m = out.length;
   const k = taus.length;
-  const kr = wasmEnabled() && m <= MAX_BLOCK ? load() : null;
+  const kr = m <= MAX_BLOCK ? load() : null;
   if (!kr) return tiesRef(base, taus, weights, thresholds, lambda, normalize, out);
   // Layout: weights and thresholds, then base, the k taus, the k scaled terms, the k masks, out.
   const pw = 0, pthr = 1024, pbase = 4096;

@@ -1,10 +1,14 @@
 import { useState } from 'react';
+import { FORMATS } from '../../formats/registry';
 import { useWorkbench } from '../../store/workbench';
 import { AlignmentReport } from './AlignmentReport';
 import { CheckpointCard } from './CheckpointCard';
 import { TensorStatsView } from './TensorStatsView';
 import { TensorTable } from './TensorTable';
 import { loadDemo } from './demo';
+
+/** The registry's formats: 'safetensors (single or sharded with index.json) · … · tfjs model.json'. */
+const FORMAT_LIST = FORMATS.map((f) => (f.sharded ? `${f.name} (single or sharded with index.json)` : f.name)).join(' · ');
 
 /** Loaded checkpoints, their roles and alignment, and a tensor browser with statistics. */
 export default function CheckpointsPanel() {
@@ -18,7 +22,7 @@ export default function CheckpointsPanel() {
     return (
       <div className="cv-empty">
         <p><strong>Drop checkpoint files or whole folders anywhere on this page</strong>, or use “Open files…” / “Open folder…” above.</p>
-        <p className="cv-small">safetensors (single or sharded with index.json) · PyTorch .bin/.pt/.pth · NumPy .npy/.npz · tfjs model.json. Nothing leaves this machine.</p>
+        <p className="cv-small">{FORMAT_LIST}. Nothing leaves this machine.</p>
         <button type="button" className="cv-btn cv-btn-primary" onClick={() => void loadDemo()}>Load the demo family</button>
       </div>
     );

@@ -221,6 +221,17 @@ function fmix32Big(x: number): number {
   h ^= h >> 16n; h = (h * 0x85ebca6bn) & M; h ^= h >> 13n; h = (h * 0xc2b2ae35n) & M; h ^= h >> 16n;
   return Number(h);
 }
+/** The keep mask by the formula of kernels/dare/hash.ts's comment, in BigInt arithmetic. */
+function dareMaskBig(seed: number, salt: number, p: number, first: number, n: number): Uint8Array {
+  const M = 0xffffffffn;
+  const key = BigInt(fmix32Big(Number((BigInt(fmix32Big(salt)) ^ BigInt(seed)) & M)));
+  const drop = BigInt(Math.floor(p * 2 ** 32));
+  return Uint8Array.from({ length: n }, (_, i) => {
+    const g = BigInt(first + i);
+    const c = BigInt(fmix32Big(Number(key ^ (g >> 32n))));
+    return BigInt(fmix32Big(Number(((g & M) * 0x9e3779b1n + c) & M))) >= drop ? 1 : 0;
+  });
+}
 
 describe('dare against a float64 reference', () => {
   it('fmix32 matches a BigInt implementation', () => {
@@ -239,6 +250,7 @@ describe('dare against a float64 reference', () => {
     const m1 = dareMask(42, 8, 0.37, first, 6001);
     const split = new Uint8Array([...dareMask(42, 7, 0.37, first, 2500), ...dareMask(42, 7, 0.37, first + 2500, 3501)]);
     expect(split).toEqual(m0);
+    expect(m0).toEqual(dareMaskBig(42, 7, 0.37, first, 6001));
     const rate = m0.reduce((acc, v) => acc + v, 0) / m0.length;
     expect(Math.abs(rate - 0.63)).toBeLessThan(0.02);
     expect(m0).not.toEqual(m1);
@@ -248,6 +260,7 @@ describe('dare against a float64 reference', () => {
     // p = 0.3 (bf16 values that are multiples of 0.7 give short binary τ/0.7). p = 0.37 has no such luck.
     // Per-term drop probabilities (mergekit's per-model density): term 1 drops with p = 0.2.
     const m1b = dareMask(42, 8, 0.2, first, 6001);
+    expect(m1b).toEqual(dareMaskBig(42, 8, 0.2, first, 6001));
     const t0 = p.map((_, i) => (m0[i] ? (a[i] - s[i]) / 0.63 : 0));
     const t1 = p.map((_, i) => (m1b[i] ? a[i] / 0.8 : 0));
     const base = { base: 0, terms: [{ a: 1, b: 2, w: 1 }, { a: 1, b: null, w: -0.0537 }], p: [0.37, 0.2], seed: 42, salts: [7, 8], firstElement: first, scale: 1.07, normalize: true, outDtype: 'F32' as const };

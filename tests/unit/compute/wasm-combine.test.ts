@@ -2,17 +2,17 @@
  * The WebAssembly SIMD combine kernels (src/compute/wasm/combine.wat) against the plain reference
  * pipeline, bit for bit, on chunks big enough that it really runs (several 8192-element blocks), with
  * blocks it must hand back (NaN, ±Inf, subnormal and overflowing results) mixed in; and the committed
- * module bytes against a fresh compile of the .wat.
+ * module bytes against a fresh compile of the .wat. fast-paths.test.ts runs every kernel with
+ * WebAssembly off as well.
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
 import type { ChunkInput, CombineSpec } from '../../../src/compute/engine';
 import { refCombine } from '../../../src/compute/kernels/common/run.ref';
 import { bf16FromF64, f16FromF64 } from '../../../src/compute/fused/numbers';
-import { WASM_BLOCK, setWasmEnabled, wasmAvailable, wasmCounters } from '../../../src/compute/wasm/combine';
-import { statsKernel } from '../../../src/compute/wasm/stats';
+import { WASM_BLOCK, wasmAvailable, wasmCounters } from '../../../src/compute/wasm/combine';
 
 let seed = 9;
 function rnd(): number {
@@ -34,7 +34,6 @@ function firstDiff(a: Uint8Array, b: Uint8Array): string | null {
 }
 
 const engine = new CpuEngine();
-afterAll(() => setWasmEnabled(true));
 
 describe('WebAssembly SIMD bf16 combine', () => {
   it('is available in this Node (SIMD), so the tests below exercise it', () => {
@@ -69,21 +68,6 @@ describe('WebAssembly SIMD bf16 combine', () => {
       }
     });
   }
-
-  it('gives the same bytes as the JavaScript loops, which gives the reference\'s', async () => {
-    const n = 8 * WASM_BLOCK;
-    const inputs = triple(n).map(chunk);
-    const spec: CombineSpec = { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8, outDtype: 'BF16' };
-    const before = wasmCounters.blocks;
-    const withWasm = await engine.combine(inputs, spec);
-    expect(wasmCounters.blocks - before).toBe(8);
-    setWasmEnabled(false);
-    const withJs = await engine.combine(inputs, spec);
-    setWasmEnabled(true);
-    expect(wasmCounters.blocks - before).toBe(8);
-    expect(firstDiff(withWasm, withJs)).toBeNull();
-    expect(firstDiff(withWasm, refCombine(inputs, spec))).toBeNull();
-  });
 
   it('rounds values built to sit on and beside bf16 ties exactly once', async () => {
     // pre + 1·(a − b) with a − b = ±2^-k·ulp(pre) lands on, just above and just below half an ulp.
@@ -209,24 +193,6 @@ describe('WebAssembly SIMD bf16 combine', () => {
         if (base !== null || terms[0].a === 1) expect(g[11]).toBe(0x7fc00000);
       }
     }
-  });
-
-  it('statistics: the WebAssembly loops give the JavaScript loops\' numbers exactly (fused-stats.test.ts checks both against the reference)', async () => {
-    expect(statsKernel()).not.toBeNull();
-    const n = 3 * 2048 + 77;
-    const x = triple(n);
-    x[0][100] = 0x0001; x[1][100] = 0x0000; // a difference below 2^-126: flushed to 0
-    x[2][5000] = 0x7fc0; // NaN in one block: that block goes to the reference
-    const inputs = x.map(chunk);
-    const spec = { vectors: [{ a: 1, b: 2 }, { a: 1, b: 0 }, { a: 2, b: null }], pairs: [[0, 1], [1, 2], [0, 2]] as [number, number][], nearZero: 1e-3 };
-    const withWasm = await engine.stats(inputs, spec);
-    setWasmEnabled(false);
-    expect(statsKernel()).toBeNull();
-    const withJs = await engine.stats(inputs, spec);
-    setWasmEnabled(true);
-    expect(withWasm).toEqual(withJs);
-    expect(withWasm.vectors[0].count).toBe(n);
-    expect(withWasm.vectors[0].nan).toBe(1);
   });
 
   it('the committed module is what scripts/build-wasm.mjs makes of the .wat', () => {

@@ -18,12 +18,6 @@ describe('.npy reader', () => {
     expect(await readNpyHeader(fixture('bool.npy'))).toMatchObject({ dtype: 'BOOL' });
   });
 
-  it('opens a file as a one-tensor checkpoint named by its stem', async () => {
-    const ck = await npyReader.open(fixture('i64.npy'), noSiblings);
-    expect(ck).toMatchObject({ format: 'numpy', files: ['i64.npy'], sharded: false });
-    expect(ck.tensors.map((t) => [t.name, t.dtype, t.shape, t.byteLength])).toEqual([['i64', 'I64', [2, 3, 2], 96]]);
-  });
-
   it('Fortran-ordered and big-endian arrays: every byte range equals the same range of the full read', async () => {
     for (const f of ['f64_fortran.npy', 'be_f4.npy']) {
       const t = (await npyReader.open(fixture(f), noSiblings)).tensors[0];

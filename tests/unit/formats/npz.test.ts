@@ -6,17 +6,6 @@ import { npzReader } from '../../../src/formats/npz';
 import { countingSource, fixture, fixtureBytes, makeZip, noSiblings, npy } from './format-helpers';
 
 describe('.npz reader', () => {
-  it('lists members of np.savez and np.savez_compressed archives as tensors', async () => {
-    for (const [f, compressed] of [['stored.npz', '0'], ['compressed.npz', '4']]) {
-      const ck = await npzReader.open(fixture(f), noSiblings);
-      expect(ck.format).toBe('numpy');
-      expect(ck.tensors.map((t) => [t.name, t.dtype, t.shape])).toEqual([
-        ['weight', 'F32', [8, 8]], ['bias', 'F16', [8]], ['steps', 'I32', [2, 3]], ['layer/mask', 'BOOL', [5]],
-      ]);
-      expect(ck.metadata.compressed_members).toBe(compressed);
-    }
-  });
-
   it('stored and compressed archives hold the same bytes, in any read order', async () => {
     const a = await npzReader.open(fixture('stored.npz'), noSiblings);
     const b = await npzReader.open(fixture('compressed.npz'), noSiblings);

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../../../src/formats/byte-source';
 import { FormatError } from '../../../src/formats/errors';
@@ -15,34 +14,6 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 describe('torch.save archives', () => {
-  it('lists tensors in file order with dtypes from the storage classes, and archive facts as metadata', async () => {
-    const ck = await open('dtypes.pt');
-    expect(ck.format).toBe('pytorch');
-    expect(ck.tensors.map((t) => `${t.name}:${t.dtype}`)).toEqual([
-      'f64:F64', 'f32:F32', 'f16:F16', 'bf16:BF16', 'i64:I64', 'i32:I32', 'i16:I16', 'i8:I8', 'u8:U8', 'bool:BOOL', 'scalar:F32', 'empty:F32',
-    ]);
-    expect(ck.tensors.find((t) => t.name === 'scalar')!.shape).toEqual([]);
-    expect(ck.tensors.find((t) => t.name === 'empty')!.byteLength).toBe(0);
-    expect(ck.metadata).toMatchObject({ archive_folder: 'dtypes', byteorder: 'little', version: '3', non_tensor_values: '0' });
-  });
-
-  it('finds data.pkl under any top folder (renamed, archive/, big-endian)', async () => {
-    expect((await open('renamed_folder.bin')).metadata.archive_folder).toBe('some_other_stem');
-    expect((await open('zip64.pt')).metadata.archive_folder).toBe('archive');
-    expect((await open('bigendian.pt')).metadata).toMatchObject({ archive_folder: 'bigarchive', byteorder: 'big' });
-  });
-
-  it('flattens nested checkpoints with dotted names and counts the values it skips', async () => {
-    const ck = await open('nested.ckpt');
-    expect(ck.tensors.map((t) => t.name)).toEqual(['state_dict.encoder.weight', 'state_dict.encoder.bias', 'model.weight', 'model.bias', 'params.0']);
-    expect(ck.metadata.non_tensor_values).toBe('3'); // epoch, lr, name
-  });
-
-  it('views share storages: fewer storages than tensors', async () => {
-    const ck = await open('views.pt');
-    expect(Number(ck.metadata.storages)).toBeLessThan(ck.tensors.length);
-  });
-
   it('any byte range of a view equals the same range of its full contiguous read', async () => {
     for (const f of ['views.pt', 'bigendian.pt']) {
       const ck = await open(f);
@@ -75,8 +46,7 @@ describe('torch.save archives', () => {
     await expect(t.read(0, t.byteLength + 1)).rejects.toThrow(/outside tensor 'f64'/);
   });
 
-  it('refuses the legacy (pre-1.6) format and bare pickles with clear messages', async () => {
-    expect((await failure(open('legacy.pt'))).message).toBe('legacy.pt: legacy torch format (pre-1.6) is not supported; re-save with torch.save');
+  it('refuses a bare pickle with a clear message (the legacy fixture is a manifest row)', async () => {
     const bare = bytesSource('model.pth', pk(0x80, 2, 0x7d, 0x2e));
     expect((await failure(pytorchReader.open(bare, noSiblings))).message).toMatch(/^model\.pth: a bare pickle, not a torch\.save zip archive/);
   });
@@ -89,24 +59,6 @@ describe('torch.save archives', () => {
     expect(pytorchReader.match('old.pt', head(fixtureBytes('legacy.pt')))).toBe(true);
     expect(pytorchReader.match('group1-shard1of2.bin', head(fixtureBytes('tfjs/group1-shard1of2.bin')))).toBe(false);
   });
-});
-
-describe('hostile torch files', () => {
-  const evil: [string, string][] = [
-    ['evil_os_system.pt', 'os.system'],
-    ['evil_posix_system.pt', 'posix.system'],
-    ['evil_builtins_eval.pt', 'builtins.eval'],
-    ['evil_subprocess.pt', 'subprocess.Popen'],
-    ['evil_load_from_bytes.pt', 'torch.storage._load_from_bytes'],
-  ];
-  for (const [file, global] of evil) {
-    it(`${file}: refused, naming '${global}', and nothing runs`, async () => {
-      const e = await failure(open(file));
-      expect(e.message).toContain(`${file}:`);
-      expect(e.message).toContain(`refusing pickle global '${global}' (only tensor rebuild functions, storages, OrderedDict and dtypes are allowed)`);
-      expect(existsSync('/tmp/capvector-pwned')).toBe(false);
-    });
-  }
 });
 
 describe('corrupt torch archives', () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bytesSource, type ByteSource } from '../../../src/formats/byte-source';
-import { openCheckpoints, joinPath } from '../../../src/formats/registry';
+import { FORMATS, READERS, openCheckpoints, joinPath, readerFor } from '../../../src/formats/registry';
 import { closeAll } from '../../../src/node/file-source';
 import { expandPaths, openPath } from '../../../src/node/paths';
 import { fixtureFile, fixtureFolder, ST_DIR, textSource } from './fixture-files';
@@ -87,7 +87,7 @@ describe('openCheckpoints grouping', () => {
     const none = await openCheckpoints(junk());
     expect(none.checkpoints).toEqual([]);
     expect(none.errors.map((e) => e.file)).toEqual(['openvla-tiny/config.json', 'openvla-tiny/README.md', 'openvla-tiny/tokenizer.model']);
-    expect(none.errors[0].message).toMatch(/not a recognised checkpoint/);
+    expect(none.errors[0].message).toBe('openvla-tiny/config.json: not a recognised checkpoint (safetensors, PyTorch .bin/.pt/.pth, NumPy .npy/.npz, or tfjs model.json)');
     expect(await openCheckpoints([])).toEqual({ checkpoints: [], errors: [] });
   });
 
@@ -103,9 +103,45 @@ describe('openCheckpoints grouping', () => {
     expect(errors.map((e) => [e.file, e.fault])).toEqual([['liar.safetensors', 'read of 8 bytes at 0 failed']]);
   });
 
+  it('an index naming a shard of no sharded format says which formats shards may be', async () => {
+    const index = textSource('d/model.safetensors.index.json', JSON.stringify({ weight_map: { w: 'w.gguf' } }));
+    const { errors } = await openCheckpoints([index, tiny('d/w.gguf')]);
+    expect(errors.map((e) => e.message)).toEqual(["d/model.safetensors.index.json: shard 'w.gguf' is not a safetensors or PyTorch .bin/.pt/.pth file"]);
+  });
+
   it('joinPath folds . and ..', () => {
     expect(joinPath('a/b', '../c/./d.bin')).toBe('a/c/d.bin');
     expect(joinPath('', 'x')).toBe('x');
+  });
+});
+
+describe('the registry derives everything from its readers', () => {
+  it('tries index and model.json readers before the single-file sniffers', () => {
+    expect(READERS.map((r) => r.id)).toEqual(['safetensors-index', 'pytorch-index', 'tfjs', 'safetensors', 'pytorch', 'npy', 'npz']);
+  });
+
+  it('names the formats for people in registration order, with shard sets marked', () => {
+    expect(FORMATS).toEqual([
+      { id: 'safetensors', name: 'safetensors', sharded: true },
+      { id: 'pytorch', name: 'PyTorch .bin/.pt/.pth', sharded: true },
+      { id: 'numpy', name: 'NumPy .npy/.npz', sharded: false },
+      { id: 'tfjs', name: 'tfjs model.json', sharded: false },
+    ]);
+  });
+
+  it('the single-file sniffers claim disjoint files where the order between them could matter', () => {
+    const zip = new Uint8Array([0x50, 0x4b, 3, 4, 20, 0, 0, 0]);
+    const npyMagic = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    const pickle = new Uint8Array([0x80, 2, 0x7d, 0x2e]);
+    const rows: [string, Uint8Array, string | undefined][] = [
+      ['w.npy', zip, 'npy'], ['w.npz', zip, 'npz'], ['w.pt', zip, 'pytorch'], ['w.dat', zip, 'pytorch'], ['w.zip', zip, undefined],
+      ['w.pt', npyMagic, 'npy'], ['w.npy', pickle, 'npy'], ['w.pkl', pickle, 'pytorch'], ['w.npz', pickle, undefined],
+    ];
+    for (const [name, head, id] of rows) {
+      expect(readerFor(name, head)?.id, name).toBe(id);
+      const claims = READERS.filter((r) => ['pytorch', 'npy', 'npz'].includes(r.id) && r.match(name, head));
+      expect(claims.length, `${name}: ${claims.map((r) => r.id)}`).toBeLessThanOrEqual(1);
+    }
   });
 });
 

@@ -105,7 +105,6 @@ describe('safetensors malformed corpus: every rejection names the file and the f
     // The in-memory entry point agrees with the lazy reader.
     expect(() => parseSafetensorsHeader(bytes, 'x.safetensors')).toThrow(row.error);
   });
-  it('has a corpus of the promised size', () => expect(REJECT.length).toBeGreaterThanOrEqual(25));
 });
 
 describe('safetensors corpus: what the reference accepts loads', () => {

@@ -1,9 +1,15 @@
 /** The safetensors reader's behaviour beyond validation: laziness, ranged reads, sniffing. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bytesSource } from '../../../src/formats/byte-source';
 import { readTensorF32 } from '../../../src/formats/checkpoint';
+import { openCheckpoints } from '../../../src/formats/registry';
 import { FormatError } from '../../../src/formats/errors';
 import { looksLikeSafetensors, parseSafetensorsHeader, safetensorsReader } from '../../../src/formats/safetensors';
-import { buildSafetensors, concat, countingSource, f32Bytes } from './st-builder';
+import { ST_DIR } from './fixture-files';
+import { checkSafetensorsGolden } from './golden-checks';
+import { buildSafetensors, concat, countingSource, f32Bytes, u64 } from './st-builder';
 
 const header = {
   __metadata__: { format: 'pt' },
@@ -67,5 +73,29 @@ describe('safetensors reader', () => {
       buildSafetensors('[]'),
     ];
     for (const h of notSt) expect(safetensorsReader.match('x.dat', h)).toBe(false);
+  });
+
+  it('reads PyTorch\'s values at every data offset mod 8 and from unaligned memory', async () => {
+    for (const file of ['all_dtypes.safetensors', 'unaligned.safetensors']) {
+      const bytes = new Uint8Array(readFileSync(join(ST_DIR, file)));
+      const headerLen = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      const header = bytes.subarray(8, 8 + headerLen), data = bytes.subarray(8 + headerLen);
+      const offsets = new Set<number>();
+      for (let pad = 0; pad < 8; pad++) {
+        // Trailing spaces in the header move the data start; a leading byte misaligns the memory too.
+        const moved = concat(u64(headerLen + pad), header, new TextEncoder().encode(' '.repeat(pad)), data);
+        offsets.add((8 + headerLen + pad) % 8);
+        for (const shift of [0, 1, 3]) {
+          const { checkpoints, errors } = await openCheckpoints([bytesSource(file, concat(new Uint8Array(shift), moved).subarray(shift))]);
+          expect(errors).toEqual([]);
+          await checkSafetensorsGolden(checkpoints[0], file);
+          for (const t of checkpoints[0].tensors) {
+            const all = await t.read();
+            for (let s = 1; s < t.byteLength; s += 2) expect(await t.read(s, Math.min(3, t.byteLength - s)), `${file} ${t.name} at ${s}`).toEqual(all.subarray(s, s + 3));
+          }
+        }
+      }
+      expect(offsets.size, file).toBe(8);
+    }
   });
 });

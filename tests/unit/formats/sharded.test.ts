@@ -1,16 +1,17 @@
-/** Sharded checkpoints through their index: order, metadata, values, and every disagreement named. */
+/** Sharded checkpoints through their index: members and every disagreement named (their values are fixtures.manifest.ts rows). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ByteSource } from '../../../src/formats/byte-source';
-import { readTensorF32 } from '../../../src/formats/checkpoint';
-import { pytorchIndexReader, safetensorsIndexReader } from '../../../src/formats/sharded';
+import { readerFor } from '../../../src/formats/registry';
 import { buildSafetensors } from './st-builder';
 import { bytesSource } from '../../../src/formats/byte-source';
 import { fixtureFolder, siblingsOf, ST_DIR, textSource } from './fixture-files';
 
-const golden = JSON.parse(readFileSync(join(ST_DIR, 'golden.json'), 'utf8'));
 const INDEX = 'model.safetensors.index.json';
+/** The index readers as the app picks them: by the index file's name. */
+const safetensorsIndexReader = readerFor(`d/${INDEX}`, new Uint8Array())!;
+const pytorchIndexReader = readerFor('d/pytorch_model.bin.index.json', new Uint8Array())!;
 
 function openIndexed(files: ByteSource[], dir = 'openvla-tiny', index = INDEX, reader = safetensorsIndexReader) {
   const idx = files.find((f) => f.name === `${dir}/${index}`)!;
@@ -23,26 +24,10 @@ function withIndex(files: ByteSource[], index: object): ByteSource[] {
 const baseIndex = () => JSON.parse(readFileSync(join(ST_DIR, 'openvla-tiny', INDEX), 'utf8'));
 
 describe('safetensors index', () => {
-  it('joins three bf16 shards in shard order with golden values', async () => {
-    const files = fixtureFolder('openvla-tiny');
-    const ck = await openIndexed(files);
-    const g = golden['openvla-tiny'];
-    expect(ck.sharded).toBe(true);
-    expect(ck.format).toBe('safetensors');
-    expect(ck.name).toBe('openvla-tiny');
-    expect(ck.files).toEqual([`openvla-tiny/${INDEX}`, ...[1, 2, 3].map((k) => `openvla-tiny/model-0000${k}-of-00003.safetensors`)]);
-    expect(ck.fileBytes).toBe(files.reduce((n, f) => n + f.size, 0));
-    expect(ck.tensors.map((t) => t.name)).toEqual(g.order);
-    expect(ck.tensors.every((t) => t.dtype === 'BF16')).toBe(true);
-    expect(ck.metadata.total_size).toBe(String(baseIndex().metadata.total_size));
-    expect(ck.metadata.format).toBe('pt');
-    for (const t of ck.tensors) {
-      const shard = t.file.split('/')[1];
-      const want = g.shards[shard][t.name];
-      expect(t.shape).toEqual(want.shape);
-      const v = await readTensorF32(t, 0, Math.min(8, want.first.length));
-      expect(Array.from(v)).toEqual(want.first.map((x: number) => Math.fround(x)));
-    }
+  it('is the registry\'s derived index reader for safetensors and PyTorch shards', () => {
+    expect([safetensorsIndexReader.id, safetensorsIndexReader.format, pytorchIndexReader.id, pytorchIndexReader.format]).toEqual(['safetensors-index', 'safetensors', 'pytorch-index', 'pytorch']);
+    for (const name of ['m.bin.index.json', 'm.pt.index.json', 'M.PTH.INDEX.JSON']) expect(readerFor(name, new Uint8Array())?.id, name).toBe('pytorch-index');
+    expect(readerFor('m.ckpt.index.json', new Uint8Array())).toBeUndefined();
   });
 
   it('lists its members from the index alone', async () => {
@@ -91,22 +76,5 @@ describe('safetensors index', () => {
   ])('refuses a broken index: %s', async (_n, text, re) => {
     const idx = textSource(`d/${INDEX}`, text as string);
     await expect(safetensorsIndexReader.open(idx, () => undefined)).rejects.toThrow(re as RegExp);
-  });
-});
-
-describe('pytorch_model.bin.index.json', () => {
-  it('opens torch.save shards through the PyTorch reader', async () => {
-    const files = fixtureFolder('pytorch-sharded');
-    const ck = await openIndexed(files, 'pytorch-sharded', 'pytorch_model.bin.index.json', pytorchIndexReader);
-    const g = golden['pytorch-sharded'].shards;
-    expect(ck.format).toBe('pytorch');
-    expect(ck.sharded).toBe(true);
-    const want = Object.entries(g).flatMap(([shard, ts]) => Object.keys(ts as object).map((n) => [n, shard]));
-    expect(ck.tensors.map((t) => t.name)).toEqual(want.map(([n]) => n));
-    for (const t of ck.tensors) {
-      const w = g[t.file.split('/')[1]][t.name];
-      expect(t.shape).toEqual(w.shape);
-      expect(Array.from(await readTensorF32(t, 0, w.first.length))).toEqual(w.first.map((x: number) => Math.fround(x)));
-    }
   });
 });

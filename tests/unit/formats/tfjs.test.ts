@@ -17,17 +17,6 @@ function model(manifest: unknown, files: Record<string, Uint8Array>): [ByteSourc
 const wm = (weights: unknown[], paths = ['w.bin']) => ({ format: 'graph-model', weightsManifest: [{ paths, weights }] });
 
 describe('tfjs model.json reader', () => {
-  it('lists weights with shapes and dtypes (quantized weights read as F32) and the files used', async () => {
-    const ck = await tfjsReader.open(fixture('tfjs/model.json'), siblingsOf('tfjs/model.json'));
-    expect(ck.format).toBe('tfjs');
-    expect(ck.tensors.map((t) => [t.name, t.dtype, t.shape, t.byteLength])).toEqual([
-      ['dense/kernel', 'F32', [4, 3], 48], ['dense/bias', 'I32', [3], 12], ['quant/kernel', 'F32', [2, 5], 40],
-      ['half/bias', 'F32', [6], 24], ['mask', 'BOOL', [5], 5], ['embed/table', 'F32', [3, 2], 24],
-    ]);
-    expect(ck.files).toEqual(['tfjs/model.json', 'tfjs/group1-shard1of2.bin', 'tfjs/group1-shard2of2.bin']);
-    expect(ck.metadata).toMatchObject({ model_format: 'layers-model', quantized_weights: '2', weight_groups: '1' });
-  });
-
   it('members() names the weight files so they are not opened on their own', async () => {
     expect(await tfjsReader.members!(fixture('tfjs/model.json'))).toEqual(['group1-shard1of2.bin', 'group1-shard2of2.bin']);
   });

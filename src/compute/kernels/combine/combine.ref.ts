@@ -1,5 +1,5 @@
 /**
- * Reference of the combine kernel (the CPU twin's plain version; src/compute/fused/ is the fast path and
+ * Reference of the combine kernel (the CPU twin's plain version; combine.cpu.ts is the fast path and
  * must give the same bits; combine.wgsl.ts mirrors it in double-float arithmetic).
  *
  *   out = R( (base === null ? 0 : x[base]) + scale · Σ_j w_j · (x[a_j] − x[b_j]) )
@@ -17,7 +17,17 @@
  * Because the float64 value is within a few 2^-53 of the exact one, out is the exact result rounded
  * once except in vanishingly rare near-boundary cases (≤ 1 ulp), also where terms cancel.
  */
-import type { CombineSpec } from '../../engine';
+import type { ComputeDType } from '../../../formats/dtype';
+import type { DeltaTerm } from '../common/inputs';
+
+/** out = (base === null ? 0 : x[base]) + scale · Σ_j w_j · (x[a_j] − x[b_j]). */
+export interface CombineSpec {
+  base: number | null;
+  terms: DeltaTerm[];
+  scale: number;
+  outDtype: ComputeDType;
+}
+
 
 /** Writes the float64 values v (before rounding) into `out` (length n). */
 export function combineRef(x: Float64Array[], spec: CombineSpec, out: Float64Array): void {

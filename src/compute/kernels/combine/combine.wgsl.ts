@@ -12,7 +12,7 @@
  * by IEEE rules as in float64); finite inputs whose double-float intermediates overflow float32 are
  * recomputed scaled by 2^-64 and scaled back.
  */
-import type { CombineSpec } from '../../engine';
+import type { CombineSpec } from './combine.ref';
 import type { ComputeDType } from '../../../formats/dtype';
 import {
   BINDINGS, HELPERS, PARAM_OFFSETS, SIGN_HELPERS, dfHelpers, f64Triple, load, pairMain, param3, twoProd64,

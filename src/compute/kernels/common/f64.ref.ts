@@ -1,6 +1,6 @@
 /**
  * The number semantics every kernel shares (the reference: plain, per element, no speed tricks; the
- * fused CPU loops in src/compute/fused/ and the WGSL must produce the same bits).
+ * fused CPU loops (kernels/<op>/<op>.cpu.ts) and the WGSL must produce the same bits).
  *
  * 1. DECODE: F32, F16 and BF16 words are decoded EXACTLY (every such value is a float64), subnormals
  *    included. NaN inputs are NaN (payload irrelevant), ±Inf are ±Inf, −0 is −0.

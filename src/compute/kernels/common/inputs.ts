@@ -1,8 +1,24 @@
 /**
  * Checks shared by both engines, so a bad call fails the same way whichever engine runs it.
  */
-import type { ChunkInput, DeltaTerm } from '../../engine';
 import type { ComputeDType } from '../../../formats/dtype';
+
+/**
+ * One input of a call: packed little-endian words of one tensor chunk (F32, F16 or BF16). All inputs of
+ * a call have the same element count.
+ */
+export interface ChunkInput {
+  bytes: Uint8Array;
+  dtype: ComputeDType;
+}
+
+/** A difference of two inputs (x[a] − x[b]) or one input alone (b = null), scaled by w. */
+export interface DeltaTerm {
+  a: number;
+  b: number | null;
+  w: number;
+}
+
 
 export const ELEMENT_BYTES: Record<ComputeDType, number> = { F32: 4, F16: 2, BF16: 2 };
 

@@ -3,7 +3,11 @@
  * (f64.ref.ts), the op's reference (<op>.ref.ts), round once and encode (f64.ref.ts). Slow and simple:
  * the CPU engine's fused loops and the WebGPU kernels are tested against these bits.
  */
-import type { ChunkInput, CombineSpec, DareSpec, StatsResult, StatsSpec, TiesSpec } from '../../engine';
+import type { ChunkInput } from './inputs';
+import type { CombineSpec } from '../combine/combine.ref';
+import type { DareSpec } from '../dare/dare.ref';
+import type { StatsResult, StatsSpec } from '../stats/stats.ref';
+import type { TiesSpec } from '../ties/ties.ref';
 import { decodeF64, encodeF64 } from './f64.ref';
 import { combineRef } from '../combine/combine.ref';
 import { tiesRef } from '../ties/ties.ref';

@@ -15,7 +15,31 @@
  * {τ'_j, w_j}, in j order, with spec.scale and spec.base) or TIES (ties.ref.ts, keepAll, λ = scale,
  * spec.normalize) exactly as combine.ref.ts / ties.ref.ts describe, and the result is rounded once.
  */
+import type { ComputeDType } from '../../../formats/dtype';
+import type { DeltaTerm } from '../common/inputs';
 import { dareDropBelow, dareTermKey, dareElementHash, fmix32 } from './hash';
+
+/**
+ * DARE: each τ_j entry is kept with probability 1 − p_j, decided by a counter-based hash of
+ * (seed, salt_j, element index) so the mask does not depend on chunking or engine; survivors are
+ * scaled by 1/(1 − p_j). Then combined like `combine` (or TIES with `ties` set, thresholds ignored).
+ */
+export interface DareSpec {
+  base: number;
+  terms: DeltaTerm[];
+  /** Drop probability per term, each in [0, 1) (mergekit: 1 − density of that model). */
+  p: number[];
+  seed: number;
+  /** One salt per term (e.g. a hash of tensor name and model index). */
+  salts: number[];
+  /** Index of the chunk's first element inside its tensor. */
+  firstElement: number;
+  scale: number;
+  ties: boolean;
+  normalize: boolean;
+  outDtype: ComputeDType;
+}
+
 
 /** Fills `out` with τ'_j (float64) for one term with drop probability `p`; `xb` null means x[a] alone. */
 export function dareTermRef(

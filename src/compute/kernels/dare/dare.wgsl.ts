@@ -5,7 +5,7 @@
  * TIES as s_j = (w_j/density_j)·d_j; a dropped one contributes 0·d_j (NaN for a NaN/Inf d_j, as
  * PyTorch's `delta * mask`). Per-term keys are computed on the host by hash.ts (dareTermKey).
  */
-import type { DareSpec } from '../../engine';
+import type { DareSpec } from './dare.ref';
 import type { ComputeDType } from '../../../formats/dtype';
 import {
   BINDINGS, HELPERS, PARAM_FIRST_HI, PARAM_FIRST_LO, PARAM_N, PARAM_OFFSETS, PARAM_ROW, PARAM_ZERO, SIGN_HELPERS,

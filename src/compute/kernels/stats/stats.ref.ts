@@ -14,7 +14,38 @@
  *   min/max of v (no finite entry: +Inf/−Inf); nearZero counts finite |v| ≤ nearZero (float64);
  *   signAgree/bothNonzero count entries where both are non-zero (and finite), agreeing in sign.
  */
-import type { PairStats, StatsSpec, VectorStats } from '../../engine';
+/** Statistics of vectors v_k = x[a_k] − x[b_k] (or x[a_k]) and of pairs of them. */
+export interface StatsSpec {
+  vectors: { a: number; b: number | null }[];
+  pairs: [number, number][];
+  /** |v| ≤ nearZero counts as near-zero. */
+  nearZero: number;
+}
+
+export interface VectorStats {
+  count: number;
+  sum: number;
+  sumSq: number;
+  min: number;
+  max: number;
+  nan: number;
+  inf: number;
+  nearZero: number;
+}
+
+export interface PairStats {
+  dot: number;
+  /** Entries where both are non-zero and have the same sign. */
+  signAgree: number;
+  /** Entries where both are non-zero. */
+  bothNonzero: number;
+}
+
+export interface StatsResult {
+  vectors: VectorStats[];
+  pairs: PairStats[];
+}
+
 
 export function emptyVectorStats(): VectorStats {
   return { count: 0, sum: 0, sumSq: 0, min: Infinity, max: -Infinity, nan: 0, inf: 0, nearZero: 0 };

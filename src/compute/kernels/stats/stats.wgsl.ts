@@ -11,7 +11,7 @@
  * Record per vector: sum hi, lo, sumSq hi, lo, min key hi, lo, max key hi, lo, nan, inf, nearZero (11 words);
  * per pair: dot hi, lo, signAgree, bothNonzero (4 words).
  */
-import type { StatsSpec } from '../../engine';
+import type { StatsSpec } from './stats.ref';
 import type { ComputeDType } from '../../../formats/dtype';
 import {
   BINDINGS, HELPERS, PARAM_N, PARAM_OFFSETS, PARAM_ZERO, SIGN_HELPERS, dfHelpers, f64Pair, load,

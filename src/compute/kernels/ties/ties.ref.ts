@@ -23,6 +23,25 @@
  *   v = x[base] + λ · merged;  out = R(v)
  */
 
+import type { ComputeDType } from '../../../formats/dtype';
+import type { DeltaTerm } from '../common/inputs';
+
+/**
+ * TIES on chunk elements: τ_j = x[a_j] − x[b_j]; entries with |τ_j| < thresholds[j] are trimmed;
+ * the elected sign is sign(Σ_j w_j τ_j) over kept entries ("mass"; a zero mass elects +, as mergekit);
+ * merged = Σ w_j τ_j over kept entries that agree with it, divided by Σ w_j of those entries when
+ * `normalize` (mergekit's default: a weighted disjoint mean) and left as the plain sum otherwise
+ * (mergekit's normalize: false); out = x[base] + lambda · merged.
+ */
+export interface TiesSpec {
+  base: number;
+  terms: DeltaTerm[];
+  thresholds: number[];
+  lambda: number;
+  normalize: boolean;
+  outDtype: ComputeDType;
+}
+
 /** The smallest normal float32; magnitudes below it count as zero in TIES decisions. */
 export const TIES_TINY = 2 ** -126;
 

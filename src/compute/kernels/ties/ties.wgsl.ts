@@ -10,7 +10,7 @@
  * (their result is NaN or ±Inf whatever the precision); overflowing finite ones are rescaled (see
  * combine.wgsl.ts's guardedValue).
  */
-import type { TiesSpec } from '../../engine';
+import type { TiesSpec } from './ties.ref';
 import type { ComputeDType } from '../../../formats/dtype';
 import {
   BINDINGS, HELPERS, PARAM_OFFSETS, SIGN_HELPERS, dfHelpers, f32bits, f64Pair, f64Triple, pairMain, param, param3,

@@ -1,11 +1,11 @@
 /**
  * The fused, dtype-specialised combine the CPU engine runs; kernels/combine/combine.ref.ts is the plain
  * reference it must match bit for bit. bf16 → bf16 (one term or several) and one term on f16 → f16 or
- * f32 → f32 go first to the WebAssembly SIMD kernels of ../wasm/combine.wat (the 16-bit ones hand back
- * blocks they cannot do).
+ * f32 → f32 go first to the WebAssembly SIMD kernels of src/compute/wasm/combine.wat (the 16-bit ones
+ * hand back blocks they cannot do).
  * Otherwise a chunk goes through in blocks of BLOCK elements that stay in L1: one loop reads packed words straight from the inputs (16-bit kinds two per 32-bit word through
  * exact float64 tables, F32 through a Float32Array view), evaluates the reference's float64 formula in
- * the same order, rounds the value to the output's precision (block.ts / numbers.ts) and stores it as
+ * the same order, rounds the value to the output's precision (fused/block.ts, fused/numbers.ts) and stores it as
  * float32; a second loop writes the output words. No per-element calls (out-of-range values go to a
  * patch list), no per-element allocation.
  *
@@ -15,54 +15,12 @@
  * by term — the same operations in the same order everywhere. Blocks whose values leave the fast range
  * (NaN, ±Inf, subnormal or overflowing outputs) are redone by the generic path with a patch list.
  */
-import type { ChunkInput, CombineSpec } from '../engine';
-import type { ComputeDType } from '../../formats/dtype';
-import { bf16Values, f16Values } from './numbers';
-import { BLOCK, D, S, PATCH_AT, PATCH_V, outBuffer, roundBlock, roundingOf, writeBlock, writeFastBlock, type OutBuffer } from './block';
-import { wasmCombine16, wasmCombineBf16Terms, wasmCombineF32 } from '../wasm/combine';
-
-/** An input as the loops read it: views over 4-byte-aligned bytes (copied only when misaligned). */
-export interface Packed {
-  dtype: ComputeDType;
-  u16: Uint16Array;
-  /** 32-bit words as int32 (V8 keeps int32 in registers; uint32 above 2^31 would go through float64). */
-  u32: Int32Array;
-  f32: Float32Array;
-  /** Exact value of each 16-bit pattern (empty for F32). */
-  table: Float64Array;
-}
-
-const EMPTY64 = new Float64Array(0);
-
-export function pack(inp: ChunkInput, n: number): Packed {
-  let b = inp.bytes;
-  if (b.byteOffset % 4 !== 0) b = b.slice();
-  const is32 = inp.dtype === 'F32';
-  return {
-    dtype: inp.dtype,
-    u16: is32 ? new Uint16Array(0) : new Uint16Array(b.buffer, b.byteOffset, n),
-    u32: new Int32Array(b.buffer, b.byteOffset, is32 ? n : n >>> 1),
-    f32: is32 ? new Float32Array(b.buffer, b.byteOffset, n) : new Float32Array(0),
-    table: inp.dtype === 'BF16' ? bf16Values() : inp.dtype === 'F16' ? f16Values() : EMPTY64,
-  };
-}
-
-/** Decodes m elements of `x` from element st into `o` (exact float64). */
-export function decodeBlock(x: Packed, st: number, m: number, o: Float64Array): void {
-  if (x.dtype === 'F32') {
-    const a = x.f32;
-    for (let i = 0; i < m; i++) o[i] = a[st + i];
-    return;
-  }
-  const t = x.table, w = x.u32, h = x.u16;
-  const pairs = m >>> 1, w0 = st >>> 1;
-  for (let j = 0, i = 0; j < pairs; j++, i += 2) {
-    const q = w[w0 + j];
-    o[i] = t[q & 0xffff];
-    o[i + 1] = t[q >>> 16];
-  }
-  if (m & 1) o[m - 1] = t[h[st + m - 1]];
-}
+import type { ComputeDType } from '../../../formats/dtype';
+import type { ChunkInput } from '../common/inputs';
+import type { CombineSpec } from './combine.ref';
+import { BLOCK, D, S, PATCH_AT, PATCH_V, outBuffer, roundBlock, roundingOf, writeBlock, writeFastBlock, type OutBuffer } from '../../fused/block';
+import { EMPTY64, decodeBlock, pack, type Packed } from '../../fused/packed';
+import { wasmCombine16, wasmCombineBf16Terms, wasmCombineF32 } from '../../wasm/combine';
 
 /*
  * One term, 16-bit inputs: `pairs` word pairs from word w0, rounded to the output's precision (Veltkamp

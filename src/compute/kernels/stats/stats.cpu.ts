@@ -16,11 +16,11 @@
  *   (≥ 2^-252 in magnitude, no underflow) is non-zero exactly when both are, and positive exactly
  *   when they agree; counts and the flush read float64 bits instead of branching (see Y below).
  */
-import type { PairStats, StatsSpec, VectorStats } from '../engine';
-import { accumulatePair, accumulateVector } from '../kernels/stats/stats.ref';
-import { BLOCK } from './block';
-import { decodeBlock, type Packed } from './combine';
-import { statsKernel, type StatsKernel } from '../wasm/stats';
+import type { ChunkInput } from '../common/inputs';
+import { accumulatePair, accumulateVector, emptyPairStats, emptyVectorStats, type PairStats, type StatsResult, type StatsSpec, type VectorStats } from './stats.ref';
+import { BLOCK } from '../../fused/block';
+import { decodeBlock, pack, type Packed } from '../../fused/packed';
+import { statsKernel, type StatsKernel } from '../../wasm/stats';
 
 /** x − 0 is x exactly (−0 − 0 = −0), so a single-input vector reads zeros as its second input. */
 const ZERO = new Float64Array(BLOCK);
@@ -126,7 +126,7 @@ export function fusedStats(xs: Packed[], spec: StatsSpec, n: number, vectors: Ve
   }
 }
 
-/** fusedStats with the loops in WebAssembly (../wasm/stats.wat): blocks decoded into its memory. */
+/** fusedStats with the loops in WebAssembly (src/compute/wasm/stats.wat): blocks decoded into its memory. */
 function wasmStats(k: StatsKernel, xs: Packed[], spec: StatsSpec, n: number, vectors: VectorStats[], pairs: PairStats[]): void {
   const L = k.layout(xs.length, spec.vectors.length, BLOCK);
   const nz = spec.nearZero;
@@ -161,4 +161,12 @@ function wasmStats(k: StatsKernel, xs: Packed[], spec: StatsSpec, n: number, vec
       } else accumulatePair(L.v[p].subarray(0, m), L.v[q].subarray(0, m), s);
     }
   }
+}
+
+/** The CPU engine's statistics of a checked call of n elements. */
+export function statsCpu(inputs: ChunkInput[], spec: StatsSpec, n: number): StatsResult {
+  const vectors = spec.vectors.map(emptyVectorStats);
+  const pairs = spec.pairs.map(emptyPairStats);
+  fusedStats(inputs.map((x) => pack(x, n)), spec, n, vectors, pairs);
+  return { vectors, pairs };
 }

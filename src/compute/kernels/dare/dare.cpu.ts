@@ -1,9 +1,15 @@
 /**
- * DARE's drop-and-rescale for the CPU engine: dare.ref.ts's per-element definition with the per-chunk
- * constants hoisted (the hash of the element index's high word changes at most once in a chunk of
- * < 2^32 elements). Same values bit for bit; the tests compare the engine with the reference.
+ * DARE on the CPU engine: each term's drop-and-rescale per block in WebAssembly (src/compute/wasm/dare.wat)
+ * or in dareTermFast — dare.ref.ts's per-element definition with the per-chunk constants hoisted (the
+ * hash of the element index's high word changes at most once in a chunk of < 2^32 elements) — then the
+ * sum or TIES of the terms. Same values bit for bit; the tests compare the engine with the reference.
  */
-import { dareDropBelow, dareElementHash, dareTermKey, fmix32 } from '../kernels/dare/hash';
+import type { ChunkInput } from '../common/inputs';
+import { perTermBlock } from '../../fused/packed';
+import { wasmDareTerm } from '../../wasm/dare';
+import { tiesBlock } from '../../wasm/ties';
+import type { DareSpec } from './dare.ref';
+import { dareDropBelow, dareElementHash, dareTermKey, fmix32 } from './hash';
 
 /** τ'_j for `out.length` elements starting at tensor element `first`; `xb` null means x[a] alone. */
 export function dareTermFast(
@@ -45,4 +51,17 @@ export function sumTerms(base: Float64Array, taus: Float64Array[], w: number[], 
     else for (let i = 0; i < m; i++) out[i] = out[i] + wj * t[i];
   }
   for (let i = 0; i < m; i++) out[i] = base[i] + scale * out[i];
+}
+
+/** The CPU engine's DARE (or DARE-TIES) of a checked call of n elements. */
+export function dareCpu(inputs: ChunkInput[], spec: DareSpec, n: number): Uint8Array {
+  return perTermBlock(inputs, spec, n, (x, j, st, tau) => {
+    const t = spec.terms[j];
+    const xb = t.b === null ? null : x[t.b];
+    const first = spec.firstElement + st;
+    if (!wasmDareTerm(x[t.a], xb, spec.seed, spec.salts[j], spec.p[j], first, tau)) dareTermFast(x[t.a], xb, spec.seed, spec.salts[j], spec.p[j], first, tau);
+  }, (x, taus, w, out) => {
+    if (spec.ties) tiesBlock(x[spec.base], taus, w, null, spec.scale, spec.normalize, out);
+    else sumTerms(x[spec.base], taus, w, spec.scale, out);
+  });
 }

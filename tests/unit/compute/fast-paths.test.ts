@@ -1,0 +1,126 @@
+/**
+ * Every WebAssembly fast path of the CPU side (src/compute/wasm/*: combine on bf16, f16 and f32, task
+ * arithmetic, TIES, DARE, statistics, SHA-256) run both ways — WebAssembly on, and off
+ * (setWasmEnabled(false), the JavaScript fallback) — on inputs big enough for the kernels to run and
+ * with edge values they hand back: the two results must be bit-identical and equal the independent
+ * reference (kernels/common/run.ref.ts, the blockwise statistics contract, node:crypto).
+ * Which kernels ran is counted at their exports, so a path that silently fell back fails here.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CpuEngine } from '../../../src/compute/cpu-engine';
+import type { ChunkInput, CombineSpec, DareSpec, StatsResult, StatsSpec, TiesSpec } from '../../../src/compute/engine';
+import { BLOCK } from '../../../src/compute/fused/block';
+import { refCombine, refDare, refTies } from '../../../src/compute/kernels/common/run.ref';
+import { WASM_BLOCK } from '../../../src/compute/wasm/combine';
+import { setWasmEnabled } from '../../../src/compute/wasm/enabled';
+import type { ComputeDType } from '../../../src/formats/dtype';
+import { sha256Hex } from '../../../src/merge/sha256';
+import { firstDiff, nearChunk, randomChunk, seeded } from './chunks';
+import { blockwiseRef, expectSameStats } from './stats-blockwise';
+
+// ---------- counting the calls of each WebAssembly export (the kernels instantiate lazily, after this) ----------
+const calls = new Map<string, number>();
+const RealInstance = WebAssembly.Instance;
+function CountingInstance(module: WebAssembly.Module, imports?: WebAssembly.Imports): WebAssembly.Instance {
+  const exports = Object.fromEntries(Object.entries(new RealInstance(module, imports).exports).map(([name, v]) => [
+    name,
+    typeof v === 'function' ? (...args: unknown[]) => {
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      return (v as (...a: unknown[]) => unknown)(...args);
+    } : v,
+  ]));
+  return { exports } as WebAssembly.Instance;
+}
+(WebAssembly as { Instance: unknown }).Instance = CountingInstance;
+afterAll(() => {
+  (WebAssembly as { Instance: unknown }).Instance = RealInstance;
+  setWasmEnabled(true);
+});
+
+const snapshot = () => new Map(calls);
+const ran = (before: Map<string, number>, name: string) => (calls.get(name) ?? 0) - (before.get(name) ?? 0);
+
+// ---------- the paths ----------
+type Result = Uint8Array | StatsResult | string;
+
+interface FastPath {
+  name: string;
+  /** The exports doing the work: each must run with WebAssembly on, none with it off. */
+  kernels: string[];
+  run(): Promise<Result>;
+  reference(): Result;
+}
+
+const engine = new CpuEngine();
+const rnd = seeded(2024);
+
+/** Three near inputs (θ_pre, θ_aux, θ_sft) plus an unrelated fourth, with NaN/±Inf/subnormal edges in a few blocks. */
+function family(d: ComputeDType, n: number): ChunkInput[] {
+  const pre = randomChunk(rnd, d, n);
+  const x = [pre, nearChunk(rnd, pre), nearChunk(rnd, pre), randomChunk(rnd, d, n, 0.0005)];
+  // Edges in the first block only, so the kernels hand back that block and finish the others.
+  const edgy = randomChunk(rnd, d, 64, 0.5);
+  x[1].bytes.set(edgy.bytes, 16 * (d === 'F32' ? 4 : 2));
+  return x;
+}
+
+const combine = (name: string, kernel: string, d: ComputeDType, spec: Omit<CombineSpec, 'outDtype'>): FastPath => {
+  const x = family(d, 3 * WASM_BLOCK + 777);
+  const full = { ...spec, outDtype: d };
+  return { name, kernels: [kernel], run: () => engine.combine(x, full), reference: () => refCombine(x, full) };
+};
+
+const PATHS: FastPath[] = [
+  combine('combine bf16 → bf16 (capvector: θ_pre + α·(θ_aux − θ_sft))', 'combine_bf16', 'BF16', { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8 }),
+  combine('combine f16 → f16', 'combine_f16', 'F16', { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8 }),
+  combine('combine f32 → f32', 'combine_f32', 'F32', { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8 }),
+  combine('combine bf16, one input and no base (apply a vector)', 'combine_bf16', 'BF16', { base: null, terms: [{ a: 3, b: null, w: -1.25 }], scale: 1 }),
+  combine('task arithmetic bf16 (several terms)', 'combine_bf16_terms', 'BF16', { base: 0, terms: [{ a: 1, b: 0, w: 1 }, { a: 2, b: 0, w: 0.5 }, { a: 3, b: 1, w: -0.8 }], scale: 0.9 }),
+  ...(['BF16', 'F16', 'F32'] as ComputeDType[]).flatMap((out) => [true, false].map((normalize): FastPath => {
+    const x = family('BF16', 2 * BLOCK + 301);
+    const spec: TiesSpec = { base: 0, terms: [{ a: 1, b: 0, w: 1 }, { a: 2, b: 0, w: 0.6 }, { a: 3, b: 0, w: -0.4 }], thresholds: [0.0001, 0, 0.01], lambda: 0.9, normalize, outDtype: out };
+    return { name: `TIES bf16 → ${out}, normalize ${normalize}`, kernels: ['ties'], run: () => engine.ties(x, spec), reference: () => refTies(x, spec) };
+  })),
+  ...[false, true].map((ties): FastPath => {
+    const x = family('BF16', 2 * BLOCK + 301);
+    const spec: DareSpec = {
+      base: 0, terms: [{ a: 1, b: 0, w: 1 }, { a: 2, b: 0, w: 0.6 }, { a: 3, b: null, w: 0.4 }], p: [0.3, 0, 0.65], seed: 9, salts: [1, 2, 3],
+      firstElement: 2 ** 32 - 1000, scale: 1.1, ties, normalize: true, outDtype: 'BF16',
+    };
+    return { name: ties ? 'DARE-TIES bf16' : 'DARE bf16 (summed)', kernels: ties ? ['dare', 'ties'] : ['dare'], run: () => engine.dare(x, spec), reference: () => refDare(x, spec) };
+  }),
+  ...(['BF16', 'F16', 'F32'] as ComputeDType[]).map((d): FastPath => {
+    const x = family(d, 3 * BLOCK + 77);
+    const spec: StatsSpec = { vectors: [{ a: 1, b: 2 }, { a: 1, b: 0 }, { a: 3, b: null }], pairs: [[0, 1], [1, 2], [0, 2]], nearZero: 1e-3 };
+    return { name: `statistics on ${d}`, kernels: d === 'BF16' ? ['vector', 'pair', 'decode_bf16'] : ['vector', 'pair'], run: () => engine.stats(x, spec), reference: () => blockwiseRef(x, spec) };
+  }),
+  ((): FastPath => {
+    const data = randomChunk(rnd, 'F32', 70_000).bytes; // past one 64 KB copy into the module
+    return { name: 'SHA-256', kernels: ['compress'], run: async () => sha256Hex(data), reference: () => createHash('sha256').update(data).digest('hex') };
+  })(),
+];
+
+function expectSame(got: Result, want: Result, what: string): void {
+  if (got instanceof Uint8Array) expect(firstDiff(got, want as Uint8Array), what).toBeNull();
+  else if (typeof got === 'string') expect(got, what).toBe(want);
+  else expectSameStats(got, want as StatsResult);
+}
+
+describe('every WebAssembly fast path, with WebAssembly on and off', () => {
+  for (const p of PATHS) {
+    it(`${p.name}: the same bits both ways, and the reference's`, async () => {
+      setWasmEnabled(true);
+      let before = snapshot();
+      const withWasm = await p.run();
+      for (const k of p.kernels) expect(ran(before, k), `${k} ran with WebAssembly on`).toBeGreaterThan(0);
+      setWasmEnabled(false);
+      before = snapshot();
+      const withJs = await p.run();
+      setWasmEnabled(true);
+      expect([...calls].filter(([k, v]) => v !== (before.get(k) ?? 0)).map(([k]) => k), 'kernels run with WebAssembly off').toEqual([]);
+      expectSame(withWasm, withJs, 'WebAssembly vs JavaScript');
+      expectSame(withWasm, p.reference(), 'vs the reference');
+    });
+  }
+});

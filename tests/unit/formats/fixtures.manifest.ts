@@ -1,0 +1,153 @@
+/**
+ * One row per file under tests/fixtures (netron's test/models.json in spirit): what opening it through
+ * the app's reader selection must give — the format, the tensors, where the golden values come from —
+ * or the exact error. A folder row is one checkpoint dropped as a folder (an index with its shards,
+ * model.json with its weight files) and covers every file in it. fixtures.test.ts runs each row the way
+ * the UI opens dropped files and the way the CLI opens a path.
+ */
+import type { FormatId } from '../../../src/formats/registry';
+
+/** Where a row's values are checked against. */
+export type Golden =
+  /** tests/fixtures/safetensors/golden.json[key] (PyTorch): every listed value, sum and L2; shard sets by shard. */
+  | { safetensors: string }
+  /** tests/fixtures/torch/golden.json[key] (torch / numpy): dtype, shape, sum, L2 and the first 8 values. */
+  | { torch: string }
+  /** The test's own decoder (independent-safetensors.ts), element by element, and the metadata. */
+  | 'decoded';
+
+export interface OpensRow {
+  /** Under tests/fixtures; a folder opens as one drop of all its files. */
+  path: string;
+  format: FormatId;
+  golden: Golden;
+  /** Tensor names in file order, or how many there are when the golden names them. */
+  tensors?: readonly string[] | number;
+  /** Checkpoint name; a file row's default is its file name. */
+  name?: string;
+  sharded?: boolean;
+  /** The files read, as named when dropped (default: just the file). */
+  files?: readonly string[];
+  /** Exactly this metadata. */
+  metadata?: Record<string, string>;
+  /** At least these metadata entries. */
+  metadataIncludes?: Record<string, string>;
+}
+
+export interface RefusedRow {
+  path: string;
+  /** The one error, exactly as the UI alert and the CLI print it. */
+  error: string;
+}
+
+export type FixtureRow = OpensRow | RefusedRow;
+
+const NOT_A_CHECKPOINT = 'not a recognised checkpoint (safetensors, PyTorch .bin/.pt/.pth, NumPy .npy/.npz, or tfjs model.json)';
+const data = (path: string): RefusedRow => ({ path, error: `${path.split('/').pop()}: ${NOT_A_CHECKPOINT}` });
+const hostile = (file: string, global: string): RefusedRow => ({
+  path: `torch/${file}`,
+  error: `${file}:${file.replace(/\.pt$/, '')}/data.pkl: refusing pickle global '${global}' (only tensor rebuild functions, storages, OrderedDict and dtypes are allowed)`,
+});
+const torch = (file: string, more: Partial<OpensRow> = {}): OpensRow => ({ path: `torch/${file}`, format: file.endsWith('.npy') || file.endsWith('.npz') ? 'numpy' : 'pytorch', golden: { torch: file }, ...more });
+
+/** make_merge_golden.py's names_shapes(), with model.position_ids (I64) third in the models, not in vectors. */
+function mergeNames(withPositionIds: boolean): string[] {
+  const names = ['model.embed_tokens.weight'];
+  for (let i = 0; i < 3; i++) {
+    const p = `model.layers.${i}.`;
+    names.push(`${p}self_attn.q_proj.weight`, `${p}self_attn.o_proj.bias`, `${p}mlp.up_proj.weight`, `${p}mlp.down_proj.weight`, `${p}input_layernorm.weight`);
+  }
+  names.push('model.norm.weight', 'lm_head.weight');
+  if (withPositionIds) names.splice(2, 0, 'model.position_ids');
+  return names;
+}
+const MODEL = mergeNames(true);
+const VECTOR = mergeNames(false);
+const merge = (path: string, tensors: readonly string[]): OpensRow => ({ path: `merge/${path}`, format: 'safetensors', golden: 'decoded', tensors });
+const mergeShards = (role: string): OpensRow => ({
+  ...merge(`inputs/bf16-sharded/${role}`, MODEL),
+  name: role,
+  sharded: true,
+  files: [`${role}/model.safetensors.index.json`, `${role}/model-00001-of-00002.safetensors`, `${role}/model-00002-of-00002.safetensors`],
+  metadataIncludes: { total_size: '30638', format: 'pt' },
+});
+
+export const MANIFEST: readonly FixtureRow[] = [
+  // safetensors written by make_safetensors_fixtures.py, values from PyTorch
+  { path: 'safetensors/all_dtypes.safetensors', format: 'safetensors', golden: { safetensors: 'all_dtypes.safetensors' } },
+  { path: 'safetensors/scalar_zero_meta.safetensors', format: 'safetensors', golden: { safetensors: 'scalar_zero_meta.safetensors' }, metadata: { description: 'scalar, zero-size tensors and metadata', 'ünïcode': '✓' } },
+  { path: 'safetensors/unaligned.safetensors', format: 'safetensors', golden: { safetensors: 'unaligned.safetensors' } },
+  {
+    path: 'safetensors/openvla-tiny', format: 'safetensors', golden: { safetensors: 'openvla-tiny' }, name: 'openvla-tiny', sharded: true,
+    files: ['openvla-tiny/model.safetensors.index.json', ...[1, 2, 3].map((k) => `openvla-tiny/model-0000${k}-of-00003.safetensors`)],
+    metadataIncludes: { total_size: '22112', format: 'pt' },
+  },
+  {
+    path: 'safetensors/pytorch-sharded', format: 'pytorch', golden: { safetensors: 'pytorch-sharded' }, name: 'pytorch-sharded', sharded: true,
+    files: ['pytorch-sharded/pytorch_model.bin.index.json', 'pytorch-sharded/pytorch_model-00001-of-00002.bin', 'pytorch-sharded/pytorch_model-00002-of-00002.bin'],
+    metadataIncludes: { total_size: '248' },
+  },
+  data('safetensors/golden.json'),
+  data('safetensors/dtype_conversions.json'),
+  data('safetensors/f16_all_values.f32'),
+
+  // torch.save, np.save and tfjs written by make_torch_fixtures.py, values from torch / numpy
+  torch('dtypes.pt', {
+    tensors: ['f64', 'f32', 'f16', 'bf16', 'i64', 'i32', 'i16', 'i8', 'u8', 'bool', 'scalar', 'empty'],
+    metadataIncludes: { archive_folder: 'dtypes', byteorder: 'little', version: '3', non_tensor_values: '0' },
+  }),
+  torch('bigendian.pt', { metadataIncludes: { archive_folder: 'bigarchive', byteorder: 'big' } }),
+  // 11 views on 6 storages: w (w_t, rows, col, every_other), expand, flat (shared_a, shared_b), bf16_t, permuted, i64_t.
+  torch('views.pt', { tensors: 11, metadataIncludes: { storages: '6' } }),
+  torch('zip64.pt', { metadataIncludes: { archive_folder: 'archive' } }),
+  torch('renamed_folder.bin', { metadataIncludes: { archive_folder: 'some_other_stem' } }),
+  torch('nested.ckpt', {
+    tensors: ['state_dict.encoder.weight', 'state_dict.encoder.bias', 'model.weight', 'model.bias', 'params.0'],
+    metadataIncludes: { non_tensor_values: '3' }, // epoch, lr, name
+  }),
+  {
+    path: 'torch/sharded', format: 'pytorch', golden: { torch: 'sharded/pytorch_model.bin.index.json' }, name: 'sharded', sharded: true, tensors: 4,
+    files: ['sharded/pytorch_model.bin.index.json', 'sharded/pytorch_model-00001-of-00002.bin', 'sharded/pytorch_model-00002-of-00002.bin'],
+  },
+  {
+    // More than one weight file counts as sharded.
+    path: 'torch/tfjs', format: 'tfjs', golden: { torch: 'tfjs/model.json' }, name: 'model.json', sharded: true,
+    tensors: ['dense/kernel', 'dense/bias', 'quant/kernel', 'half/bias', 'mask', 'embed/table'],
+    files: ['tfjs/model.json', 'tfjs/group1-shard1of2.bin', 'tfjs/group1-shard2of2.bin'],
+    metadataIncludes: { model_format: 'layers-model', quantized_weights: '2', weight_groups: '1' },
+  },
+  ...['be_f4', 'bool', 'f16', 'f32', 'f64_fortran', 'scalar', 'u8', 'v2', 'v3'].map((s) => torch(`${s}.npy`, { tensors: [s], metadata: { format: '.npy' } })),
+  torch('i64.npy', { tensors: ['i64'], metadata: { format: '.npy' } }),
+  torch('stored.npz', { tensors: ['weight', 'bias', 'steps', 'layer/mask'], metadata: { format: '.npz', members: '4', compressed_members: '0' } }),
+  torch('compressed.npz', { tensors: ['weight', 'bias', 'steps', 'layer/mask'], metadata: { format: '.npz', members: '4', compressed_members: '4' } }),
+  { path: 'torch/legacy.pt', error: 'legacy.pt: legacy torch format (pre-1.6) is not supported; re-save with torch.save' },
+  hostile('evil_os_system.pt', 'os.system'),
+  hostile('evil_posix_system.pt', 'posix.system'),
+  hostile('evil_builtins_eval.pt', 'builtins.eval'),
+  hostile('evil_subprocess.pt', 'subprocess.Popen'),
+  hostile('evil_load_from_bytes.pt', 'torch.storage._load_from_bytes'),
+  data('torch/golden.json'),
+  data('torch/pickles.json'),
+
+  // merge inputs and float64-torch outputs written by make_merge_golden.py (the merge tests use them)
+  ...['pre', 'pre2', 'aux', 'sft', 'm3'].map((r) => merge(`inputs/bf16/${r}.safetensors`, MODEL)),
+  ...['f16', 'f32'].flatMap((d) => ['pre', 'aux', 'sft', 'm3'].map((r) => merge(`inputs/${d}/${r}.safetensors`, MODEL))),
+  merge('inputs/vector-f32.safetensors', VECTOR),
+  ...['pre', 'aux', 'sft'].map(mergeShards),
+  ...[
+    'apply-bf16', 'capvector-bf16-sharded-in', 'capvector-bf16', 'capvector-f16-to-f32', 'capvector-f16', 'capvector-f32',
+    'capvector-gradient-bf16', 'capvector-rules-exclude-bf16', 'linear-f16', 'task-arithmetic-bf16', 'task-arithmetic-f32', 'ties-bf16', 'ties-f32',
+  ].map((c) => merge(`expected/${c}.safetensors`, MODEL)),
+  merge('expected/extract-bf16-f32.safetensors', VECTOR),
+  merge('expected/extract-bf16-keep.safetensors', VECTOR),
+  data('merge/cases.json'),
+
+  // the demo family merged by make_demo_merge_golden.py, and the statistics family of make_stats_golden.py
+  ...['f16', 'keep'].map((d): OpensRow => ({ path: `merge-demo/expected_capvector_a0.8_${d}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: 161 })),
+  ...['pre', 'aux', 'sft', 'down'].map((r): OpensRow => ({ path: `stats/${r}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: 20 })),
+  data('stats/expected.json'),
+  data('stats/demo_expected.json'),
+];
+
+/** The scripts that write the fixtures: not fixtures themselves. */
+export const GENERATORS = /^make_[a-z_]+\.py$/;
