@@ -6,17 +6,17 @@
  * the metadata. Deterministic for a given seed and step count. The shipped file was made by
  *   npx tsx scripts/pretrain_policy.ts 800 1 public/pretrained/policy.safetensors 150
  */
-import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Experiment } from '../src/train/experiment';
+import { useBackend } from './lib/tf-node';
 import { DEFAULT_PARAMS } from '../src/train/params';
 import { weightsToSafetensors } from '../src/train/export';
 import { parameterTotal } from '../src/train/policy';
 
 async function main(): Promise<void> {
-  await tf.setBackend('cpu');
+  const backend = await useBackend(process.env.TF_BACKEND === 'cpu' ? 'cpu' : 'wasm');
   const steps = Number(process.argv[2] ?? DEFAULT_PARAMS.pretrainSteps);
   const seed = Number(process.argv[3] ?? DEFAULT_PARAMS.seed);
   const pretrainEpisodes = Number(process.argv[5] ?? DEFAULT_PARAMS.pretrainEpisodes);
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const exp = new Experiment(params, { checkpoint: async () => true }, (e) => {
     if (e.type === 'point' && e.point.success !== undefined) {
       success = e.point.success;
-      console.log(`step ${e.point.step}: loss ${e.point.actionLoss.toFixed(4)}, success ${(success * 100).toFixed(0)}%`);
+      console.log(`step ${e.point.step}: loss ${e.point.actionLoss.toFixed(4)}, success ${(success * 100).toFixed(0)}%, probe ${e.point.probe?.toFixed(3)} (held-out ${e.point.probeHeldOut?.toFixed(3)})`);
     }
   });
   await exp.run('pretrain');
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     'capvector.episodes_per_task': String(params.pretrainEpisodes),
     'capvector.lr': String(3 * params.lr),
     'capvector.success': success.toFixed(3),
-    'capvector.made_by': 'scripts/pretrain_policy.ts (tfjs cpu, Node)',
+    'capvector.made_by': `scripts/pretrain_policy.ts (${backend}, Node)`,
   });
   writeFileSync(out, bytes);
   console.log(`wrote ${out}: ${bytes.length} bytes, ${parameterTotal()} parameters, success ${(success * 100).toFixed(0)}%, ${((Date.now() - started) / 1000).toFixed(0)} s`);

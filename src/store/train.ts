@@ -13,7 +13,9 @@ import type { ArmPoint } from '../train/loop';
 import { parseParams, paramsToSearch, type ExperimentParams } from '../train/params';
 import { checkpointToWeights } from '../train/export';
 import { TrainClient } from '../workers/train-client';
-import type { BackendChoice, TrainReply } from '../workers/train-protocol';
+import type { BackendChoice, RolloutSource, TrainReply } from '../workers/train-protocol';
+import type { Rollout } from '../train/evaluate';
+import type { TaskSetId } from '../train/tasks';
 
 export type RunStatus = 'idle' | 'running' | 'paused';
 export type StageState = 'todo' | 'running' | 'done';
@@ -40,6 +42,8 @@ export interface TrainState {
   resume(): void;
   cancel(): void;
   exportCheckpoint(id: CkptId): Promise<File>;
+  /** Closed-loop episodes of a checkpoint (or the scripted expert) on a task set's evaluation scenes. */
+  rollout(source: RolloutSource, set: TaskSetId, episodes: number): Promise<Rollout[]>;
   openInWorkbench(id: CkptId): Promise<string>;
 }
 
@@ -50,7 +54,7 @@ function worker(): TrainClient {
   if (!client) {
     const q = new URLSearchParams(globalThis.location?.search ?? '');
     const b = q.get('backend');
-    const choice: BackendChoice = b === 'cpu' || b === 'webgpu' ? b : 'auto';
+    const choice: BackendChoice = b === 'cpu' || b === 'webgpu' || b === 'wasm' ? b : 'auto';
     client = new TrainClient((m) => receive(m), choice);
   }
   return client;
@@ -145,6 +149,7 @@ export const useTrain = create<TrainState>()((set, get) => ({
   resume: () => worker().send({ type: 'resume' }),
   cancel: () => worker().send({ type: 'cancel' }),
   exportCheckpoint: (id) => worker().exportCheckpoint(id),
+  rollout: (source, set, episodes) => worker().rollout(source, set, episodes),
   async openInWorkbench(id) {
     const file = await worker().exportCheckpoint(id);
     const checkpoint = await openSafetensors(blobSource(file, file.name));

@@ -16,9 +16,10 @@ const RGB: Record<Color, [number, number, number]> = {
   yellow: [1, 0.9, 0.1],
 };
 
+/** `objects`: blocks on the table, the target and distractors (default OBJECTS_PER_SCENE). */
 export type Task =
-  | { kind: 'reach'; color: Color }
-  | { kind: 'push'; color: Color; dir: 'left' | 'right' };
+  | { kind: 'reach'; color: Color; objects?: number }
+  | { kind: 'push'; color: Color; dir: 'left' | 'right'; objects?: number };
 
 export const IMAGE_SIZE = 24;
 export const OBJECTS_PER_SCENE = 3;
@@ -76,6 +77,20 @@ export interface EnvState {
   /** Where the target block started (push success is measured from there). */
   start: [number, number];
   t: number;
+  /**
+   * The scene's light: a gain per RGB channel on everything drawn. It varies from scene to scene, so a
+   * block's raw colour says little about which block it is — telling colours apart means comparing a
+   * patch with the table around it, a feature the encoder has to learn (no linear shortcut on pixels).
+   */
+  light: [number, number, number];
+}
+
+/** A per-scene light: each channel's gain in [LIGHT_MIN, LIGHT_MAX]. */
+export const LIGHT_MIN = 1;
+export const LIGHT_MAX = 1;
+function drawLight(r: () => number): [number, number, number] {
+  const g = () => LIGHT_MIN + r() * (LIGHT_MAX - LIGHT_MIN);
+  return [g(), g(), g()];
 }
 
 /** A fresh scene for a task. The target colour is always present; the others are distractors. */
@@ -87,7 +102,7 @@ export function resetEnv(task: Task, seed: number): EnvState {
     const j = Math.floor(r() * (i + 1));
     [others[i], others[j]] = [others[j], others[i]];
   }
-  const colors = [task.color, ...others.slice(0, OBJECTS_PER_SCENE - 1)];
+  const colors = [task.color, ...others.slice(0, (task.objects ?? OBJECTS_PER_SCENE) - 1)];
   const blocks: Block[] = [];
   for (const color of colors) {
     for (let tries = 0; ; tries++) {
@@ -107,7 +122,7 @@ export function resetEnv(task: Task, seed: number): EnvState {
     if (tries > 200 || blocks.every((b) => Math.hypot(b.x - agent[0], b.y - agent[1]) > 0.35)) break;
   }
   const target = blocks[0];
-  return { task, agent, blocks, start: [target.x, target.y], t: 0 };
+  return { task, agent, blocks, start: [target.x, target.y], t: 0, light: drawLight(r) };
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
@@ -185,12 +200,17 @@ export function expertAction(s: EnvState): [number, number] {
   return n > 1 ? [dx / n, dy / n] : [dx, dy];
 }
 
-/** Renders the scene top-down into an RGB image (HWC, values in [0, 1]) with soft edges. */
+/** Renders the scene top-down into the policy's RGB image (HWC, values in [0, 1]) with soft edges. */
 export function render(s: EnvState, out = new Float32Array(IMAGE_SIZE * IMAGE_SIZE * 3), offset = 0): Float32Array {
-  const px = 2 / IMAGE_SIZE;
-  for (let i = 0; i < IMAGE_SIZE; i++) {
+  return renderAt(s, IMAGE_SIZE, out, offset);
+}
+
+/** The same drawing at any size (the panel shows scenes larger than the policy sees them). */
+export function renderAt(s: EnvState, size: number, out = new Float32Array(size * size * 3), offset = 0): Float32Array {
+  const px = 2 / size;
+  for (let i = 0; i < size; i++) {
     const y = 1 - (i + 0.5) * px; // row 0 is the far edge (y = +1)
-    for (let j = 0; j < IMAGE_SIZE; j++) {
+    for (let j = 0; j < size; j++) {
       const x = -1 + (j + 0.5) * px;
       let r = 0.25;
       let g = 0.25;
@@ -208,23 +228,82 @@ export function render(s: EnvState, out = new Float32Array(IMAGE_SIZE * IMAGE_SI
       r += (1 - r) * cover;
       g += (1 - g) * cover;
       bl += (1 - bl) * cover;
-      const o = offset + (i * IMAGE_SIZE + j) * 3;
-      out[o] = r;
-      out[o + 1] = g;
-      out[o + 2] = bl;
+      const o = offset + (i * size + j) * 3;
+      out[o] = Math.min(1, r * s.light[0]);
+      out[o + 1] = Math.min(1, g * s.light[1]);
+      out[o + 2] = Math.min(1, bl * s.light[2]);
     }
   }
   return out;
 }
 
-/** Privileged scene facts for the auxiliary objective: (x, y, present) per colour, fixed order. */
-export const PRIVILEGED_DIM = COLORS.length * 3;
-export function privileged(s: EnvState, out = new Float32Array(PRIVILEGED_DIM), offset = 0): Float32Array {
-  COLORS.forEach((c, k) => {
-    const b = s.blocks.find((q) => q.color === c);
-    out[offset + k * 3] = b ? b.x : 0;
-    out[offset + k * 3 + 1] = b ? b.y : 0;
-    out[offset + k * 3 + 2] = b ? 1 : 0;
-  });
+/** Side of a square image patch in pixels: the policy's visual tokens are PATCH×PATCH patches. */
+export const PATCH = 4;
+export const PATCHES_PER_SIDE = IMAGE_SIZE / PATCH;
+export const PATCH_COUNT = PATCHES_PER_SIDE * PATCHES_PER_SIDE;
+/**
+ * The teacher's per-patch target (the miniature's stand-in for Spatial Forcing's 3D foundation model):
+ * what each patch sees — how much of each colour, of the agent and of bare table — and where the patch
+ * lies on the table (its centre x, y, halved). Object shares are scaled so that a patch holding most
+ * of a block reads ≈ 1 for its colour: "what" dominates the vector's direction, not "where", which
+ * learned position embeddings give for free.
+ */
+export const PATCH_TARGET_DIM = COLORS.length + 4;
+/** Pixels a block covers (its disc's area), so a patch's colour share is the fraction of the block it holds. */
+const BLOCK_PIXELS = Math.PI * (OBJECT_RADIUS * IMAGE_SIZE / 2) ** 2;
+const AGENT_PIXELS = Math.PI * (AGENT_RADIUS * IMAGE_SIZE / 2) ** 2;
+
+/** Per-patch targets [PATCH_COUNT × PATCH_TARGET_DIM]: colour shares, agent share, table share, x/2, y/2. */
+export function patchTargets(s: EnvState, out = new Float32Array(PATCH_COUNT * PATCH_TARGET_DIM), offset = 0): Float32Array {
+  const px = 2 / IMAGE_SIZE;
+  const A = COLORS.length;
+  out.fill(0, offset, offset + PATCH_COUNT * PATCH_TARGET_DIM);
+  for (let i = 0; i < IMAGE_SIZE; i++) {
+    const y = 1 - (i + 0.5) * px;
+    for (let j = 0; j < IMAGE_SIZE; j++) {
+      const x = -1 + (j + 0.5) * px;
+      const o = offset + (Math.floor(i / PATCH) * PATCHES_PER_SIDE + Math.floor(j / PATCH)) * PATCH_TARGET_DIM;
+      for (const b of s.blocks) out[o + COLORS.indexOf(b.color)] += clamp((OBJECT_RADIUS - Math.hypot(x - b.x, y - b.y)) / px + 0.5, 0, 1) / BLOCK_PIXELS;
+      out[o + A] += clamp((AGENT_RADIUS - Math.hypot(x - s.agent[0], y - s.agent[1])) / px + 0.5, 0, 1) / AGENT_PIXELS;
+    }
+  }
+  for (let pi = 0; pi < PATCHES_PER_SIDE; pi++) {
+    for (let pj = 0; pj < PATCHES_PER_SIDE; pj++) {
+      const o = offset + (pi * PATCHES_PER_SIDE + pj) * PATCH_TARGET_DIM;
+      let seen = 0;
+      for (let k = 0; k <= A; k++) {
+        out[o + k] = Math.min(1, out[o + k]);
+        seen += out[o + k];
+      }
+      out[o + A + 1] = Math.max(0, 1 - seen);
+      out[o + A + 2] = 0.5 * (-1 + ((pj + 0.5) * 2) / PATCHES_PER_SIDE);
+      out[o + A + 3] = 0.5 * (1 - ((pi + 0.5) * 2) / PATCHES_PER_SIDE);
+    }
+  }
   return out;
+}
+
+/**
+ * A probe scene: every colour on the table (the held-out one too) and the agent, placed apart, so a
+ * linear readout can be asked where each object is. Seeded like every scene.
+ */
+export function probeScene(seed: number): EnvState {
+  const r = rng(seed ^ 0x51ed27);
+  const blocks: Block[] = [];
+  for (const color of COLORS) {
+    for (let tries = 0; ; tries++) {
+      const x = (r() * 2 - 1) * 0.75;
+      const y = (r() * 2 - 1) * 0.75;
+      if (tries > 200 || blocks.every((b) => Math.hypot(b.x - x, b.y - y) > 0.36)) {
+        blocks.push({ color, x, y });
+        break;
+      }
+    }
+  }
+  let agent: [number, number] = [0, 0];
+  for (let tries = 0; ; tries++) {
+    agent = [(r() * 2 - 1) * 0.85, (r() * 2 - 1) * 0.85];
+    if (tries > 200 || blocks.every((b) => Math.hypot(b.x - agent[0], b.y - agent[1]) > 0.3)) break;
+  }
+  return { task: { kind: 'reach', color: 'red' }, agent, blocks, start: [blocks[0].x, blocks[0].y], t: 0, light: drawLight(r) };
 }

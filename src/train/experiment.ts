@@ -9,11 +9,13 @@
  * seeded batches, so arms differ only by their start point and their loss.
  */
 import { TASK_SETS, makeDataset, type Dataset, type TaskSetId } from './tasks';
-import { trainArm, type ArmPoint, type Control } from './loop';
+import { Cancelled, trainArm, type ArmPoint, type Control } from './loop';
+import { successRate } from './evaluate';
 import { capabilityVector, metaModel } from './meta';
-import { AUX_HEAD_SPECS, POLICY_SPECS, initWeights, type Weights } from './policy';
+import { AUX_HEAD_SPECS, POLICY_SPECS, disposeVars, initWeights, makeVars, type Weights } from './policy';
 import type { ExperimentParams } from './params';
 import type { Task } from './env';
+import { makeProbe, type Probe } from './probe';
 
 export type StageId = 'pretrain' | 'extract' | 'meta' | 'downstream';
 export const STAGES: StageId[] = ['pretrain', 'extract', 'meta', 'downstream'];
@@ -49,6 +51,17 @@ export interface ArmSummary {
   meanAbsCos: number;
   /** Whole-model cos(Δ, γ) at the end. */
   modelCos: number;
+  /** Probe error at the end (all colours, and the held-out one); NaN when the probe was off. */
+  finalProbe: number;
+  finalProbeHeldOut: number;
+}
+
+export interface AlphaPoint {
+  alpha: number;
+  /** Zero-shot success of θ_pre + α·γ on the downstream tasks. */
+  success: number;
+  probe: number;
+  probeHeldOut: number;
 }
 
 export type ExperimentEvent =
@@ -68,6 +81,12 @@ export class Experiment {
   readonly weights = new Map<CkptId, Weights>();
   readonly summaries = new Map<ArmId, ArmSummary>();
   private datasets = new Map<TaskSetId, Dataset>();
+  /** Built on first use (its scenes cost a few hundred renders); null when params.probe is off. */
+  private probeCache: Probe | null | undefined;
+  private get probe(): Probe | null {
+    if (this.probeCache === undefined) this.probeCache = this.params.probeScenes > 0 ? makeProbe({ fit: this.params.probeScenes, test: this.params.probeScenes }) : null;
+    return this.probeCache;
+  }
 
   constructor(
     readonly params: ExperimentParams,
@@ -99,7 +118,7 @@ export class Experiment {
   }
 
   private async arm(arm: ArmId, cfg: {
-    init: Weights; set: TaskSetId; steps: number; lr: number; aux?: boolean; orth?: boolean; gamma?: Weights; evalTasks?: Task[];
+    init: Weights; set: TaskSetId; steps: number; lr: number; aux?: boolean; orth?: boolean; gamma?: Weights; evalTasks?: Task[]; lambda?: number;
   }): Promise<Weights> {
     const p = this.params;
     this.emit({ type: 'arm-start', arm, steps: cfg.steps });
@@ -111,10 +130,11 @@ export class Experiment {
       lr: cfg.lr,
       batch: p.batch,
       seed: p.seed,
-      aux: cfg.aux ? { weight: p.auxWeight, head: initWeights(AUX_HEAD_SPECS, p.seed + 7) } : undefined,
-      orth: cfg.orth && cfg.gamma ? { gamma: cfg.gamma, opt: { lambda: p.lambda, variant: p.variant, scope: p.scope } } : undefined,
+      aux: cfg.aux ? { weight: p.auxWeight, head: initWeights(AUX_HEAD_SPECS, p.seed + 7), until: p.auxUntil } : undefined,
+      orth: cfg.orth && cfg.gamma ? { gamma: cfg.gamma, opt: { lambda: cfg.lambda ?? p.lambda, variant: p.variant, scope: p.scope } } : undefined,
       monitorGamma: cfg.gamma,
       evalTasks: cfg.evalTasks ?? TASK_SETS[cfg.set],
+      probe: this.probe ?? undefined,
       evalEvery: p.evalEvery,
       evalEpisodes: p.evalEpisodes,
       logEvery: Math.max(1, Math.round(cfg.steps / 50)),
@@ -123,6 +143,7 @@ export class Experiment {
     const summary: ArmSummary = {
       arm, steps: cfg.steps, msPerStep: res.msPerStep, finalSuccess: res.finalSuccess, finalLoss: last?.actionLoss ?? NaN,
       meanAbsCos: meanAbs(last?.cos), modelCos: last?.cos ? last.cos[last.cos.length - 1] : NaN,
+      finalProbe: res.finalProbe?.mean ?? NaN, finalProbeHeldOut: res.finalProbe?.heldOut ?? NaN,
     };
     this.summaries.set(arm, summary);
     this.emit({ type: 'arm-done', summary });
@@ -161,6 +182,37 @@ export class Experiment {
       this.keep('down-pre-aux', await this.arm('down-pre-aux', { ...base, init: pre, aux: true }), ARM_LABELS['down-pre-aux']);
     }
     this.emit({ type: 'stage', stage, state: 'done' });
+  }
+
+  /**
+   * θ_pre + α·γ for each α, before any downstream training: the probe's error and zero-shot success on
+   * the downstream tasks. Shows whether γ carries the capability and how far it can be scaled.
+   */
+  async alphaSweep(alphas: number[]): Promise<AlphaPoint[]> {
+    const pre = this.need('pre', 'The α sweep');
+    const sft = this.need('sft', 'The α sweep');
+    const aux = this.need('aux', 'The α sweep');
+    const out: AlphaPoint[] = [];
+    for (const alpha of alphas) {
+      if (!(await this.ctl.checkpoint())) throw new Cancelled();
+      const w = await metaModel(pre, aux, sft, alpha);
+      const vars = makeVars(w, POLICY_SPECS, `alpha-${alpha}-${this.params.seed}`);
+      try {
+        const success = await successRate(vars, TASK_SETS.downstream, this.params.evalEpisodes, this.params.seed);
+        const probe = this.probe ? await this.probe.measure(vars) : null;
+        out.push({ alpha, success, probe: probe?.mean ?? NaN, probeHeldOut: probe?.heldOut ?? NaN });
+      } finally {
+        disposeVars(vars);
+      }
+    }
+    return out;
+  }
+
+  /** SFT + L_orth from θ_meta with another λ (the λ sweep); the arm's weights are not kept. */
+  async orthArm(lambda: number): Promise<void> {
+    const meta = this.need('meta', 'Downstream');
+    const gamma = this.need('gamma', 'Downstream');
+    await this.arm('down-meta-orth', { set: 'downstream', steps: this.params.steps, lr: this.params.lr, gamma, init: meta, orth: true, lambda });
   }
 
   /** Every stage in order; pretraining is skipped when θ_pre is already set. */

@@ -10,7 +10,8 @@ import { actionLoss, cosineAlignLoss } from './losses';
 import { orthPenalty, cosineByTensor, type OrthOptions } from './orth-reg';
 import { AUX_HEAD_SPECS, POLICY_SPECS, auxHead, disposeVars, forward, inputTensors, makeVars, readVars, type Weights } from './policy';
 import { sampleBatch, type Dataset } from './tasks';
-import { PRIVILEGED_DIM } from './env';
+import { PATCH_COUNT, PATCH_TARGET_DIM } from './env';
+import type { Probe, ProbeError } from './probe';
 
 export interface ArmConfig {
   id: string;
@@ -21,12 +22,14 @@ export interface ArmConfig {
   batch: number;
   seed: number;
   /** Auxiliary objective: weight of the alignment loss and the head's initial weights. */
-  aux?: { weight: number; head: Weights };
+  aux?: { weight: number; head: Weights; until?: number };
   /** Orthogonality penalty against γ around the arm's initial weights (θ_meta for meta arms). */
   orth?: { gamma: Weights; opt: OrthOptions };
   /** γ to monitor cos(θ − θ_init, γ) against, whether or not it is penalised. */
   monitorGamma?: Weights;
   evalTasks: Task[];
+  /** The capability probe, measured wherever success is (absent: not measured). */
+  probe?: Probe;
   evalEvery: number;
   evalEpisodes: number;
   logEvery: number;
@@ -41,6 +44,9 @@ export interface ArmPoint {
   auxLoss: number;
   orthLoss: number;
   success?: number;
+  /** Probe error (RMSE of object positions, table units) over all colours, and for the held-out colour. */
+  probe?: number;
+  probeHeldOut?: number;
   /** cos(Δ_l, γ_l) per policy tensor, then the whole-model cosine. */
   cos?: number[];
 }
@@ -61,6 +67,7 @@ export interface ArmResult {
   points: ArmPoint[];
   msPerStep: number;
   finalSuccess: number;
+  finalProbe: ProbeError | null;
 }
 
 const NAMES = POLICY_SPECS.map((s) => s.name);
@@ -78,12 +85,19 @@ export async function trainArm(cfg: ArmConfig, ctl: Control, onPoint: (p: ArmPoi
   const points: ArmPoint[] = [];
   let trainMs = 0;
   let finalSuccess = NaN;
+  let finalProbe: ProbeError | null = null;
 
   const monitor = async (step: number, p: Omit<ArmPoint, 'step' | 'trainMs'>): Promise<void> => {
     const point: ArmPoint = { step, trainMs, ...p };
     if (step === cfg.steps || (cfg.evalEvery > 0 && step % cfg.evalEvery === 0)) {
       point.success = await successRate(vars, cfg.evalTasks, cfg.evalEpisodes, cfg.seed);
       finalSuccess = point.success;
+      if (cfg.probe) {
+        const err = await cfg.probe.measure(vars);
+        point.probe = err.mean;
+        point.probeHeldOut = err.heldOut;
+        finalProbe = err;
+      }
     }
     if (gammaT) point.cos = Array.from(await cosineByTensor(vars, initT, gammaT, NAMES));
     points.push(point);
@@ -98,12 +112,13 @@ export async function trainArm(cfg: ArmConfig, ctl: Control, onPoint: (p: ArmPoi
       const b = sampleBatch(cfg.dataset, cfg.batch, next);
       const x = inputTensors(b.images, b.states, b.tokens, b.size);
       const target = tf.tensor2d(b.actions, [b.size, 2]);
-      const priv = cfg.aux ? tf.tensor2d(b.privileged, [b.size, PRIVILEGED_DIM]) : null;
+      const auxOn = !!cfg.aux && step <= (cfg.aux.until ?? 1) * cfg.steps;
+      const priv = auxOn ? tf.tensor2d(b.teacher, [b.size * PATCH_COUNT, PATCH_TARGET_DIM]) : null;
       let parts: tf.Tensor | null = null;
       optimizer.minimize(() => {
         const out = forward(vars, x);
         const la = actionLoss(out.action, target);
-        const lx = head && priv ? tf.mul(cosineAlignLoss(auxHead(head, out.visual), priv), cfg.aux!.weight) : tf.scalar(0);
+        const lx = head && priv ? tf.mul(cosineAlignLoss(auxHead(head, out.tokens), priv), cfg.aux!.weight) : tf.scalar(0);
         const lo = cfg.orth && gammaT ? orthPenalty(vars, initT, gammaT, NAMES, cfg.orth.opt) : tf.scalar(0);
         const total = tf.addN([la, lx, lo]) as tf.Scalar;
         parts = tf.keep(tf.stack([total, la, lx, lo]));
@@ -118,7 +133,7 @@ export async function trainArm(cfg: ArmConfig, ctl: Control, onPoint: (p: ArmPoi
       trainMs += performance.now() - t0;
       if (v) await monitor(step, { loss: v[0], actionLoss: v[1], auxLoss: v[2], orthLoss: v[3] });
     }
-    return { weights: await readVars(vars, POLICY_SPECS), points, msPerStep: trainMs / Math.max(1, cfg.steps), finalSuccess };
+    return { weights: await readVars(vars, POLICY_SPECS), points, msPerStep: trainMs / Math.max(1, cfg.steps), finalSuccess, finalProbe };
   } finally {
     optimizer.dispose();
     disposeVars(vars);

@@ -23,6 +23,8 @@ export interface ExperimentParams {
   batch: number;
   /** Weight of the auxiliary alignment loss. */
   auxWeight: number;
+  /** Fraction of an auxiliary-objective arm's steps that carry the auxiliary loss (the rest is plain SFT). */
+  auxUntil: number;
   /** Closed-loop evaluation every this many steps (0 = only at the end). */
   evalEvery: number;
   /** Evaluation episodes per task. */
@@ -31,8 +33,11 @@ export interface ExperimentParams {
   episodes: number;
   /** Demonstration episodes per task of the pretraining mix. */
   pretrainEpisodes: number;
+  /** Probe scenes (fit and test sets each); 0 turns the probe off. */
+  probeScenes: number;
 }
 
+/** The final protocol of docs/train-results.md (frozen before its run; chosen by the pilot, docs/train-pilot.md). */
 export const DEFAULT_PARAMS: ExperimentParams = {
   seed: 1,
   alpha: 1,
@@ -40,15 +45,17 @@ export const DEFAULT_PARAMS: ExperimentParams = {
   variant: 'cos2',
   scope: 'tensor',
   lr: 1e-3,
-  steps: 200,
-  extractSteps: 250,
-  pretrainSteps: 800,
+  steps: 600,
+  extractSteps: 1000,
+  pretrainSteps: 1500,
   batch: 32,
-  auxWeight: 1,
+  auxWeight: 3,
+  auxUntil: 1,
   evalEvery: 100,
-  evalEpisodes: 8,
-  episodes: 40,
-  pretrainEpisodes: 150,
+  evalEpisodes: 24,
+  episodes: 10,
+  pretrainEpisodes: 100,
+  probeScenes: 256,
 };
 
 type NumKey = { [K in keyof ExperimentParams]: ExperimentParams[K] extends number ? K : never }[keyof ExperimentParams];
@@ -64,10 +71,12 @@ const RANGES: Record<NumKey, [number, number, boolean]> = {
   pretrainSteps: [1, 1_000_000, true],
   batch: [1, 1024, true],
   auxWeight: [0, 100, false],
+  auxUntil: [0, 1, false],
   evalEvery: [0, 100_000, true],
   evalEpisodes: [1, 1000, true],
   episodes: [1, 10_000, true],
   pretrainEpisodes: [1, 10_000, true],
+  probeScenes: [0, 4096, true],
 };
 
 export const PARAM_KEYS = Object.keys(DEFAULT_PARAMS) as (keyof ExperimentParams)[];

@@ -1,7 +1,8 @@
 /**
- * A tiny VLA-style policy in tfjs: a keypoint image encoder (1×1 convs + spatial softmax),
- * instruction embedding → one MLP layer, a projector where the instruction attends over the
- * keypoints, fusion MLP with the agent state, and a continuous action head.
+ * A tiny VLA-style policy in tfjs: a patch-token vision encoder (ViT-style patch embedding + learned
+ * position embeddings + two residual token MLPs), instruction embedding → one MLP layer, a projector in
+ * which the instruction attends over the visual tokens, a fusion MLP with the agent state, and a
+ * continuous action head.
  *
  * Weights are plain named variables in PyTorch layout (Linear [out, in], Conv [out, in, kh, kw]) with
  * OpenVLA-like names, so an exported checkpoint looks like a real VLA to the workbench's layer
@@ -9,32 +10,33 @@
  * backend starts from the same bits.
  */
 import * as tf from '@tensorflow/tfjs';
-import { IMAGE_SIZE, INSTRUCTION_TOKENS, PRIVILEGED_DIM, rng, VOCAB } from './env';
+import { IMAGE_SIZE, INSTRUCTION_TOKENS, PATCH, PATCH_COUNT, PATCH_TARGET_DIM, PATCHES_PER_SIDE, rng, VOCAB } from './env';
 
 export interface ParamSpec {
   name: string;
   shape: number[];
-  /** Fan-in for He initialisation; 0 = zeros; -1 = embedding table. */
+  /** Fan-in for He initialisation; 0 = zeros; -1 = embedding table (N(0, 0.5²)). */
   fanIn: number;
   /** Extra factor on the initial scale (a small action head keeps the first steps stable). */
   gain?: number;
 }
 
 /**
- * The vision backbone is a per-pixel (1×1 conv) embedding and a second 1×1 layer that scores every
- * pixel for KEYPOINTS channels; a spatial softmax per channel turns each score map into an expected
- * (x, y) (the "deep spatial autoencoder" keypoint encoder of visuomotor policy learning). The
- * keypoints are the policy's intermediate visual features: sub-pixel object positions, which a
- * plain flatten-and-project encoder of a 24×24 image fails to produce in a short training budget.
+ * The vision backbone has no built-in localisation (issue 10): a token knows where it is only through
+ * a learned position embedding, and what it sees only through a learned patch embedding, so "where is
+ * the red block" is something the encoder must learn — from the action loss alone (slowly: one 2-D
+ * action per image) or, in auxiliary-objective runs, from the dense per-token teacher targets.
+ * The tokens after the first residual MLP are the intermediate visual features the auxiliary loss
+ * aligns and the probe reads.
  */
-const EMBED = 16;
-export const KEYPOINTS = 16;
-export const VISUAL_FEATURES = KEYPOINTS * 2;
-/** The instruction attends over the keypoints (a cross-attention read-out), HEADS times. */
+export const TOKEN_DIM = 32;
+export const VISUAL_FEATURES = PATCH_COUNT * TOKEN_DIM;
+/** The instruction attends over the visual tokens (a cross-attention read-out), HEADS times. */
 const HEADS = 2;
 const LANG = 32;
+const PROJ = 64;
 const FUSE = [128, 128];
-const FUSE_IN = HEADS * 2 + VISUAL_FEATURES + LANG + 2;
+const PATCH_IN = 3 * PATCH * PATCH;
 
 function linear(name: string, inF: number, outF: number): ParamSpec[] {
   return [{ name: `${name}.weight`, shape: [outF, inF], fanIn: inF }, { name: `${name}.bias`, shape: [outF], fanIn: 0 }];
@@ -42,22 +44,26 @@ function linear(name: string, inF: number, outF: number): ParamSpec[] {
 
 /** The policy's tensors in export order. */
 export const POLICY_SPECS: ParamSpec[] = [
-  // Conv2d(3, EMBED, k=1) and Conv2d(EMBED, KEYPOINTS, k=1) in PyTorch layout, run as matMuls over pixels.
-  { name: 'vision_backbone.patch_embed.proj.weight', shape: [EMBED, 3, 1, 1], fanIn: 3 },
-  { name: 'vision_backbone.patch_embed.proj.bias', shape: [EMBED], fanIn: 0 },
-  { name: 'vision_backbone.keypoints.proj.weight', shape: [KEYPOINTS, EMBED, 1, 1], fanIn: EMBED, gain: 2 },
-  { name: 'vision_backbone.keypoints.proj.bias', shape: [KEYPOINTS], fanIn: 0 },
+  // Conv2d(3, TOKEN_DIM, k=PATCH, stride=PATCH) in PyTorch layout, run as one matMul over patches.
+  { name: 'vision_backbone.patch_embed.proj.weight', shape: [TOKEN_DIM, 3, PATCH, PATCH], fanIn: PATCH_IN },
+  { name: 'vision_backbone.patch_embed.proj.bias', shape: [TOKEN_DIM], fanIn: 0 },
+  { name: 'vision_backbone.pos_embed', shape: [1, PATCH_COUNT, TOKEN_DIM], fanIn: -1 },
+  ...linear('vision_backbone.blocks.0.mlp.fc1', TOKEN_DIM, 2 * TOKEN_DIM),
+  ...linear('vision_backbone.blocks.0.mlp.fc2', 2 * TOKEN_DIM, TOKEN_DIM),
+  ...linear('vision_backbone.blocks.1.mlp.fc1', TOKEN_DIM, 2 * TOKEN_DIM),
+  ...linear('vision_backbone.blocks.1.mlp.fc2', 2 * TOKEN_DIM, TOKEN_DIM),
   { name: 'language_model.embed_tokens.weight', shape: [VOCAB.length, LANG], fanIn: -1 },
   ...linear('language_model.layers.0.mlp.fc1', LANG, 2 * LANG),
   ...linear('language_model.layers.0.mlp.fc2', 2 * LANG, LANG),
-  ...linear('projector.attn_pool.q_proj', LANG, HEADS * KEYPOINTS),
-  ...linear('fusion.fc1', FUSE_IN, FUSE[0]),
+  ...linear('projector.attn_pool.q_proj', LANG, HEADS * TOKEN_DIM),
+  ...linear('projector.fc1', HEADS * TOKEN_DIM, PROJ),
+  ...linear('fusion.fc1', PROJ + LANG + 2, FUSE[0]),
   ...linear('fusion.fc2', FUSE[0], FUSE[1]),
   ...linear('action_head.fc', FUSE[1], 2).map((s) => ({ ...s, gain: 0.1 })),
 ];
 
-/** The auxiliary head lives only in auxiliary-objective runs; it is never part of the policy. */
-export const AUX_HEAD_SPECS: ParamSpec[] = [...linear('aux_head.fc1', VISUAL_FEATURES, 32), ...linear('aux_head.fc2', 32, PRIVILEGED_DIM)];
+/** The auxiliary head (one projection per token) lives only in auxiliary-objective runs; it is never part of the policy. */
+export const AUX_HEAD_SPECS: ParamSpec[] = linear('aux_head.proj', TOKEN_DIM, PATCH_TARGET_DIM);
 
 export type Weights = Map<string, Float32Array>;
 export type Vars = Record<string, tf.Variable>;
@@ -128,55 +134,55 @@ export interface PolicyInput {
 const dense = (p: Vars | Record<string, tf.Tensor>, name: string, x: tf.Tensor2D): tf.Tensor2D =>
   tf.add(tf.matMul(x, p[`${name}.weight`] as tf.Tensor2D, false, true), p[`${name}.bias`]) as tf.Tensor2D;
 
-/** Pixel-centre coordinates [H·W, 2] in table units (row 0 is y = +1, as the renderer draws). */
-const PIXEL_XY = (() => {
-  const c = new Float32Array(IMAGE_SIZE * IMAGE_SIZE * 2);
-  for (let i = 0; i < IMAGE_SIZE; i++) {
-    for (let j = 0; j < IMAGE_SIZE; j++) {
-      c[(i * IMAGE_SIZE + j) * 2] = -1 + ((j + 0.5) * 2) / IMAGE_SIZE;
-      c[(i * IMAGE_SIZE + j) * 2 + 1] = 1 - ((i + 0.5) * 2) / IMAGE_SIZE;
-    }
-  }
-  return c;
-})();
-
-/** Keypoints [B, KEYPOINTS·2] as (x₀, y₀, x₁, y₁, …): the softmax-weighted mean pixel position per channel. */
-export function keypoints(p: Vars | Record<string, tf.Tensor>, images: tf.Tensor4D): tf.Tensor2D {
+/** Patches [B·PATCH_COUNT, 3·PATCH·PATCH], each flattened (channel, row, column) like a Conv2d weight. */
+function patches(images: tf.Tensor4D): tf.Tensor2D {
   const n = images.shape[0];
-  const pixels = IMAGE_SIZE * IMAGE_SIZE;
-  const rgb = tf.reshape(images, [n * pixels, 3]) as tf.Tensor2D;
-  const w1 = tf.reshape(p['vision_backbone.patch_embed.proj.weight'], [EMBED, 3]) as tf.Tensor2D;
-  const w2 = tf.reshape(p['vision_backbone.keypoints.proj.weight'], [KEYPOINTS, EMBED]) as tf.Tensor2D;
-  const h = tf.relu(tf.add(tf.matMul(rgb, w1, false, true), p['vision_backbone.patch_embed.proj.bias']));
-  const score = tf.add(tf.matMul(h as tf.Tensor2D, w2, false, true), p['vision_backbone.keypoints.proj.bias']);
-  // [B, K, H·W]: softmax over the pixels of each channel, then the expected pixel position.
-  const attn = tf.softmax(tf.transpose(tf.reshape(score, [n, pixels, KEYPOINTS]), [0, 2, 1]));
-  const xy = tf.matMul(tf.reshape(attn, [n * KEYPOINTS, pixels]) as tf.Tensor2D, tf.tensor2d(PIXEL_XY, [pixels, 2]));
-  return tf.reshape(xy, [n, VISUAL_FEATURES]) as tf.Tensor2D;
+  const grid = tf.reshape(images, [n, PATCHES_PER_SIDE, PATCH, PATCHES_PER_SIDE, PATCH, 3]);
+  return tf.reshape(tf.transpose(grid, [0, 1, 3, 5, 2, 4]), [n * PATCH_COUNT, PATCH_IN]) as tf.Tensor2D;
 }
 
-/** Visual features (keypoints) and the action. Call inside tf.tidy or a gradient closure. */
-export function forward(p: Vars | Record<string, tf.Tensor>, x: PolicyInput): { action: tf.Tensor2D; visual: tf.Tensor2D } {
+/** The intermediate visual tokens [B, PATCH_COUNT, TOKEN_DIM]: patch embedding + position, then the residual MLP. */
+export function visualTokens(p: Vars | Record<string, tf.Tensor>, images: tf.Tensor4D): tf.Tensor3D {
+  const n = images.shape[0];
+  const w = tf.reshape(p['vision_backbone.patch_embed.proj.weight'], [TOKEN_DIM, PATCH_IN]) as tf.Tensor2D;
+  const emb = tf.add(tf.matMul(patches(images), w, false, true), p['vision_backbone.patch_embed.proj.bias']);
+  const tok = tf.reshape(tf.add(tf.reshape(emb, [n, PATCH_COUNT, TOKEN_DIM]), p['vision_backbone.pos_embed']), [n * PATCH_COUNT, TOKEN_DIM]) as tf.Tensor2D;
+  return tf.reshape(block(p, 0, tok), [n, PATCH_COUNT, TOKEN_DIM]) as tf.Tensor3D;
+}
+
+/** A residual token MLP, x + fc2(relu(fc1(x))), over [tokens, TOKEN_DIM]. */
+function block(p: Vars | Record<string, tf.Tensor>, i: number, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.add(x, dense(p, `vision_backbone.blocks.${i}.mlp.fc2`, tf.relu(dense(p, `vision_backbone.blocks.${i}.mlp.fc1`, x)))) as tf.Tensor2D;
+}
+
+/** Visual tokens and the action. Call inside tf.tidy or a gradient closure. */
+export function forward(p: Vars | Record<string, tf.Tensor>, x: PolicyInput): { action: tf.Tensor2D; tokens: tf.Tensor3D } {
   const n = x.images.shape[0];
-  const visual = keypoints(p, x.images);
+  const tokens = visualTokens(p, x.images);
+  // The intermediate tokens (block 0) are what the auxiliary loss aligns and the probe reads; one more
+  // block maps them for the read-out, as a VLA aligns a middle layer, not the one its head reads.
+  const late = tf.reshape(block(p, 1, tf.reshape(tokens, [n * PATCH_COUNT, TOKEN_DIM]) as tf.Tensor2D), [n, PATCH_COUNT, TOKEN_DIM]) as tf.Tensor3D;
 
   // Mean of the word embeddings as one matMul with the bag of words (a gather's gradient is a slow
   // scatter on the CPU backend; this is the same function).
   const e = tf.matMul(x.words, p['language_model.embed_tokens.weight'] as tf.Tensor2D) as tf.Tensor2D;
   const l = tf.add(e, dense(p, 'language_model.layers.0.mlp.fc2', tf.relu(dense(p, 'language_model.layers.0.mlp.fc1', e)))) as tf.Tensor2D;
 
-  // The instruction picks keypoints: per head a softmax over the channels, then their weighted (x, y).
-  const pick = tf.softmax(tf.reshape(dense(p, 'projector.attn_pool.q_proj', l), [n, HEADS, KEYPOINTS]));
-  const picked = tf.reshape(tf.matMul(pick, tf.reshape(visual, [n, KEYPOINTS, 2])), [n, HEADS * 2]) as tf.Tensor2D;
+  // The instruction reads the tokens: per head a softmax over the patches, then their weighted sum.
+  const q = tf.reshape(dense(p, 'projector.attn_pool.q_proj', l), [n, HEADS, TOKEN_DIM]);
+  const attn = tf.softmax(tf.div(tf.matMul(q, late, false, true), Math.sqrt(TOKEN_DIM)));
+  const pooled = tf.reshape(tf.matMul(attn, late), [n, HEADS * TOKEN_DIM]) as tf.Tensor2D;
+  const proj = dense(p, 'projector.fc1', pooled);
 
-  const f1 = tf.relu(dense(p, 'fusion.fc1', tf.concat([picked, visual, l, x.states], 1) as tf.Tensor2D));
+  const f1 = tf.relu(dense(p, 'fusion.fc1', tf.concat([proj, l, x.states], 1) as tf.Tensor2D));
   const f2 = tf.relu(dense(p, 'fusion.fc2', f1));
-  return { action: dense(p, 'action_head.fc', f2), visual };
+  return { action: dense(p, 'action_head.fc', f2), tokens };
 }
 
-/** The auxiliary head: visual tokens → a vector aligned with the privileged scene facts. */
-export function auxHead(p: Vars | Record<string, tf.Tensor>, visual: tf.Tensor2D): tf.Tensor2D {
-  return dense(p, 'aux_head.fc2', tf.relu(dense(p, 'aux_head.fc1', visual)));
+/** The auxiliary head: every visual token → a vector aligned with the teacher's target for its patch. */
+export function auxHead(p: Vars | Record<string, tf.Tensor>, tokens: tf.Tensor3D): tf.Tensor2D {
+  const n = tokens.shape[0];
+  return dense(p, 'aux_head.proj', tf.reshape(tokens, [n * PATCH_COUNT, TOKEN_DIM]) as tf.Tensor2D);
 }
 
 export function inputTensors(images: Float32Array, states: Float32Array, tokens: Int32Array, n: number): PolicyInput {

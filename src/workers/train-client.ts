@@ -3,12 +3,15 @@
  * listener (the train store), exports as promises.
  */
 import type { CkptId } from '../train/experiment';
-import type { BackendChoice, TrainReply, TrainRequest } from './train-protocol';
+import type { Rollout } from '../train/evaluate';
+import type { TaskSetId } from '../train/tasks';
+import type { BackendChoice, RolloutSource, TrainReply, TrainRequest } from './train-protocol';
 
 export class TrainClient {
   private worker: Worker;
   private nextRequest = 1;
   private exports = new Map<number, { resolve: (f: File) => void; reject: (e: Error) => void }>();
+  private rollouts = new Map<number, { resolve: (r: Rollout[]) => void; reject: (e: Error) => void }>();
 
   constructor(private readonly onReply: (m: TrainReply) => void, backend: BackendChoice = 'auto') {
     this.worker = new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'finetune' });
@@ -22,6 +25,13 @@ export class TrainClient {
   }
 
   private receive(m: TrainReply): void {
+    if (m.type === 'rollouts' || m.type === 'rollouts-failed') {
+      const p = this.rollouts.get(m.requestId);
+      this.rollouts.delete(m.requestId);
+      if (m.type === 'rollouts') p?.resolve(m.rollouts);
+      else p?.reject(new Error(m.message));
+      return;
+    }
     if (m.type === 'exported' || m.type === 'export-failed') {
       const p = this.exports.get(m.requestId);
       this.exports.delete(m.requestId);
@@ -41,9 +51,20 @@ export class TrainClient {
     });
   }
 
+  /** Closed-loop episodes of a checkpoint (or the expert) on a task set's evaluation scenes. */
+  rollout(source: RolloutSource, set: TaskSetId, episodes: number): Promise<Rollout[]> {
+    const requestId = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      this.rollouts.set(requestId, { resolve, reject });
+      this.send({ type: 'rollouts', source, set, episodes, requestId });
+    });
+  }
+
   terminate(): void {
     this.worker.terminate();
     for (const p of this.exports.values()) p.reject(new Error('finetune worker stopped'));
     this.exports.clear();
+    for (const p of this.rollouts.values()) p.reject(new Error('finetune worker stopped'));
+    this.rollouts.clear();
   }
 }

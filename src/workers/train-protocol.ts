@@ -1,8 +1,13 @@
 /** Messages between the finetune panel and its Worker (plain, structured-cloneable data). */
 import type { CkptId, ExperimentEvent, StageId } from '../train/experiment';
 import type { ExperimentParams } from '../train/params';
+import type { Rollout } from '../train/evaluate';
+import type { TaskSetId } from '../train/tasks';
 
-export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
+/** Whose rollouts: one of the experiment's checkpoints, or the scripted expert (the demonstrations' teacher). */
+export type RolloutSource = CkptId | 'expert';
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 
 export type TrainRequest =
   | { type: 'init'; backend: BackendChoice }
@@ -13,7 +18,8 @@ export type TrainRequest =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'cancel' }
-  | { type: 'export'; id: CkptId; requestId: number };
+  | { type: 'export'; id: CkptId; requestId: number }
+  | { type: 'rollouts'; source: RolloutSource; set: TaskSetId; episodes: number; requestId: number };
 
 export type TrainReply =
   | { type: 'backend'; name: string; detail: string }
@@ -22,4 +28,6 @@ export type TrainReply =
   | { type: 'finished'; outcome: 'done' | 'cancelled' | 'error'; message?: string; job: 'load' | 'run' }
   | { type: 'exported'; requestId: number; name: string; bytes: Uint8Array }
   | { type: 'export-failed'; requestId: number; message: string }
+  | { type: 'rollouts'; requestId: number; rollouts: Rollout[] }
+  | { type: 'rollouts-failed'; requestId: number; message: string }
   | { type: 'error'; message: string };

@@ -1,15 +1,23 @@
 /**
- * Runs the finetune experiment off the main thread on tfjs: WebGPU when the browser has it, the CPU
- * backend otherwise (or when asked), and says which one ran. Pause/cancel are honoured between steps.
+ * Runs the finetune experiment off the main thread on tfjs: WebGPU when the browser has it, otherwise
+ * tfjs's WebAssembly backend (several times faster than the CPU backend on this policy), the CPU backend
+ * as the last resort (or when asked), and says which one ran. Pause/cancel are honoured between steps.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// The WebAssembly backend's binaries are bundled and served by the app itself: no request leaves.
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { Experiment, CKPT_LABELS, STAGES } from '../train/experiment';
 import { Cancelled, type Control } from '../train/loop';
 import { DEFAULT_PARAMS, paramsToSearch, type ExperimentParams } from '../train/params';
 import { safetensorsToWeights, weightsToSafetensors } from '../train/export';
-import { architectureFaults, POLICY_SPECS, type Weights } from '../train/policy';
-import type { BackendChoice, TrainReply, TrainRequest } from './train-protocol';
+import { architectureFaults, disposeVars, makeVars, POLICY_SPECS, type Weights } from '../train/policy';
+import { expertRollouts, rollouts } from '../train/evaluate';
+import { TASK_SETS, type TaskSetId } from '../train/tasks';
+import type { BackendChoice, RolloutSource, TrainReply, TrainRequest } from './train-protocol';
 
 const post = (m: TrainReply, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -29,7 +37,7 @@ let exp = new Experiment({ ...DEFAULT_PARAMS }, control, (event) => post({ type:
 let backendReady: Promise<void> | null = null;
 
 async function pickBackend(choice: BackendChoice): Promise<void> {
-  if (choice !== 'cpu' && 'gpu' in navigator) {
+  if ((choice === 'auto' || choice === 'webgpu') && 'gpu' in navigator) {
     try {
       if (await tf.setBackend('webgpu')) {
         await tf.ready();
@@ -43,9 +51,43 @@ async function pickBackend(choice: BackendChoice): Promise<void> {
       // fall through to the CPU backend
     }
   }
+  const why = choice === 'auto' || choice === 'webgpu' ? 'WebGPU unavailable in this browser' : 'chosen';
+  if (choice !== 'cpu') {
+    try {
+      setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+      if (await tf.setBackend('wasm')) {
+        await tf.ready();
+        post({ type: 'backend', name: 'wasm', detail: why });
+        return;
+      }
+    } catch {
+      // fall through to the CPU backend
+    }
+  }
   await tf.setBackend('cpu');
   await tf.ready();
-  post({ type: 'backend', name: 'cpu', detail: choice === 'cpu' ? 'chosen' : 'WebGPU unavailable in this browser' });
+  post({ type: 'backend', name: 'cpu', detail: choice === 'cpu' ? 'chosen' : 'WebGPU and WebAssembly unavailable' });
+}
+
+async function showRollouts(source: RolloutSource, set: TaskSetId, episodes: number, requestId: number): Promise<void> {
+  try {
+    await (backendReady ??= pickBackend('auto'));
+    const tasks = TASK_SETS[set];
+    if (source === 'expert') {
+      post({ type: 'rollouts', requestId, rollouts: expertRollouts(tasks, episodes, exp.params.seed) });
+      return;
+    }
+    const w = exp.weights.get(source);
+    if (!w) throw new Error(`${CKPT_LABELS[source]} does not exist yet`);
+    const vars = makeVars(w, POLICY_SPECS, `rollout-${requestId}`);
+    try {
+      post({ type: 'rollouts', requestId, rollouts: await rollouts(vars, tasks, episodes, exp.params.seed) });
+    } finally {
+      disposeVars(vars);
+    }
+  } catch (e) {
+    post({ type: 'rollouts-failed', requestId, message: e instanceof Error ? e.message : String(e) });
+  }
 }
 
 function fromTensors(tensors: Record<string, Float32Array>): Weights {
@@ -148,5 +190,9 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       post({ type: 'exported', requestId: m.requestId, name: `policy-${m.id}.safetensors`, bytes }, [bytes.buffer]);
       break;
     }
+    case 'rollouts':
+      // Between training steps is fine: rollouts read weights, they never touch a running arm's variables.
+      void showRollouts(m.source, m.set, m.episodes, m.requestId);
+      break;
   }
 };

@@ -75,6 +75,8 @@ export function Charts({ arms }: { arms: ArmId[] }) {
   return (
     <div className="cv-train-charts">
       <Curve title="Success rate vs steps" arms={arms} x="step" y={(p) => p.success} xLabel="step" yDomain={[0, 1]} />
+      <Curve title="Probe error vs steps" arms={arms} x="step" y={(p) => p.probe} xLabel="step" />
+      <Curve title="Probe error, held-out colour, vs steps" arms={arms} x="step" y={(p) => p.probeHeldOut} xLabel="step" />
       <Curve title="Action loss vs steps" arms={arms} x="step" y={(p) => p.actionLoss} xLabel="step" />
       <Curve title="Action loss vs wall-clock" arms={arms} x="time" y={(p) => p.actionLoss} xLabel="training seconds" />
       <Curve title="Success rate vs wall-clock" arms={arms} x="time" y={(p) => p.success} xLabel="training seconds" yDomain={[0, 1]} />

@@ -6,6 +6,7 @@ import { ARM_GROUPS, fmtNum, fmtPct } from './arms';
 import { Charts } from './Charts';
 import { ExperimentCheckpoints, UseLoadedCheckpoint } from './Checkpoints';
 import { ParamsForm } from './ParamsForm';
+import { World } from './World';
 import './train.css';
 
 const STAGE_BUTTONS: Record<StageId, string> = {
@@ -25,7 +26,7 @@ function Summary() {
       <thead>
         <tr>
           <th scope="col">Arm</th><th scope="col">Steps</th><th scope="col">Points</th><th scope="col">ms / step</th>
-          <th scope="col">Final success</th><th scope="col">Final action loss</th><th scope="col">Mean |cos(Δ_l, γ_l)|</th><th scope="col">cos(Δ, γ) model</th>
+          <th scope="col">Final success</th><th scope="col">Probe error (held-out colour)</th><th scope="col">Final action loss</th><th scope="col">Mean |cos(Δ_l, γ_l)|</th><th scope="col">cos(Δ, γ) model</th>
         </tr>
       </thead>
       <tbody>
@@ -38,6 +39,7 @@ function Summary() {
               <td data-col="points">{curves[a]?.length ?? 0}</td>
               <td>{fmtNum(s.msPerStep, 1)}</td>
               <td data-col="success">{fmtPct(s.finalSuccess)}</td>
+              <td data-col="probe" data-value={String(s.finalProbe)}>{fmtNum(s.finalProbe, 3)} ({fmtNum(s.finalProbeHeldOut, 3)})</td>
               <td>{fmtNum(s.finalLoss, 4)}</td>
               <td data-col="abs-cos" data-value={String(s.meanAbsCos)}>{fmtNum(s.meanAbsCos, 4)}</td>
               <td data-col="model-cos" data-value={String(s.modelCos)}>{fmtNum(s.modelCos, 4)}</td>
@@ -102,6 +104,8 @@ export default function TrainPanel() {
         <button type="button" className="cv-btn cv-btn-danger" disabled={!busy} onClick={cancel}>Cancel</button>
         {message && <span role="status" className={`cv-badge cv-badge-${message.kind === 'ok' ? 'ok' : message.kind === 'warn' ? 'warn' : 'danger'}`}>{message.text}</span>}
       </div>
+      <h3>World</h3>
+      <World />
       <UseLoadedCheckpoint disabled={busy} />
       <Progress />
       <Summary />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  expertAction, PUSH_DISTANCE, IMAGE_SIZE, isDone, isSuccess, MAX_STEP, privileged, render, resetEnv, rng, stepEnv, tokenize, VOCAB, CONTACT,
+  expertAction, PUSH_DISTANCE, IMAGE_SIZE, isDone, isSuccess, MAX_STEP, PATCH, PATCH_COUNT, PATCH_TARGET_DIM, PATCHES_PER_SIDE, patchTargets, probeScene, COLORS, render, resetEnv, rng, stepEnv, tokenize, VOCAB, CONTACT,
   type Task,
 } from '../../../src/train/env';
 import { TASK_SETS, expertSuccess, makeDataset, sampleBatch } from '../../../src/train/tasks';
@@ -101,7 +101,40 @@ describe('tabletop env', () => {
     const o = (i * IMAGE_SIZE + j) * 3;
     expect(img[o]).toBeGreaterThan(0.8); // red channel high at the red block's centre
     expect(img[o + 2]).toBeLessThan(0.3);
-    expect(Array.from(privileged(e).slice(0, 3))).toEqual([Math.fround(b.x), Math.fround(b.y), 1]);
+    // The teacher's patch at the red block's centre sees mostly red, and says where it is.
+    const t = patchTargets(e);
+    const patch = Math.floor(i / PATCH) * PATCHES_PER_SIDE + Math.floor(j / PATCH);
+    const row = Array.from(t.slice(patch * PATCH_TARGET_DIM, (patch + 1) * PATCH_TARGET_DIM));
+    expect(row[0]).toBeGreaterThan(0.3);
+    expect(row[0]).toBe(Math.max(...row.slice(0, COLORS.length + 2)));
+    expect(row[COLORS.length + 2]).toBeCloseTo(0.5 * (-1 + ((Math.floor(j / PATCH) + 0.5) * 2) / PATCHES_PER_SIDE), 6);
+    expect(row[COLORS.length + 3]).toBeCloseTo(0.5 * (1 - ((Math.floor(i / PATCH) + 0.5) * 2) / PATCHES_PER_SIDE), 6);
+  });
+
+  it('teacher targets: the colour shares of a block add up to the whole block; the shares of every patch to 1', () => {
+    const s = probeScene(5);
+    const t = patchTargets(s);
+    const A = COLORS.length;
+    COLORS.forEach((_, k) => {
+      let total = 0;
+      for (let p = 0; p < PATCH_COUNT; p++) total += t[p * PATCH_TARGET_DIM + k];
+      // The rendered disc's soft-edged area against its analytic area: equal within a pixel's rim.
+      expect(total).toBeGreaterThan(0.9);
+      expect(total).toBeLessThan(1.1);
+    });
+    for (let p = 0; p < PATCH_COUNT; p++) {
+      let seen = 0;
+      for (let k = 0; k <= A + 1; k++) seen += t[p * PATCH_TARGET_DIM + k];
+      expect(seen).toBeGreaterThanOrEqual(0.999);
+    }
+  });
+
+  it('probe scenes hold every colour, apart, and are reproducible', () => {
+    const s = probeScene(11);
+    expect(s.blocks.map((b) => b.color)).toEqual([...COLORS]);
+    for (const a of s.blocks) for (const b of s.blocks) if (a !== b) expect(Math.hypot(a.x - b.x, a.y - b.y)).toBeGreaterThan(0.36);
+    expect(probeScene(11)).toEqual(s);
+    expect(probeScene(12)).not.toEqual(s);
   });
 
   it('tokenizes with padding and rejects unknown words', () => {

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_SIZE, VOCAB, PRIVILEGED_DIM, rng } from '../../../src/train/env';
+import { IMAGE_SIZE, PATCH, PATCH_COUNT, PATCH_TARGET_DIM, PATCHES_PER_SIDE, VOCAB, rng } from '../../../src/train/env';
 import {
-  architectureFaults, AUX_HEAD_SPECS, auxHead, bagOfWords, forward, initWeights, inputTensors, keypoints, KEYPOINTS, makeVars, parameterTotal, POLICY_SPECS, VISUAL_FEATURES,
+  architectureFaults, AUX_HEAD_SPECS, auxHead, bagOfWords, forward, initWeights, inputTensors, makeVars, parameterTotal, POLICY_SPECS, TOKEN_DIM, visualTokens,
 } from '../../../src/train/policy';
 import { safetensorsToWeights, weightsToSafetensors } from '../../../src/train/export';
 import { actionLoss, cosineAlignLoss } from '../../../src/train/losses';
@@ -19,12 +19,12 @@ describe('policy', () => {
     expect(parameterTotal()).toBeGreaterThan(20_000);
     expect(parameterTotal()).toBeLessThan(500_000);
     const names = POLICY_SPECS.map((s) => s.name);
-    for (const n of ['vision_backbone.patch_embed.proj.weight', 'vision_backbone.keypoints.proj.weight', 'projector.attn_pool.q_proj.weight',
+    for (const n of ['vision_backbone.patch_embed.proj.weight', 'vision_backbone.pos_embed', 'vision_backbone.blocks.0.mlp.fc1.weight', 'projector.attn_pool.q_proj.weight',
       'language_model.embed_tokens.weight', 'language_model.layers.0.mlp.fc1.weight', 'action_head.fc.weight']) expect(names).toContain(n);
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('maps a batch to actions [B, 2] and visual tokens [B, F]; the aux head to [B, PRIVILEGED_DIM]', () => {
+  it('maps a batch to actions [B, 2] and visual tokens [B, patches, D]; the aux head to one target per token', () => {
     const v = makeVars(initWeights(POLICY_SPECS, 1), POLICY_SPECS, 'shape-test');
     const h = makeVars(initWeights(AUX_HEAD_SPECS, 2), AUX_HEAD_SPECS, 'shape-test-aux');
     const n = 5;
@@ -32,50 +32,56 @@ describe('policy', () => {
     const x = inputTensors(Float32Array.from({ length: n * IMAGE_SIZE * IMAGE_SIZE * 3 }, r), new Float32Array(n * 2), new Int32Array(n * 7).fill(1), n);
     const out = forward(v, x);
     expect(out.action.shape).toEqual([n, 2]);
-    expect(out.visual.shape).toEqual([n, VISUAL_FEATURES]);
-    expect(auxHead(h, out.visual).shape).toEqual([n, PRIVILEGED_DIM]);
+    expect(out.tokens.shape).toEqual([n, PATCH_COUNT, TOKEN_DIM]);
+    expect(auxHead(h, out.tokens).shape).toEqual([n * PATCH_COUNT, PATCH_TARGET_DIM]);
     expect(Array.from(out.action.dataSync()).every(Number.isFinite)).toBe(true);
   });
 
-  it('the keypoints are the spatial softmax of 1×1 convs over the pixels (plain JS reference)', () => {
+  it('the visual tokens are patch embedding + position + residual MLP (plain JS reference)', () => {
     const w = initWeights(POLICY_SPECS, 3);
     const r = rng(5);
     const n = 2;
-    const px = IMAGE_SIZE * IMAGE_SIZE;
-    const img = Float32Array.from({ length: n * px * 3 }, r);
-    const v = makeVars(w, POLICY_SPECS, 'kp-test');
-    const got = keypoints(v, tf.tensor4d(img, [n, IMAGE_SIZE, IMAGE_SIZE, 3])).dataSync();
-    const w1 = w.get('vision_backbone.patch_embed.proj.weight')!;
-    const b1 = w.get('vision_backbone.patch_embed.proj.bias')!;
-    const w2 = w.get('vision_backbone.keypoints.proj.weight')!;
-    const b2 = w.get('vision_backbone.keypoints.proj.bias')!;
-    const E = b1.length;
+    const img = Float32Array.from({ length: n * IMAGE_SIZE * IMAGE_SIZE * 3 }, r);
+    const v = makeVars(w, POLICY_SPECS, 'tok-test');
+    const got = visualTokens(v, tf.tensor4d(img, [n, IMAGE_SIZE, IMAGE_SIZE, 3])).dataSync();
+    const pw = w.get('vision_backbone.patch_embed.proj.weight')!; // [D, 3, P, P]
+    const pb = w.get('vision_backbone.patch_embed.proj.bias')!;
+    const pos = w.get('vision_backbone.pos_embed')!;
+    const f1 = w.get('vision_backbone.blocks.0.mlp.fc1.weight')!;
+    const b1 = w.get('vision_backbone.blocks.0.mlp.fc1.bias')!;
+    const f2 = w.get('vision_backbone.blocks.0.mlp.fc2.weight')!;
+    const b2 = w.get('vision_backbone.blocks.0.mlp.fc2.bias')!;
+    const D = TOKEN_DIM;
+    const H = b1.length;
+    let worst = 0;
     for (let s = 0; s < n; s++) {
-      for (let k = 0; k < KEYPOINTS; k++) {
-        const score = new Float64Array(px);
-        for (let q = 0; q < px; q++) {
-          let acc = b2[k];
-          for (let e = 0; e < E; e++) {
-            let h = b1[e];
-            for (let c = 0; c < 3; c++) h += w1[e * 3 + c] * img[(s * px + q) * 3 + c];
-            acc += w2[k * E + e] * Math.max(0, h);
+      for (let pi = 0; pi < PATCHES_PER_SIDE; pi++) {
+        for (let pj = 0; pj < PATCHES_PER_SIDE; pj++) {
+          const t = pi * PATCHES_PER_SIDE + pj;
+          const tok = new Float64Array(D);
+          for (let d = 0; d < D; d++) {
+            let acc = pb[d] + pos[t * D + d];
+            // A Conv2d with kernel = stride = PATCH: weight [d, c, ki, kj] against pixel (pi·P + ki, pj·P + kj), channel c.
+            for (let c = 0; c < 3; c++) for (let ki = 0; ki < PATCH; ki++) for (let kj = 0; kj < PATCH; kj++) {
+              acc += pw[((d * 3 + c) * PATCH + ki) * PATCH + kj] * img[((s * IMAGE_SIZE + pi * PATCH + ki) * IMAGE_SIZE + pj * PATCH + kj) * 3 + c];
+            }
+            tok[d] = acc;
           }
-          score[q] = acc;
+          const hid = new Float64Array(H);
+          for (let h = 0; h < H; h++) {
+            let acc = b1[h];
+            for (let d = 0; d < D; d++) acc += f1[h * D + d] * tok[d];
+            hid[h] = Math.max(0, acc);
+          }
+          for (let d = 0; d < D; d++) {
+            let acc = b2[d];
+            for (let h = 0; h < H; h++) acc += f2[d * H + h] * hid[h];
+            worst = Math.max(worst, Math.abs(got[(s * PATCH_COUNT + t) * D + d] - (tok[d] + acc)));
+          }
         }
-        const m = Math.max(...score);
-        let z = 0;
-        let x = 0;
-        let y = 0;
-        for (let q = 0; q < px; q++) {
-          const e = Math.exp(score[q] - m);
-          z += e;
-          x += e * (-1 + ((q % IMAGE_SIZE) + 0.5) * (2 / IMAGE_SIZE));
-          y += e * (1 - (Math.floor(q / IMAGE_SIZE) + 0.5) * (2 / IMAGE_SIZE));
-        }
-        expect(got[s * KEYPOINTS * 2 + k * 2]).toBeCloseTo(x / z, 4);
-        expect(got[s * KEYPOINTS * 2 + k * 2 + 1]).toBeCloseTo(y / z, 4);
       }
     }
+    expect(worst).toBeLessThan(1e-4);
   });
 
   it('the bag of words is the mean one-hot of the non-padding tokens', () => {
@@ -94,7 +100,7 @@ describe('policy', () => {
     const shapes = new Map(POLICY_SPECS.map((s) => [s.name, s.shape]));
     shapes.set('fusion.fc1.weight', [1, 2]);
     shapes.delete('action_head.fc.bias');
-    expect(architectureFaults(shapes)).toEqual(['fusion.fc1.weight: shape [1,2] ≠ [128,70]', 'missing tensor action_head.fc.bias']);
+    expect(architectureFaults(shapes)).toEqual(['fusion.fc1.weight: shape [1,2] ≠ [128,98]', 'missing tensor action_head.fc.bias']);
     const partial = new Map(w);
     partial.delete('action_head.fc.bias');
     await expect(safetensorsToWeights('bad.safetensors', weightsToSafetensors(partial, {}))).rejects.toThrow(/bad\.safetensors: .*missing tensor action_head\.fc\.bias/);
