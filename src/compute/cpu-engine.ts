@@ -33,8 +33,11 @@ export class CpuEngine extends EngineBase {
    * Which loops run here, for the UI's "which engine ran" line: the kernels of ./wasm/ (combine on
    * bf16, and one-term f16 and f32; TIES; DARE's drop-and-rescale; statistics; SHA-256 without SIMD).
    */
+  /** Shown in the UI (the engine's reason): what runs in WebAssembly, the paths that go to src/compute/wasm/. */
   get detail(): string {
-    return wasmAvailable() ? 'combine, TIES, DARE and statistics in WebAssembly (SIMD), SHA-256 in WebAssembly' : 'JavaScript loops (no WebAssembly SIMD here)';
+    return wasmAvailable()
+      ? 'combine (bf16, f16 and f32; task arithmetic and linear on bf16), TIES, DARE and statistics in WebAssembly (SIMD); SHA-256 in WebAssembly'
+      : 'JavaScript loops (WebAssembly SIMD missing or switched off)';
   }
 
   async run<K extends OpName>(op: K, inputs: ChunkInput[], spec: OpSpec<K>): Promise<OpResult<K>> {

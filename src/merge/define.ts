@@ -1,12 +1,14 @@
 /**
  * How a merge method is declared (in the spirit of mergekit's MergeMethod classes): the roles it reads,
  * its parameters (global or per model, with defaults, for validation, UI forms and CLI flags), a pure
- * function mapping one tensor's resolved parameters to one Engine operation, and the mergekit config
- * that repeats it. Everything else is derived from these declarations (./registry.ts): the method
- * names, their order, the CLI's methods and flags, the recipe YAML. The executor (./run.ts) does the
- * reading, chunking, TIES thresholds and DARE element offsets.
+ * function mapping one tensor's resolved parameters to one Engine operation (its spec per chunk), and
+ * the mergekit config that repeats it. Everything else is derived from these declarations
+ * (./registry.ts): the method names, their order, the CLI's methods and flags, the recipe YAML. The
+ * executor (./run.ts) does the reading, chunking and the per-tensor passes an op asks for.
  */
-import type { CombineSpec, DareSpec, TiesSpec } from '../compute/engine';
+import type { ChunkInput } from '../compute/engine';
+import type { OpName, OpResult, OpSpec } from '../compute/ops';
+import type { ComputeDType } from '../formats/dtype';
 import type { MergekitConfig } from './mergekit';
 import type { RecipeShape } from './recipe-shape';
 
@@ -33,12 +35,59 @@ export interface TensorParams {
   [name: string]: number | boolean | number[];
 }
 
-/** One Engine call per chunk of a tensor; the executor fills outDtype, thresholds and firstElement. */
-export type TensorOp =
-  | { kind: 'combine'; spec: Omit<CombineSpec, 'outDtype'> }
-  /** densities[j]: fraction of |τ_j| kept (top-k per tensor, k = round-down(density · numel) as mergekit). */
-  | { kind: 'ties'; spec: Omit<TiesSpec, 'outDtype' | 'thresholds'>; densities: number[] }
-  | { kind: 'dare'; spec: Omit<DareSpec, 'outDtype' | 'firstElement' | 'salts'> };
+/** The compute ops (../compute/ops.ts) a merge runs on a chunk: those whose result is the output chunk's bytes. */
+export type ChunkOpName = { [K in OpName]: OpResult<K> extends Uint8Array ? K : never }[OpName];
+
+/** Where one engine call of a tensor falls: what the executor knows when it makes the call. */
+export interface ChunkSite {
+  /** The tensor's name and element count. */
+  name: string;
+  numel: number;
+  /** Index in the tensor of the chunk's first element (DARE's masks depend on it). */
+  first: number;
+  outDtype: ComputeDType;
+  /**
+   * A value computed once per tensor before its first chunk and shared by all its chunks, also those in
+   * flight at once (TIES' thresholds): `make` runs for the tensor's first chunk only.
+   */
+  perTensor<T>(make: (reads: TensorReads) => Promise<T>): Promise<T>;
+}
+
+/** A tensor's inputs, for a pass over the whole tensor before its first chunk is merged. */
+export interface TensorReads {
+  numel: number;
+  /** The inputs when the first chunk holds the whole tensor, else null. */
+  whole: ChunkInput[] | null;
+  /** Reads the inputs at `which` (indices into the method's input list) chunk by chunk, in order. */
+  stream(which: number[], visit: (chunks: ChunkInput[]) => void): Promise<void>;
+}
+
+/**
+ * Spec fields that vary by chunk or need a pass over the whole tensor, for the ops whose calls have
+ * any: the TensorOp's `chunk` gives them for each call.
+ */
+interface PerChunkFields {
+  ties: 'thresholds';
+  dare: 'salts' | 'firstElement';
+}
+type ChunkFields<K extends ChunkOpName> = K extends keyof PerChunkFields ? PerChunkFields[K] & keyof OpSpec<K> : never;
+
+/**
+ * What a method asks of the engine for one merged tensor: an op of the table and its call's spec. The
+ * executor makes each chunk's call as engine[kind](chunk, { ...spec, ...chunk(site), outDtype }) and
+ * knows no op by name.
+ */
+export type TensorOpOf<K extends ChunkOpName> = {
+  kind: K;
+  /** The fields that are the same for every chunk of the tensor. */
+  spec: Omit<OpSpec<K>, 'outDtype' | ChunkFields<K>>;
+  /** Passes over all the tensor's inputs that `chunk` makes beside the merge (for the progress total). */
+  extraPasses?(numel: number, chunkElems: number): number;
+} & ([ChunkFields<K>] extends [never] ? { chunk?: undefined } : {
+  /** The fields that vary by chunk. */
+  chunk(at: ChunkSite): Pick<OpSpec<K>, ChunkFields<K>> | Promise<Pick<OpSpec<K>, ChunkFields<K>>>;
+});
+export type TensorOp = { [K in ChunkOpName]: TensorOpOf<K> }[ChunkOpName];
 
 export interface OpContext {
   name: string;

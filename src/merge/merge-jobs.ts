@@ -1,6 +1,6 @@
 /**
  * The executor's units of work: every output tensor cut into chunks (jobs, in tensor order), what each
- * merged tensor's method asks of the engine (its TensorOp), and the reads of one job.
+ * tensor asks of the engine (its TensorOp), and the reads of one job.
  */
 import type { ChunkInput } from '../compute/engine';
 import { readChunk } from '../compute/read-chunk';
@@ -36,9 +36,21 @@ export function chunkJobs(plan: PlanDetail, raw: boolean[], chunkElems: number, 
 export const endsTensor = (plan: PlanDetail, raw: boolean[], job: Job) =>
   job.first + job.count >= (raw[job.tensor] ? plan.tensors[job.tensor].byteLength : plan.tensors[job.tensor].numel);
 
-/** The engine operation of each merged tensor (null for copies). */
-export function tensorOps(plan: PlanDetail, modelCount: number): (TensorOp | null)[] {
-  return plan.tensors.map((t) => (t.action.kind === 'merge' ? plan.method.op({ name: t.name, params: t.params, modelCount }) : null));
+/** A float copy into another dtype: the identity combine (the base, no terms) converts it. */
+const CONVERT: TensorOp = { kind: 'combine', spec: { base: 0, terms: [], scale: 1 } };
+
+/** What each tensor asks of the engine: its method's op, CONVERT for a converted copy, null for a raw copy. */
+export function tensorOps(plan: PlanDetail, raw: boolean[], modelCount: number): (TensorOp | null)[] {
+  return plan.tensors.map((t, i) =>
+    raw[i] ? null : t.action.kind === 'copy' ? CONVERT : plan.method.op({ name: t.name, params: t.params, modelCount }));
+}
+
+/** Bytes the ops' passes over whole tensors read beside the merge (for the progress total). */
+export function extraReadBytes(plan: PlanDetail, ops: (TensorOp | null)[], chunkElems: number): number {
+  return plan.tensors.reduce((s, t, i) => {
+    const passes = ops[i]?.extraPasses?.(t.numel, chunkElems) ?? 0;
+    return passes ? s + passes * plan.sources[i].reduce((a, e) => a + e.byteLength, 0) : s;
+  }, 0);
 }
 
 /** A job's input chunks (a copy reads its base only); `onRead` counts the bytes. */

@@ -4,18 +4,18 @@
  * as soon as it is ready. Memory is a few chunks whatever the model size. A failure or cancel aborts
  * the sink, so nothing that looks complete is left behind.
  *
- * The parts: ./merge-jobs.ts (chunks, reads, engine ops), ./compute-job.ts, ./ties-thresholds.ts,
- * ./shard-writer.ts (files, write queue, hashes in headers), ./input-hashes.ts, ./merge-progress.ts.
+ * The parts: ./merge-jobs.ts (chunks, reads, each tensor's op), ./compute-job.ts (engine calls through
+ * the op table, passes over whole tensors), ./shard-writer.ts (files, write queue, hashes in headers),
+ * ./input-hashes.ts, ./merge-progress.ts.
  */
 import type { ChunkInput } from '../compute/engine';
 import { computeJob, type JobContext } from './compute-job';
 import { hashInputs } from './input-hashes';
-import { chunkJobs, endsTensor, rawCopies, readJob, tensorOps, type Job } from './merge-jobs';
+import { chunkJobs, endsTensor, extraReadBytes, rawCopies, readJob, tensorOps, type Job } from './merge-jobs';
 import { progressReporter, startProgress } from './merge-progress';
 import { planMerge, type PlanDetail } from './plan';
 import type { InputHash, LayoutOptions } from './safetensors-writer';
 import { ShardWriter } from './shard-writer';
-import { TiesThresholds, tiesExtraBytes } from './ties-thresholds';
 import type { MergeInputs, MergeResult, Recipe, RunOptions } from './types';
 
 export const TOOL_VERSION = 'capvector-workbench 0.1.0';
@@ -53,7 +53,7 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
   const files = inputs.files ?? [];
   const raw = rawCopies(plan);
   const jobs = chunkJobs(plan, raw, chunkElems, chunkBytes);
-  const ops = tensorOps(plan, inputs.models?.length ?? 0);
+  const ops = tensorOps(plan, raw, inputs.models?.length ?? 0);
 
   let stopped = false;
   const check = () => {
@@ -68,9 +68,9 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
   const writer = new ShardWriter(sink, writerTensors, layoutOptions(recipe, plan, inputs, opts), progress, report,
     files.length ? () => hashInputs(files, opts, { progress, report, check }) : null);
   const { layout } = writer;
-  progress.totalBytes = plan.inputBytes + tiesExtraBytes(plan, ops, chunkElems) + files.reduce((s, f) => s + f.source.size, 0) +
+  progress.totalBytes = plan.inputBytes + extraReadBytes(plan, ops, chunkElems) + files.reduce((s, f) => s + f.source.size, 0) +
     layout.shards.reduce((s, x) => s + x.size, 0) + (layout.index?.bytes.length ?? 0);
-  const ctx: JobContext = { engine, plan, ops, raw, thresholds: new TiesThresholds(plan, chunkElems, { check, onRead, report }) };
+  const ctx: JobContext = { engine, plan, ops, chunkElems, io: { check, onRead, report }, perTensor: new Map() };
 
   try {
     check();

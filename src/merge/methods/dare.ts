@@ -2,6 +2,17 @@ import { bool, defineMethod, num, perModel } from '../define';
 import { modelName, modelParam, setParams, weightedModels, yamlValue } from '../mergekit';
 import { lambdaParam, normalizeParam, ON_TASK_VECTORS, taskTerms, weightParam } from '../task-vectors';
 
+/** FNV-1a of a string: the DARE salt of (tensor name, model index), stable across runs and engines. */
+export function dareSalt(tensor: string, model: number): number {
+  let h = 0x811c9dc5;
+  const s = `${tensor}#${model}`;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 /**
  * DARE (Yu et al.; mergekit `dare_linear` / `dare_ties`): drop each τ_i entry with probability p_i (per
  * model, mergekit's density_i = 1 − p_i; a model without its own p uses the global one), divide survivors
@@ -21,17 +32,16 @@ export default defineMethod({
     normalizeParam(false),
     weightParam(),
   ],
-  op: ({ params, modelCount }) => {
+  op: ({ name, params, modelCount }) => {
     const w = perModel(params, 'weight', modelCount);
     const ties = bool(params, 'ties');
     const normalize = bool(params, 'normalize');
     const sum = w.reduce((a, b) => a + b, 0);
     // With `ties` the engine normalizes over agreeing entries itself; otherwise ÷ Σw is a plain scale.
     const scale = num(params, 'lambda') / (!ties && normalize && sum !== 0 ? sum : 1);
-    return {
-      kind: 'dare',
-      spec: { base: 0, terms: taskTerms(w), p: perModel(params, 'p', modelCount), seed: num(params, 'seed') >>> 0, scale, ties, normalize },
-    };
+    const spec = { base: 0, terms: taskTerms(w), p: perModel(params, 'p', modelCount), seed: num(params, 'seed') >>> 0, scale, ties, normalize };
+    const salts = spec.terms.map((_, j) => dareSalt(name, j));
+    return { kind: 'dare', spec, chunk: (at) => ({ salts, firstElement: at.first }) };
   },
   mergekit: (r) => ({
     comments: [`NOTE: mergekit draws its own DARE mask (torch RNG); the workbench's seeded mask (seed ${String(r.params.seed ?? 0)}) is not reproduced bit for bit`],

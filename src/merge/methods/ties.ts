@@ -1,6 +1,7 @@
 import { bool, defineMethod, num, perModel } from '../define';
 import { modelName, modelParam, setParams, weightedModels, yamlValue } from '../mergekit';
 import { lambdaParam, normalizeParam, ON_TASK_VECTORS, taskTerms, weightParam } from '../task-vectors';
+import { tiesExtraPasses, tiesThresholds } from '../ties-thresholds';
 
 /**
  * TIES (Yadav et al.; mergekit `ties`): per tensor, keep each τ_i's top-k% by magnitude (k = density),
@@ -18,11 +19,17 @@ export default defineMethod({
     weightParam(),
     { name: 'density', scope: 'model', kind: 'number', default: 1, min: 0, max: 1, label: 'Density', doc: 'Fraction of entries kept per tensor (top-k by |τ|).' },
   ],
-  op: ({ params, modelCount }) => ({
-    kind: 'ties',
-    densities: perModel(params, 'density', modelCount),
-    spec: { base: 0, terms: taskTerms(perModel(params, 'weight', modelCount)), lambda: num(params, 'lambda'), normalize: bool(params, 'normalize') },
-  }),
+  op: ({ params, modelCount }) => {
+    const densities = perModel(params, 'density', modelCount);
+    const spec = { base: 0, terms: taskTerms(perModel(params, 'weight', modelCount)), lambda: num(params, 'lambda'), normalize: bool(params, 'normalize') };
+    return {
+      kind: 'ties',
+      spec,
+      // The tensor's thresholds, selected before its first chunk and shared by all its chunks.
+      chunk: async (at) => ({ thresholds: await at.perTensor((reads) => tiesThresholds(reads, spec.terms, densities)) }),
+      extraPasses: tiesExtraPasses,
+    };
+  },
   mergekit: (r) => ({
     merge_method: 'ties',
     base_model: modelName(r, 'pre'),

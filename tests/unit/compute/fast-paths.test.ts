@@ -124,3 +124,16 @@ describe('every WebAssembly fast path, with WebAssembly on and off', () => {
     });
   }
 });
+
+describe('CpuEngine.detail (shown in the UI)', () => {
+  it('names what the paths above run in WebAssembly, and says JavaScript loops with it off', () => {
+    setWasmEnabled(true);
+    expect(engine.detail).toBe('combine (bf16, f16 and f32; task arithmetic and linear on bf16), TIES, DARE and statistics in WebAssembly (SIMD); SHA-256 in WebAssembly');
+    setWasmEnabled(false);
+    try {
+      expect(engine.detail).toBe('JavaScript loops (WebAssembly SIMD missing or switched off)');
+    } finally {
+      setWasmEnabled(true);
+    }
+  });
+});

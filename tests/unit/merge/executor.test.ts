@@ -11,7 +11,7 @@ import { bf16BitsToF32, f32ToBf16Bits } from '../../../src/formats/dtype';
 import { memorySink } from '../../../src/merge/memory-sink';
 import { MergePlanError, planMerge } from '../../../src/merge/plan';
 import { defaultRecipe } from '../../../src/merge/recipe';
-import { dareSalt } from '../../../src/merge/compute-job';
+import { dareSalt } from '../../../src/merge/methods/dare';
 import { runMerge } from '../../../src/merge/run';
 import { dareMask } from '../../../src/compute/kernels/dare/hash';
 import { fileSink } from '../../../src/node/file-sink';
