@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { trainArm, type ArmConfig } from '../train/loop';
 import { TASK_SETS, makeDataset } from '../train/tasks';
+import type { OrthVariant } from '../train/orth-reg';
 import { initWeights, POLICY_SPECS, parameterTotal } from '../train/policy';
 
 /** The bench's plain-SFT arm; bench/train.bench.ts builds its Node arms from this too. */
@@ -53,4 +54,16 @@ async function trainStepsPerSecond(opts: { backend: 'webgpu' | 'cpu'; steps: num
   return { backend: tf.getBackend(), msPerStep: r.msPerStep, stepsPerSecond: 1000 / r.msPerStep, parameters: parameterTotal(), tfjs: tf.version.tfjs, adapter };
 }
 
-export const train = { trainStepsPerSecond };
+
+/** A short SFT + L_orth arm from `init`-like weights against a synthetic γ: are the weights still finite? */
+async function orthArmFinite(opts: { backend: 'webgpu' | 'cpu'; steps: number; lambda: number; variant?: OrthVariant }): Promise<{ finite: boolean; firstBad: string | null }> {
+  await useBackend(opts.backend);
+  const cfg = sftBenchConfig(opts.steps, 8);
+  const gamma = initWeights(POLICY_SPECS, 5);
+  for (const a of gamma.values()) for (let i = 0; i < a.length; i++) a[i] *= 0.01;
+  const r = await trainArm({ ...cfg, orth: { gamma, opt: { lambda: opts.lambda, variant: opts.variant ?? 'cos2', scope: 'tensor' } }, monitorGamma: gamma }, always, () => {});
+  for (const [name, a] of r.weights) if (!a.every(Number.isFinite)) return { finite: false, firstBad: name };
+  return { finite: true, firstBad: null };
+}
+
+export const train = { trainStepsPerSecond, orthArmFinite };

@@ -32,6 +32,20 @@ export const DEFAULT_ORTH: OrthOptions = { lambda: 1, variant: 'cos2', scope: 't
 
 type Named = Record<string, tf.Tensor>;
 
+/**
+ * Σ of scalars by pairwise adds. tf.addN over one input per tensor (20+) gives NaN gradients on tfjs's
+ * WebGPU backend (seen on SwiftShader), while the same graph is finite on the CPU and WebAssembly backends.
+ */
+function sum(xs: tf.Scalar[]): tf.Scalar {
+  let level = xs;
+  while (level.length > 1) {
+    const next: tf.Scalar[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? tf.add(level[i], level[i + 1]) : level[i]);
+    level = next;
+  }
+  return level[0] ?? tf.scalar(0);
+}
+
 function term(variant: OrthVariant, dot: tf.Scalar, dd: tf.Scalar, gg: tf.Scalar, eps: number): tf.Scalar {
   if (variant === 'dot') return dot;
   if (variant === 'abs') return tf.abs(dot);
@@ -52,9 +66,9 @@ export function orthPenalty(theta: Named, meta: Named, gamma: Named, names: stri
   }
   let total: tf.Scalar;
   if (opt.scope === 'model') {
-    total = term(opt.variant, tf.addN(dots), tf.addN(dds), tf.addN(ggs), eps);
+    total = term(opt.variant, sum(dots), sum(dds), sum(ggs), eps);
   } else {
-    total = tf.addN(names.map((_, i) => term(opt.variant, dots[i], dds[i], ggs[i], eps)));
+    total = sum(names.map((_, i) => term(opt.variant, dots[i], dds[i], ggs[i], eps)));
   }
   return tf.mul(total, opt.lambda);
 }

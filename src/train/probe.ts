@@ -151,6 +151,10 @@ export function makeProbe(opts: { fit?: number; test?: number; rho?: number; hel
     async measure(p) {
       const a = await tokenFeatures(p, fitSet.images, fitN);
       const b = await tokenFeatures(p, testSet.images, testN);
+      // Diverged weights (NaN/Inf features) have no readout: report the error as unknown, not a failure.
+      if (!a.x.every(Number.isFinite) || !b.x.every(Number.isFinite)) {
+        return { mean: NaN, heldOut: NaN, byColor: Object.fromEntries(COLORS.map((c) => [c, NaN])) as Record<Color, number> };
+      }
       const pred = fitRidge(a.x, fitSet.targets, fitN, a.features, m, rho).predict(b.x, testN);
       const sq = new Float64Array(COLORS.length);
       for (let i = 0; i < testN; i++) for (let j = 0; j < m; j++) sq[j >> 1] += (pred[i * m + j] - testSet.targets[i * m + j]) ** 2;

@@ -26,7 +26,11 @@ describe('experiment pipeline (tfjs cpu)', () => {
       // One point at step 0, then one per step (logEvery is 1 for runs this short).
       expect(events.filter((e) => e.type === 'point' && e.arm === arm).length, arm).toBe((arm === 'pretrain' ? tiny.pretrainSteps : arm.startsWith('extract') ? tiny.extractSteps : tiny.steps) + 1);
     }
-    for (const id of ['pre', 'sft', 'aux', 'gamma', 'meta', ...DOWNSTREAM_ARMS]) expect(exp.weights.has(id as never), id).toBe(true);
+    for (const id of ['pre', 'sft', 'aux', 'gamma', 'meta', ...DOWNSTREAM_ARMS]) {
+      expect(exp.weights.has(id as never), id).toBe(true);
+      // cos(Δ, γ) reads 0 for a NaN tensor, so finiteness is checked on the weights themselves.
+      for (const [name, a] of exp.weights.get(id as never)!) expect(a.every(Number.isFinite), `${id} ${name}`).toBe(true);
+    }
     const plain = exp.summaries.get('down-meta')!.meanAbsCos;
     const orth = exp.summaries.get('down-meta-orth')!.meanAbsCos;
     expect(plain).toBeGreaterThan(0);
