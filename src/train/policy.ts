@@ -10,7 +10,7 @@
  * backend starts from the same bits.
  */
 import * as tf from '@tensorflow/tfjs';
-import { IMAGE_SIZE, INSTRUCTION_TOKENS, PATCH, PATCH_COUNT, PATCH_TARGET_DIM, rng, VOCAB } from './env';
+import { IMAGE_SIZE, INSTRUCTION_TOKENS, PATCH, PATCH_COUNT, PATCH_TARGET_DIM, PATCHES_PER_SIDE, rng, VOCAB } from './env';
 
 export interface ParamSpec {
   name: string;
@@ -137,10 +137,14 @@ const dense = (p: Vars | Record<string, tf.Tensor>, name: string, x: tf.Tensor2D
 /** The intermediate visual tokens [B, PATCH_COUNT, TOKEN_DIM]: patch embedding + position, then the residual MLP. */
 export function visualTokens(p: Vars | Record<string, tf.Tensor>, images: tf.Tensor4D): tf.Tensor3D {
   const n = images.shape[0];
-  // Conv2d(k = stride = PATCH): the PyTorch weight [D, 3, kh, kw] as tfjs's filter [kh, kw, 3, D].
-  // (A rank-6 reshape/transpose into patches computes the same on the CPU but not on tfjs's WebGPU backend.)
-  const filter = tf.transpose(p['vision_backbone.patch_embed.proj.weight'], [2, 3, 1, 0]) as tf.Tensor4D;
-  const emb = tf.add(tf.conv2d(images, filter, PATCH, 'valid'), p['vision_backbone.patch_embed.proj.bias']);
+  // Conv2d(k = stride = PATCH) as one matMul over patches, each flattened (row, column, channel), against
+  // the PyTorch weight [D, 3, kh, kw] reordered to [D, kh, kw, 3]. Only rank-4 transposes: a rank-6 one
+  // computes wrong values on tfjs's WebGPU backend, and tf.conv2d's filter gradient is missing on its
+  // WebAssembly backend.
+  const rows = tf.reshape(images, [n * PATCHES_PER_SIDE, PATCH, PATCHES_PER_SIDE, PATCH * 3]);
+  const patches = tf.reshape(tf.transpose(rows, [0, 2, 1, 3]), [n * PATCH_COUNT, PATCH_IN]) as tf.Tensor2D;
+  const w = tf.reshape(tf.transpose(p['vision_backbone.patch_embed.proj.weight'], [0, 2, 3, 1]), [TOKEN_DIM, PATCH_IN]) as tf.Tensor2D;
+  const emb = tf.add(tf.matMul(patches, w, false, true), p['vision_backbone.patch_embed.proj.bias']);
   const tok = tf.reshape(tf.add(tf.reshape(emb, [n, PATCH_COUNT, TOKEN_DIM]), p['vision_backbone.pos_embed']), [n * PATCH_COUNT, TOKEN_DIM]) as tf.Tensor2D;
   return tf.reshape(block(p, 0, tok), [n, PATCH_COUNT, TOKEN_DIM]) as tf.Tensor3D;
 }
