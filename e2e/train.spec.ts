@@ -90,3 +90,13 @@ test('SFT + L_orth on WebGPU keeps every weight finite (a 20-input tf.addN once 
     expect(r, variant).toEqual({ finite: true, firstBad: null });
   }
 });
+
+test('the policy computes the same on WebGPU as on the CPU backend (tokens and actions)', async ({ page }) => {
+  await page.goto('/harness.html');
+  await page.waitForFunction(() => (window as any).harnessReady === true);
+  const r = await page.evaluate(() => (window as any).harness.train.forwardParity('webgpu'));
+  // float32 on both; a wrong patch layout (as a rank-6 transpose once gave on WebGPU) differs by O(scale).
+  expect(r.scale).toBeGreaterThan(0.1);
+  expect(r.tokens).toBeLessThan(1e-4 * r.scale);
+  expect(r.action).toBeLessThan(1e-4);
+});

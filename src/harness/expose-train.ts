@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { trainArm, type ArmConfig } from '../train/loop';
 import { TASK_SETS, makeDataset } from '../train/tasks';
 import type { OrthVariant } from '../train/orth-reg';
-import { initWeights, POLICY_SPECS, parameterTotal } from '../train/policy';
+import { disposeVars, forward, initWeights, inputTensors, makeVars, POLICY_SPECS, parameterTotal } from '../train/policy';
+import { IMAGE_ELEMS } from '../train/tasks';
+import { INSTRUCTION_TOKENS } from '../train/env';
 
 /** The bench's plain-SFT arm; bench/train.bench.ts builds its Node arms from this too. */
 export function sftBenchConfig(steps: number, batch: number): ArmConfig {
@@ -66,4 +68,30 @@ async function orthArmFinite(opts: { backend: 'webgpu' | 'cpu'; steps: number; l
   return { finite: true, firstBad: null };
 }
 
-export const train = { trainStepsPerSecond, orthArmFinite };
+
+/** The policy's forward pass on `backend` against tfjs's CPU backend (same weights and images): the largest differences. */
+async function forwardParity(backend: 'webgpu' | 'wasm'): Promise<{ tokens: number; action: number; scale: number }> {
+  const w = initWeights(POLICY_SPECS, 3);
+  const n = 5;
+  const sample = makeDataset(TASK_SETS.extract, 1, 2);
+  const run = async () => {
+    const vars = makeVars(w, POLICY_SPECS, `parity-${tf.getBackend()}`);
+    const out = tf.tidy(() => {
+      const f = forward(vars, inputTensors(sample.images.slice(0, n * IMAGE_ELEMS), sample.states.slice(0, n * 2), sample.tokens.slice(0, n * INSTRUCTION_TOKENS), n));
+      return [f.tokens, f.action];
+    });
+    const [tokens, action] = await Promise.all(out.map((t) => t.data()));
+    tf.dispose(out);
+    disposeVars(vars);
+    return { tokens, action };
+  };
+  if (backend === 'webgpu') await useBackend('webgpu');
+  else if (!(await tf.setBackend('wasm'))) throw new Error('tfjs WebAssembly backend failed to start');
+  const got = await run();
+  await useBackend('cpu');
+  const want = await run();
+  const worst = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  return { tokens: worst(got.tokens, want.tokens), action: worst(got.action, want.action), scale: Math.max(...Array.from(want.tokens, Math.abs)) };
+}
+
+export const train = { trainStepsPerSecond, orthArmFinite, forwardParity };
