@@ -58,7 +58,19 @@ function curveOf(points: ArmPoint[]): SeedRecord['curve'] {
   });
 }
 
+/** The commit the run starts from, and whether files the run depends on differ from it. */
+function gitState(): { commit: string; dirty: boolean } {
+  try {
+    const commit = execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim();
+    const dirty = execSync('git status --porcelain -- src/train scripts public/pretrained', { encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return { commit: 'unknown', dirty: true };
+  }
+}
+
 async function main(): Promise<void> {
+  const git = gitState();
   const backend = await useBackend(arg('backend', 'wasm') as 'wasm' | 'cpu');
   const seeds = nums(arg('seeds', '1,2,3,4,5'));
   const params: ExperimentParams = {
@@ -137,11 +149,10 @@ async function main(): Promise<void> {
     C2: verdictC2(c['C2: probe error orth_meta − sft_meta'], c['C2: success orth_meta − sft_meta']),
     C3: 'not tested',
   };
-  const commit = (() => { try { return execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim(); } catch { return 'unknown'; } })();
   const result = {
     protocol: {
       command: `npx tsx scripts/train_full_run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-      commit, backend, machine: `${cpus()[0]?.model} × ${cpus().length}`, node: process.version,
+      commit: git.commit, uncommittedChanges: git.dirty, backend, machine: `${cpus()[0]?.model} × ${cpus().length}`, node: process.version,
       params: paramsToSearch(params), seeds, pre: preFile, alphas: ALPHAS, lambdas: LAMBDAS, successLevel: SUCCESS_LEVEL,
       tasks: TASK_SETS, teacherMsPerExtractionDataset: datasetMs,
       statistics: 'paired by seed; mean and 95% Student-t interval of the differences (src/train/claims.ts)',

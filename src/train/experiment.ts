@@ -81,11 +81,12 @@ export class Experiment {
   readonly weights = new Map<CkptId, Weights>();
   readonly summaries = new Map<ArmId, ArmSummary>();
   private datasets = new Map<TaskSetId, Dataset>();
-  /** Built on first use (its scenes cost a few hundred renders); null when params.probe is off. */
-  private probeCache: Probe | null | undefined;
+  /** Built on first use (its scenes cost a few hundred renders) and again when its size changes; null when off. */
+  private probeCache: { scenes: number; probe: Probe | null } | null = null;
   private get probe(): Probe | null {
-    if (this.probeCache === undefined) this.probeCache = this.params.probeScenes > 0 ? makeProbe({ fit: this.params.probeScenes, test: this.params.probeScenes }) : null;
-    return this.probeCache;
+    const scenes = this.params.probeScenes;
+    if (this.probeCache?.scenes !== scenes) this.probeCache = { scenes, probe: scenes > 0 ? makeProbe({ fit: scenes, test: scenes }) : null };
+    return this.probeCache.probe;
   }
 
   constructor(

@@ -16,6 +16,8 @@ const FIELDS: NumField[] = [
   { key: 'auxWeight', label: 'Aux weight', step: '0.1', min: 0, title: 'Weight of the auxiliary alignment loss' },
   { key: 'evalEvery', label: 'Evaluate every', step: '10', min: 0, title: 'Closed-loop evaluation interval in steps (0: at the end only)' },
   { key: 'evalEpisodes', label: 'Eval episodes/task', step: '1', min: 1, title: 'Evaluation episodes per task' },
+  { key: 'episodes', label: 'Demos/task', step: '1', min: 1, title: 'Demonstrations per task of the extraction and downstream datasets' },
+  { key: 'probeScenes', label: 'Probe scenes', step: '16', min: 0, title: 'Scenes of the probe\'s fit and test sets (0: no probe)' },
 ];
 
 /** Hyperparameters; every change is mirrored into the URL so the run can be shared. */
