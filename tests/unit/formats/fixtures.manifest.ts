@@ -111,7 +111,7 @@ export const MANIFEST: readonly FixtureRow[] = [
   },
   {
     // More than one weight file counts as sharded.
-    path: 'torch/tfjs', format: 'tfjs', golden: { torch: 'tfjs/model.json' }, name: 'model.json', sharded: true,
+    path: 'torch/tfjs', format: 'tfjs', golden: { torch: 'tfjs/model.json' }, name: 'tfjs', sharded: true,
     tensors: ['dense/kernel', 'dense/bias', 'quant/kernel', 'half/bias', 'mask', 'embed/table'],
     files: ['tfjs/model.json', 'tfjs/group1-shard1of2.bin', 'tfjs/group1-shard2of2.bin'],
     metadataIncludes: { model_format: 'layers-model', quantized_weights: '2', weight_groups: '1' },
