@@ -15,8 +15,8 @@ import { extensionGroup, joinShards, shardSetName } from './sharded';
 
 /** What the grouping needs of the registry. */
 export interface ReaderSet<F extends string> {
-  /** The reader of a file by its name and first bytes (HEAD_BYTES of them). */
-  readerFor(name: string, head: Uint8Array): FormatReader<F> | undefined;
+  /** The reader of a file by its name and first bytes (HEAD_BYTES of them), else by its content. */
+  readerFor(source: ByteSource, head: Uint8Array): Promise<FormatReader<F> | undefined>;
   /** Extensions of index-less shard sets ('.safetensors', '.bin'). */
   shardSetExtensions: readonly string[];
   /** The formats read, for the message when no file is recognised. */
@@ -96,7 +96,7 @@ export async function groupAndOpen<F extends string>(files: ByteSource[], reader
   const shardName = new RegExp(`^(.*)-(\\d+)-of-(\\d+)${extensionGroup(readers.shardSetExtensions)}$`, 'i');
 
   const heads = await Promise.all(files.map((f) => f.read(0, Math.min(HEAD_BYTES, f.size)).catch(() => new Uint8Array(0))));
-  const found = files.map((f, i) => readers.readerFor(f.name, heads[i]));
+  const found = await Promise.all(files.map((f, i) => readers.readerFor(f, heads[i])));
 
   const units: Unit<F>[] = [];
   const claimed = new Set<ByteSource>();

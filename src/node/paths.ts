@@ -10,7 +10,7 @@ import type { ByteSource } from '../formats/byte-source';
 import type { Checkpoint } from '../formats/checkpoint';
 import { distinctNames, isGenericFileName } from '../formats/display-name';
 import { FormatError } from '../formats/errors';
-import { HEAD_BYTES, joinPath, openCheckpoints, readerFor } from '../formats/registry';
+import { HEAD_BYTES, joinPath, openCheckpoints, readerForSource } from '../formats/registry';
 import { naturalCompare } from '../formats/sharded';
 import { fileSource } from './file-source';
 
@@ -42,7 +42,7 @@ async function expandOne(path: string): Promise<ByteSource[]> {
   // A generically named file (pytorch_model.bin, model.safetensors) is known by its folder, as in a dropped folder.
   const plain = await fileSource(abs, isGenericFileName(abs) && basename(dirname(abs)) ? `${basename(dirname(abs))}/${basename(abs)}` : basename(abs));
   const head = await plain.read(0, Math.min(HEAD_BYTES, plain.size));
-  const reader = readerFor(plain.name, head);
+  const reader = await readerForSource(plain, head);
   if (!reader?.members) return [plain];
   // A multi-file format named by its index: bring along the files it lists, named under its folder.
   const folder = basename(dirname(abs));

@@ -116,6 +116,13 @@ export const MANIFEST: readonly FixtureRow[] = [
     files: ['tfjs/model.json', 'tfjs/group1-shard1of2.bin', 'tfjs/group1-shard2of2.bin'],
     metadataIncludes: { model_format: 'layers-model', quantized_weights: '2', weight_groups: '1' },
   },
+  {
+    // A tfjs model under its own name: recognised by its content (weightsManifest + format/modelTopology).
+    path: 'torch/faceres', format: 'tfjs', golden: { torch: 'faceres/faceres.json' }, name: 'faceres.json', sharded: false,
+    tensors: ['fc/weight', 'fc/bias'],
+    files: ['faceres/faceres.json', 'faceres/faceres.weights.bin'],
+    metadataIncludes: { model_format: 'graph-model', quantized_weights: '1', weight_groups: '1' },
+  },
   ...['be_f4', 'bool', 'f16', 'f32', 'f64_fortran', 'scalar', 'u8', 'v2', 'v3'].map((s) => torch(`${s}.npy`, { tensors: [s], metadata: { format: '.npy' } })),
   torch('i64.npy', { tensors: ['i64'], metadata: { format: '.npy' } }),
   torch('stored.npz', { tensors: ['weight', 'bias', 'steps', 'layer/mask'], metadata: { format: '.npz', members: '4', compressed_members: '0' } }),
