@@ -22,7 +22,7 @@ import { UsageError, type CliIO } from './io';
 
 /** Options every merge command takes besides its roles and parameters. */
 export const RUN_OPTIONS = ['out', 'dtype', 'shard-size', 'include', 'exclude', 'param', 'chunk-mb', 'threads'];
-export const RUN_SWITCHES = ['no-hash', 'json', 'quiet', 'progress', 'no-recipe-files'];
+export const RUN_SWITCHES = ['no-hash', 'json', 'quiet', 'progress', 'no-recipe-files', 'include-buffers'];
 
 /** Where the output goes: a folder (sink dir, default file name) or a file (its folder, its name). */
 export async function outputTarget(out: string): Promise<{ dir: string; fileName: string; isDir: boolean }> {

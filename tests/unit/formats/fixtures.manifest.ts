@@ -72,6 +72,17 @@ const mergeShards = (role: string): OpensRow => ({
   metadataIncludes: { total_size: '30638', format: 'pt' },
 });
 
+/** make_buffer_golden.py's policy: weights, BatchNorm statistics and LeRobot normalisation buffers, in state-dict order. */
+const POLICY = [
+  'normalize_inputs.buffer_observation_state.mean', 'normalize_inputs.buffer_observation_state.std',
+  'backbone.0.weight', 'backbone.0.bias', 'backbone.1.weight', 'backbone.1.bias', 'backbone.1.running_mean', 'backbone.1.running_var',
+  'backbone.1.num_batches_tracked', 'backbone.3.weight', 'backbone.3.bias', 'unnormalize_outputs.buffer_action.mean', 'unnormalize_outputs.buffer_action.std',
+];
+/** A role's folder holding model.safetensors: named after the folder. */
+const policy = (role: string): OpensRow => ({
+  path: `buffers/${role}`, format: 'safetensors', golden: 'decoded', tensors: POLICY, name: role, sharded: false, files: [`${role}/model.safetensors`], metadata: { format: 'pt' },
+});
+
 export const MANIFEST: readonly FixtureRow[] = [
   // safetensors written by make_safetensors_fixtures.py, values from PyTorch
   { path: 'safetensors/all_dtypes.safetensors', format: 'safetensors', golden: { safetensors: 'all_dtypes.safetensors' } },
@@ -135,6 +146,10 @@ export const MANIFEST: readonly FixtureRow[] = [
   hostile('evil_load_from_bytes.pt', 'torch.storage._load_from_bytes'),
   data('torch/golden.json'),
   data('torch/pickles.json'),
+
+  // a torch policy with BatchNorm and normalisation buffers, and capvector goldens, from make_buffer_golden.py
+  ...['pre', 'aux', 'sft'].map(policy),
+  ...['capvector-buffers-f32', 'capvector-include-buffers-f32'].map((g): OpensRow => ({ path: `buffers/expected/${g}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: POLICY })),
 
   // merge inputs and float64-torch outputs written by make_merge_golden.py (the merge tests use them)
   ...['pre', 'pre2', 'aux', 'sft', 'm3'].map((r) => merge(`inputs/bf16/${r}.safetensors`, MODEL)),
