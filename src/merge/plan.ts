@@ -5,7 +5,7 @@
  */
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { dtypeSize, isComputeDType, isFloatDType, type DType } from '../formats/dtype';
-import { alignCheckpoints } from '../model/align';
+import { alignCheckpoints, describeMapping } from '../model/align';
 import { bufferKind } from '../model/buffers';
 import { getMethod } from './registry';
 import type { MethodDef, TensorParams } from './define';
@@ -91,6 +91,7 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
     }
     blocking.push({ name: is.name, kind: is.kind, detail: is.detail });
   }
+  for (const mp of report.mappings) notes.push(`${mp.role}'s tensor names lined up with ${inputRoles[0]}'s: ${describeMapping(mp)} (${mp.count} tensors); the output keeps ${inputRoles[0]}'s names`);
   if (vectorGaps) notes.push(`${vectorGaps} tensor(s) absent from the vector are copied from θ_pre`);
   if (blocking.length) {
     throw new MergePlanError(

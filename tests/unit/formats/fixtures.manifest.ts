@@ -14,7 +14,9 @@ export type Golden =
   /** tests/fixtures/torch/golden.json[key] (torch / numpy): dtype, shape, sum, L2 and the first 8 values. */
   | { torch: string }
   /** The test's own decoder (independent-safetensors.ts), element by element, and the metadata. */
-  | 'decoded';
+  | 'decoded'
+  /** The tensors of another fixture (a safetensors file under tests/fixtures, by the test's own decoder), names with `prefix` before them. */
+  | { like: string; prefix: string };
 
 export interface OpensRow {
   /** Under tests/fixtures; a folder opens as one drop of all its files. */
@@ -149,6 +151,15 @@ export const MANIFEST: readonly FixtureRow[] = [
 
   // a torch policy with BatchNorm and normalisation buffers, and capvector goldens, from make_buffer_golden.py
   ...['pre', 'aux', 'sft'].map(policy),
+  // θ_aux saved through nn.DataParallel with torch.save (DDP's `module.` names), θ_sft inside a wrapper (`model.` names)
+  {
+    path: 'buffers/aux-ddp', format: 'pytorch', golden: { like: 'buffers/aux/model.safetensors', prefix: 'module.' }, name: 'aux-ddp', sharded: false,
+    files: ['aux-ddp/pytorch_model.bin'], tensors: POLICY.map((n) => `module.${n}`),
+  },
+  {
+    path: 'buffers/sft-wrapped', format: 'safetensors', golden: { like: 'buffers/sft/model.safetensors', prefix: 'model.' }, name: 'sft-wrapped', sharded: false,
+    files: ['sft-wrapped/model.safetensors'], tensors: POLICY.map((n) => `model.${n}`), metadata: { format: 'pt' },
+  },
   ...['capvector-buffers-f32', 'capvector-include-buffers-f32'].map((g): OpensRow => ({ path: `buffers/expected/${g}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: POLICY })),
 
   // merge inputs and float64-torch outputs written by make_merge_golden.py (the merge tests use them)
