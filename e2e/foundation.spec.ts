@@ -437,3 +437,19 @@ test('two same-named, same-sized files give their own statistics', async ({ page
   await page.getByRole('row', { name: /^w F32/ }).click();
   await expect(maxOf(page)).toHaveAttribute('data-value', '6');
 });
+
+test('three folders each holding pytorch_model.bin give three cards named after their folders, and the roles tell them apart', async ({ page }) => {
+  const bin = join(ROOT, 'tests/fixtures/torch/dtypes.pt');
+  await dropFiles(page, ['pre', 'aux', 'sft'].flatMap((d) => filesFromDisk([bin], d).map((f) => ({ ...f, path: `${d}/pytorch_model.bin` }))));
+  await expect(page.getByTestId('checkpoint-card')).toHaveCount(3);
+  const names = await page.getByTestId('checkpoint-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+  expect(names).toEqual(['pre', 'aux', 'sft']);
+  for (const role of ['pre', 'aux', 'sft']) {
+    await expect(card(page, role).getByRole('combobox', { name: `Role of ${role}` })).toHaveValue(role);
+    await expect(page.locator(`[data-role="${role}"]`).first()).toContainText(role);
+  }
+  // The same folder dropped again is told apart by a suffix, never by a repeated name.
+  await dropFiles(page, [{ path: 'sft/pytorch_model.bin', data: new Uint8Array(readFileSync(bin)) }]);
+  await expect(page.getByTestId('checkpoint-card')).toHaveCount(4);
+  await expect(card(page, 'sft (2)')).toBeVisible();
+});

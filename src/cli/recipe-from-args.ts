@@ -77,6 +77,7 @@ export function recipeFrom(method: MergeMethod, p: Args, flags: readonly ParamFl
   const exc = p.values.get('exclude') ?? [];
   if (inc.length) r.include = inc;
   if (exc.length) r.exclude = exc;
+  if (p.switches.has('include-buffers')) r.includeBuffers = true;
   r.outDtype = parseDtype(one(p, 'dtype'));
   const shard = one(p, 'shard-size');
   r.shardSize = shard ? parseSize(shard) : 0;

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { Checkpoint } from '../formats/checkpoint';
 import { CpuEngine } from '../compute/cpu-engine';
-import { expandPaths, openPath } from '../node/paths';
+import { expandPaths, openPaths } from '../node/paths';
 import { closeAll, recycleReads, shareReads, type FileSource } from '../node/file-source';
 import { hashFilesInWorkers } from '../node/hash-files';
 import { cpuPool } from '../node/cpu-pool';
@@ -22,7 +22,7 @@ import { UsageError, type CliIO } from './io';
 
 /** Options every merge command takes besides its roles and parameters. */
 export const RUN_OPTIONS = ['out', 'dtype', 'shard-size', 'include', 'exclude', 'param', 'chunk-mb', 'threads'];
-export const RUN_SWITCHES = ['no-hash', 'json', 'quiet', 'progress', 'no-recipe-files'];
+export const RUN_SWITCHES = ['no-hash', 'json', 'quiet', 'progress', 'no-recipe-files', 'include-buffers'];
 
 /** Where the output goes: a folder (sink dir, default file name) or a file (its folder, its name). */
 export async function outputTarget(out: string): Promise<{ dir: string; fileName: string; isDir: boolean }> {
@@ -58,15 +58,17 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
   const pool = threads > 0 ? cpuPool(threads, 1 << 20) : null;
   pool?.catch(() => undefined); // awaited (and its error reported) below
   try {
-    for (const [role, path] of Object.entries(spec.rolePaths)) {
-      if (!path) continue;
-      (inputs as Record<string, Checkpoint>)[role] = await openPath(path);
+    // Every input opened together, so that no two share a display name.
+    const roles = Object.entries(spec.rolePaths).filter((e): e is [string, string] => !!e[1]);
+    const opened = await openPaths([...roles.map(([, p]) => p), ...spec.modelPaths]);
+    for (const [k, [role, path]] of roles.entries()) {
+      (inputs as Record<string, Checkpoint>)[role] = opened[k];
       if (hash) for (const src of (await expandPaths([path]))[0]) files.push({ role, name: src.name, source: src });
     }
     if (spec.modelPaths.length) {
       inputs.models = [];
       for (const [i, path] of spec.modelPaths.entries()) {
-        inputs.models.push(await openPath(path));
+        inputs.models.push(opened[roles.length + i]);
         if (hash) for (const src of (await expandPaths([path]))[0]) files.push({ role: `model:${i}`, name: src.name, source: src });
       }
     }

@@ -3,18 +3,20 @@
  * Index files and tfjs model.json claim their members, shards dropped together without an index join
  * by their `-0000k-of-0000n` names, every other recognised file stands alone, and unknown files
  * (README, config.json, tokenizer files) are skipped. One failing checkpoint gives one FormatError
- * and never stops the others.
+ * and never stops the others. Checkpoints in generically named files take their folder's name, and
+ * the names of the checkpoints opened together are made distinct (display-name.ts).
  */
 import { baseName, dirName, type ByteSource } from './byte-source';
 import type { Checkpoint } from './checkpoint';
+import { displayNameFor, distinctNames } from './display-name';
 import { describeError, FormatError } from './errors';
 import type { FormatReader } from './reader';
 import { extensionGroup, joinShards, shardSetName } from './sharded';
 
 /** What the grouping needs of the registry. */
 export interface ReaderSet<F extends string> {
-  /** The reader of a file by its name and first bytes (HEAD_BYTES of them). */
-  readerFor(name: string, head: Uint8Array): FormatReader<F> | undefined;
+  /** The reader of a file by its name and first bytes (HEAD_BYTES of them), else by its content. */
+  readerFor(source: ByteSource, head: Uint8Array): Promise<FormatReader<F> | undefined>;
   /** Extensions of index-less shard sets ('.safetensors', '.bin'). */
   shardSetExtensions: readonly string[];
   /** The formats read, for the message when no file is recognised. */
@@ -94,7 +96,7 @@ export async function groupAndOpen<F extends string>(files: ByteSource[], reader
   const shardName = new RegExp(`^(.*)-(\\d+)-of-(\\d+)${extensionGroup(readers.shardSetExtensions)}$`, 'i');
 
   const heads = await Promise.all(files.map((f) => f.read(0, Math.min(HEAD_BYTES, f.size)).catch(() => new Uint8Array(0))));
-  const found = files.map((f, i) => readers.readerFor(f.name, heads[i]));
+  const found = await Promise.all(files.map((f, i) => readers.readerFor(f, heads[i])));
 
   const units: Unit<F>[] = [];
   const claimed = new Set<ByteSource>();
@@ -145,5 +147,9 @@ export async function groupAndOpen<F extends string>(files: ByteSource[], reader
     if (r.error) errors.push(r.error);
     else if (r.checkpoint) checkpoints.push(r.checkpoint);
   }
-  return { checkpoints, errors };
+  // Generic file names (model.safetensors, pytorch_model.bin, …) give way to their folders, and no two
+  // checkpoints opened together share a name.
+  const named = checkpoints.map((c) => ({ name: displayNameFor(c.name, c.files[0] ?? c.name), where: c.files[0] ?? c.name }));
+  const distinct = distinctNames(named);
+  return { checkpoints: checkpoints.map((c, i) => (distinct[i] === c.name ? c : { ...c, name: distinct[i] })), errors };
 }

@@ -27,6 +27,11 @@ export interface FormatReader<F extends string = string> {
   shardSets?: readonly string[];
   /** Whether this reader takes the file; `head` holds its first bytes (up to 64). */
   match(name: string, head: Uint8Array): boolean;
+  /**
+   * A second look, by content, at a file no reader's `match` took (a tfjs model saved under any
+   * `.json` name): may read the whole (small) file. Tried after every `match`.
+   */
+  sniff?(source: ByteSource, head: Uint8Array): Promise<boolean>;
   open(source: ByteSource, sibling: (relativePath: string) => ByteSource | undefined): Promise<Checkpoint<F>>;
   /**
    * Files this file pulls in (shards of an index, weight files of model.json), relative to it, so the

@@ -56,8 +56,16 @@ export function readerFor(name: string, head: Uint8Array): FormatReader<FormatId
   return READERS.find((r) => r.match(name, head));
 }
 
+/** readerFor, then the readers that recognise a file by its content (`sniff`) for a file none matched by name and head. */
+export async function readerForSource(source: ByteSource, head: Uint8Array): Promise<FormatReader<FormatId> | undefined> {
+  const byName = readerFor(source.name, head);
+  if (byName) return byName;
+  for (const r of READERS) if (r.sniff && (await r.sniff(source, head).catch(() => false))) return r;
+  return undefined;
+}
+
 const READER_SET: ReaderSet<FormatId> = {
-  readerFor,
+  readerFor: readerForSource,
   shardSetExtensions: sharded.flatMap((r) => r.shardSets ?? []),
   names: listWithOr(FORMATS.map((f) => f.name)),
 };

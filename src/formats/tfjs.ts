@@ -147,6 +147,35 @@ function isModelJsonName(name: string): boolean {
   return /(^|[/\\._-])model\.json$/i.test(name) && !/\.index\.json$/i.test(name);
 }
 
+/**
+ * A tfjs model saved under any `.json` name (`faceres.json`): a JSON object with a `weightsManifest`
+ * list and `modelTopology` or `format`, as the converter writes. Reads the file (up to MAX_JSON);
+ * a cheap text search rules out other JSON (config.json, tokenizer.json) before any parse.
+ */
+async function looksLikeTfjsJson(source: ByteSource, head: Uint8Array): Promise<boolean> {
+  if (!/\.json$/i.test(source.name) || /\.index\.json$/i.test(source.name) || source.size > MAX_JSON) return false;
+  if (firstNonSpace(head) !== 0x7b) return false;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await source.read(0, source.size));
+  } catch {
+    return false;
+  }
+  if (!text.includes('"weightsManifest"')) return false;
+  try {
+    const o = JSON.parse(text) as unknown;
+    if (!o || typeof o !== 'object' || Array.isArray(o)) return false;
+    const r = o as Record<string, unknown>;
+    return Array.isArray(r.weightsManifest) && ('modelTopology' in r || typeof r.format === 'string');
+  } catch {
+    return false;
+  }
+}
+
+function firstNonSpace(head: Uint8Array): number | undefined {
+  return head.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
+}
+
 export const tfjsReader = defineReader({
   id: 'tfjs',
   format: 'tfjs',
@@ -154,9 +183,10 @@ export const tfjsReader = defineReader({
   extensions: ['model.json'],
   match(name, head) {
     if (!isModelJsonName(name)) return false;
-    const first = head.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
+    const first = firstNonSpace(head);
     return first === undefined || first === 0x7b; // '{'
   },
+  sniff: looksLikeTfjsJson,
   async members(source) {
     const m = await readManifest(source);
     return m.groups.flatMap((g) => g.paths);
@@ -172,7 +202,7 @@ export const tfjsReader = defineReader({
     for (const g of m.groups) {
       const parts = g.paths.map((p) => {
         const s = sibling(p);
-        if (!s) throw new FormatError(file, `weight file '${p}' named in weightsManifest is missing (drop it together with model.json)`);
+        if (!s) throw new FormatError(file, `weight file '${p}' named in weightsManifest is missing (drop it together with ${baseName(file)})`);
         files.push(s.name);
         fileBytes += s.size;
         return s;

@@ -5,7 +5,8 @@
  */
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { dtypeSize, isComputeDType, isFloatDType, type DType } from '../formats/dtype';
-import { alignCheckpoints } from '../model/align';
+import { alignCheckpoints, describeMapping } from '../model/align';
+import { bufferKind } from '../model/buffers';
 import { getMethod } from './registry';
 import type { MethodDef, TensorParams } from './define';
 import { LayerIndex } from './layer';
@@ -72,9 +73,17 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
   const blocking: PlanIssue[] = [];
   const notes: string[] = [];
   let vectorGaps = 0;
+  // Buffers are copied from the base (model/buffers.ts): where they are missing or shaped differently elsewhere does not matter.
+  const baseEntries = new Map(base.tensors.map((t) => [t.name, t] as const));
+  const copiedBuffer = (name: string) => {
+    const e = baseEntries.get(name);
+    const kind = e ? bufferKind(e.name, e.dtype) : undefined;
+    return kind === 'integer' || (kind === 'statistics' && !recipe.includeBuffers);
+  };
   for (const is of report.issues) {
     if (is.kind === 'dtype') continue;
     if (excluded(is.name)) continue;
+    if (copiedBuffer(is.name)) continue;
     // A capability vector leaves out what it did not change: pre's extra tensors are copied.
     if (optionalVector && is.kind === 'missing' && is.missingIn?.length === 1 && is.missingIn[0] === 'vector') {
       vectorGaps += 1;
@@ -82,6 +91,7 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
     }
     blocking.push({ name: is.name, kind: is.kind, detail: is.detail });
   }
+  for (const mp of report.mappings) notes.push(`${mp.role}'s tensor names lined up with ${inputRoles[0]}'s: ${describeMapping(mp)} (${mp.count} tensors); the output keeps ${inputRoles[0]}'s names`);
   if (vectorGaps) notes.push(`${vectorGaps} tensor(s) absent from the vector are copied from θ_pre`);
   if (blocking.length) {
     throw new MergePlanError(
@@ -96,11 +106,14 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
   let inputBytes = 0;
   let outputBytes = 0;
   const nonCompute = new Map<string, number>();
+  const buffers: string[] = [];
   const declared = method.params;
   for (const entry of base.tensors) {
     const m = matched.get(entry.name);
-    let reason: 'non-float' | 'excluded' | 'not-included' | undefined;
-    if (!isFloatDType(entry.dtype)) reason = 'non-float';
+    let reason: 'buffer' | 'non-float' | 'excluded' | 'not-included' | undefined;
+    const buffer = bufferKind(entry.name, entry.dtype);
+    if (buffer === 'statistics' && !recipe.includeBuffers) reason = 'buffer';
+    else if (buffer === 'integer') reason = recipe.includeBuffers ? 'non-float' : 'buffer';
     else if (excluded(entry.name) || !m) reason = 'excluded';
     else if (recipe.include?.length && !matchesAny(recipe.include, entry.name)) reason = 'not-included';
     else if (inputRoles.some((r) => !isFloatDType(m.entries[r].dtype))) reason = 'non-float';
@@ -126,6 +139,7 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
     }
     const byteLength = dtype === entry.dtype ? entry.byteLength : n * dtypeSize(dtype);
     tensors.push({ name: entry.name, shape: entry.shape, dtype, numel: n, byteLength, action: reason ? { kind: 'copy', reason } : { kind: 'merge' }, params });
+    if (reason === 'buffer') buffers.push(entry.name);
     if (reason) {
       sources.push([entry]);
       inputBytes += entry.byteLength;
@@ -138,6 +152,14 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
   }
   for (const [d, c] of nonCompute) notes.push(`${c} ${d} tensor(s) were computed via decoding to float32 and are written as F32 (choose an output dtype to change this)`);
   if (report.dtypeMismatches) notes.push(`${report.dtypeMismatches} tensor(s) have different dtypes across inputs; each is decoded from its own dtype`);
+  if (buffers.length && !method.writesVector) {
+    const shown = buffers.slice(0, 4).join(', ') + (buffers.length > 4 ? ', …' : '');
+    notes.push(`${buffers.length} tensor(s) copied (buffer) from ${inputRoles[0]}: running statistics, normalisation buffers, integer and bool tensors are not weights (${shown})${recipe.includeBuffers ? '' : '; merge the float ones with --include-buffers'}`);
+  }
+  if (recipe.includeBuffers) {
+    const merged = tensors.filter((x) => x.action.kind === 'merge' && bufferKind(x.name, 'F32') === 'statistics').length;
+    if (merged) notes.push(`${merged} float buffer(s) merged like weights (--include-buffers)`);
+  }
   const copies = tensors.filter((x) => x.action.kind === 'copy');
   if (copies.length) {
     const by = new Map<string, number>();

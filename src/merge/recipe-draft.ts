@@ -30,7 +30,7 @@ export function withMethod(d: MergeDraft, method: MergeMethod): MergeDraft {
   const fresh = defaultRecipe(method);
   return {
     ...d,
-    recipe: { ...fresh, include: d.recipe.include, exclude: d.recipe.exclude, outDtype: d.recipe.outDtype, shardSize: d.recipe.shardSize },
+    recipe: { ...fresh, include: d.recipe.include, exclude: d.recipe.exclude, outDtype: d.recipe.outDtype, shardSize: d.recipe.shardSize, ...(d.recipe.includeBuffers ? { includeBuffers: true } : {}) },
   };
 }
 
@@ -75,6 +75,7 @@ export function draftFromQuery(query: string): { draft: MergeDraft; errors: stri
     exclude: Array.isArray(p.exclude) ? p.exclude : undefined,
     outDtype: p.outDtype ?? base.outDtype,
     shardSize: p.shardSize ?? base.shardSize,
+    ...(p.includeBuffers === true ? { includeBuffers: true } : {}),
   };
   const faults = validateRecipe(recipe);
   if (faults.length) return { draft, errors: [...errors, ...faults.map((f) => `recipe in the link: ${f}`)] };

@@ -51,4 +51,9 @@ export interface RecipeShape<M extends string = string> {
   outDtype: OutDtype;
   /** Max bytes per output shard; 0 = a single file. */
   shardSize: number;
+  /**
+   * Merge float buffers (BatchNorm running statistics, LeRobot normalisation buffers) like weights.
+   * By default every buffer, and every integer or bool tensor, is copied from the base (model/buffers.ts).
+   */
+  includeBuffers?: boolean;
 }

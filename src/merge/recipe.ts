@@ -19,6 +19,7 @@ export function validateRecipe(r: Recipe): string[] {
   const def = METHODS[r.method];
   if (!OUT_DTYPES.includes(r.outDtype)) errs.push(`outDtype must be one of ${OUT_DTYPES.join(', ')} (got ${String(r.outDtype)})`);
   if (!Number.isSafeInteger(r.shardSize) || r.shardSize < 0) errs.push('shardSize must be a whole number of bytes ≥ 0 (0 = single file)');
+  if (r.includeBuffers !== undefined && typeof r.includeBuffers !== 'boolean') errs.push(`includeBuffers must be true or false (got ${JSON.stringify(r.includeBuffers)})`);
   for (const f of [...(r.include ?? []), ...(r.exclude ?? [])]) {
     const m = checkFilter(f);
     if (m) errs.push(m);

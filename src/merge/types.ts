@@ -43,7 +43,7 @@ export interface MergeInputs {
 export type TensorAction =
   | { kind: 'merge'; reason?: undefined }
   /** Copied byte-for-byte (or converted when the output dtype differs) from the base role. */
-  | { kind: 'copy'; reason: 'non-float' | 'excluded' | 'not-included' | 'non-compute-float' };
+  | { kind: 'copy'; reason: 'buffer' | 'non-float' | 'excluded' | 'not-included' | 'non-compute-float' };
 
 export interface PlannedTensor {
   name: string;

@@ -26,8 +26,23 @@ export interface AlignmentIssue {
   missingIn?: string[];
 }
 
+/**
+ * How one role's tensor names were lined up with the reference role's (the first, θ_pre in a merge):
+ * names starting with `from` are read as `to` + the rest. `from: 'module.', to: ''` is DDP's prefix
+ * dropped; `from: '', to: 'model.'` a missing `model.` added.
+ */
+export interface NameMapping {
+  role: string;
+  from: string;
+  to: string;
+  /** Tensors of the role renamed this way that line up with a reference tensor. */
+  count: number;
+}
+
 export interface AlignmentReport {
   roles: string[];
+  /** Prefix mappings applied to roles whose names differ from the reference's by a wrapper prefix. */
+  mappings: NameMapping[];
   /** Tensors present in every role with one shape (dtypes may differ: reported, still mergeable). */
   matched: AlignedTensor[];
   issues: AlignmentIssue[];
@@ -38,19 +53,66 @@ export interface AlignmentReport {
 const fmtShape = (s: number[]) => `[${s.join(', ')}]`;
 
 /**
+ * Wrapper prefixes training code puts before every name: DDP's `module.`, PEFT's `base_model.model.`,
+ * and the `model.` one loader adds and another strips (LeRobot's π0). Tried in both directions.
+ */
+const WRAPPERS = ['module.', 'base_model.model.', 'model.'];
+const PREFIXES = ['', ...WRAPPERS, ...WRAPPERS.flatMap((a) => WRAPPERS.filter((b) => b !== a).map((b) => a + b))];
+
+/**
+ * The prefix rewrite that lines up the most of `names` with `reference`, when it lines up more than
+ * the names as they are (ties keep the names; the shorter rewrite wins among equals).
+ */
+export function bestPrefixMapping(names: readonly string[], reference: ReadonlySet<string>): { from: string; to: string; count: number } | null {
+  let identity = 0;
+  for (const n of names) if (reference.has(n)) identity++;
+  let best: { from: string; to: string; count: number } | null = null;
+  for (const from of PREFIXES) {
+    for (const to of PREFIXES) {
+      if (from === to || (from && to && (from.startsWith(to) || to.startsWith(from)))) continue;
+      let count = 0;
+      for (const n of names) if (n.startsWith(from) && reference.has(to + n.slice(from.length))) count++;
+      if (count > identity && (!best || count > best.count || (count === best.count && from.length + to.length < best.from.length + best.to.length))) best = { from, to, count };
+    }
+  }
+  return best;
+}
+
+/** 'module.* → *' : how a mapping reads a role's names. */
+export function describeMapping(m: Pick<NameMapping, 'from' | 'to'>): string {
+  return `${m.from}* → ${m.to}*`;
+}
+
+/** Applies a mapping to one name (names without the prefix are kept). */
+export function mapName(name: string, m: { from: string; to: string } | undefined): string {
+  return m && name.startsWith(m.from) ? m.to + name.slice(m.from.length) : name;
+}
+
+/**
  * Aligns checkpoints by tensor name (the first role's order is kept, then names only others have),
- * and reports each tensor that is missing somewhere or whose shape or dtype disagrees.
+ * and reports each tensor that is missing somewhere or whose shape or dtype disagrees. A role whose
+ * names carry a wrapper prefix the first role's lack (or lack one it has) is lined up through a
+ * prefix mapping, listed in `mappings`; names in the report are the first role's.
  */
 export function alignCheckpoints(byRole: Record<string, Checkpoint>): AlignmentReport {
   const roles = Object.keys(byRole);
-  const maps = roles.map((r) => new Map(byRole[r].tensors.map((t) => [t.name, t] as const)));
+  const reference = new Set(roles.length ? byRole[roles[0]].tensors.map((t) => t.name) : []);
+  const mappings: NameMapping[] = [];
+  const mapped = roles.map((r, i) => {
+    const own = byRole[r].tensors.map((t) => t.name);
+    const m = i === 0 ? null : bestPrefixMapping(own, reference);
+    if (m) mappings.push({ role: r, ...m });
+    return m ?? undefined;
+  });
+  const maps = roles.map((r, i) => new Map(byRole[r].tensors.map((t) => [mapName(t.name, mapped[i]), t] as const)));
   const names: string[] = [];
   const seen = new Set<string>();
-  for (const r of roles) {
+  for (const [i, r] of roles.entries()) {
     for (const t of byRole[r].tensors) {
-      if (!seen.has(t.name)) {
-        seen.add(t.name);
-        names.push(t.name);
+      const n = mapName(t.name, mapped[i]);
+      if (!seen.has(n)) {
+        seen.add(n);
+        names.push(n);
       }
     }
   }
@@ -78,5 +140,5 @@ export function alignCheckpoints(byRole: Record<string, Checkpoint>): AlignmentR
     }
     matched.push({ name, entries });
   }
-  return { roles, matched, issues, dtypeMismatches };
+  return { roles, mappings, matched, issues, dtypeMismatches };
 }

@@ -8,8 +8,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ByteSource } from '../formats/byte-source';
 import type { Checkpoint } from '../formats/checkpoint';
+import { distinctNames, isGenericFileName } from '../formats/display-name';
 import { FormatError } from '../formats/errors';
-import { HEAD_BYTES, joinPath, openCheckpoints, readerFor } from '../formats/registry';
+import { HEAD_BYTES, joinPath, openCheckpoints, readerForSource } from '../formats/registry';
 import { naturalCompare } from '../formats/sharded';
 import { fileSource } from './file-source';
 
@@ -38,9 +39,10 @@ async function expandOne(path: string): Promise<ByteSource[]> {
     return Promise.all(files.map((f) => fileSource(f.path, f.name)));
   }
   if (!s.isFile()) throw new FormatError(path, 'not a regular file or folder');
-  const plain = await fileSource(abs, basename(abs));
+  // A generically named file (pytorch_model.bin, model.safetensors) is known by its folder, as in a dropped folder.
+  const plain = await fileSource(abs, isGenericFileName(abs) && basename(dirname(abs)) ? `${basename(dirname(abs))}/${basename(abs)}` : basename(abs));
   const head = await plain.read(0, Math.min(HEAD_BYTES, plain.size));
-  const reader = readerFor(plain.name, head);
+  const reader = await readerForSource(plain, head);
   if (!reader?.members) return [plain];
   // A multi-file format named by its index: bring along the files it lists, named under its folder.
   const folder = basename(dirname(abs));
@@ -79,4 +81,16 @@ export async function openPath(path: string): Promise<Checkpoint> {
     throw new FormatError(path, `holds ${checkpoints.length} checkpoints (${names}${checkpoints.length > 4 ? ', …' : ''}); name one file, folder or index.json`);
   }
   return checkpoints[0];
+}
+
+/**
+ * Opens each PATH as one checkpoint (openPath) and makes their display names distinct, telling
+ * same-named checkpoints apart by the folders above them (`run1/ckpt`, `run2/ckpt`).
+ */
+export async function openPaths(paths: string[]): Promise<Checkpoint[]> {
+  const cks: Checkpoint[] = [];
+  for (const p of paths) cks.push(await openPath(p));
+  const where = await Promise.all(paths.map(async (p) => ((await stat(resolve(p)).catch(() => null))?.isDirectory() ? `${resolve(p)}/` : resolve(p))));
+  const names = distinctNames(cks.map((c, i) => ({ name: c.name, where: where[i] })));
+  return cks.map((c, i) => (names[i] === c.name ? c : { ...c, name: names[i] }));
 }

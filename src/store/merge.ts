@@ -37,6 +37,8 @@ export interface MergeState {
   setVector(id: string | undefined): void;
   setFilters(include: string[] | undefined, exclude: string[] | undefined): void;
   addExclusions(filters: string[]): void;
+  /** Merge float buffers (BatchNorm statistics, normalisation buffers) like weights; off = copied from the base. */
+  setIncludeBuffers(on: boolean): void;
   setOutDtype(d: OutDtype): void;
   setShardSize(bytes: number): void;
   setEngine(e: EngineChoice): void;
@@ -94,6 +96,12 @@ export const useMergeStore = create<MergeState>()((set, get) => {
       patchRecipe((r) => ({ ...r, include: include?.length ? include : undefined, exclude: exclude?.length ? exclude : undefined })),
     addExclusions: (filters) =>
       patchRecipe((r) => ({ ...r, exclude: [...new Set([...(r.exclude ?? []), ...filters])] })),
+    setIncludeBuffers: (on) =>
+      patchRecipe((r) => {
+        const { includeBuffers: _drop, ...rest } = r;
+        void _drop;
+        return on ? { ...rest, includeBuffers: true } : rest;
+      }),
     setOutDtype: (d) => patchRecipe((r) => ({ ...r, outDtype: d })),
     setShardSize: (bytes) => patchRecipe((r) => ({ ...r, shardSize: bytes })),
     setEngine: (e) => set((s) => ({ draft: { ...s.draft, engine: e } })),

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { Checkpoint } from '../formats/checkpoint';
+import { uniqueName } from '../formats/display-name';
 
 /**
  * The shared state every panel reads: loaded checkpoints, load errors and role assignments.
@@ -47,7 +48,13 @@ export const useWorkbench = create<WorkbenchState>()((set) => ({
   roles: {},
   addCheckpoint(ck) {
     const id = `ck${nextId++}`;
-    set((s) => ({ checkpoints: [...s.checkpoints, { ...ck, id }] }));
+    set((s) => {
+      // No two cards share a name: a new checkpoint named like one already loaded takes its parent folders or a suffix.
+      const taken = new Set(s.checkpoints.map((c) => c.checkpoint.name));
+      const name = uniqueName(ck.checkpoint.name, ck.inputs[0]?.path ?? ck.checkpoint.files[0] ?? '', taken);
+      const checkpoint = name === ck.checkpoint.name ? ck.checkpoint : { ...ck.checkpoint, name };
+      return { checkpoints: [...s.checkpoints, { ...ck, checkpoint, id }] };
+    });
     return id;
   },
   removeCheckpoint(id) {

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { alignCheckpoints, ROLE_LABELS } from '../../model/align';
+import { alignCheckpoints, describeMapping, ROLE_LABELS } from '../../model/align';
 import type { Checkpoint } from '../../formats/checkpoint';
 import { useWorkbench } from '../../store/workbench';
 import { ROLE_ORDER } from './role-guess';
@@ -63,6 +63,15 @@ export function AlignmentReport() {
             <strong data-count="shape">{counts!.shape}</strong> shape mismatches ·{' '}
             <strong data-count="dtype">{counts!.dtype}</strong> dtype mismatches
           </p>
+          {report.mappings.length > 0 && (
+            <ul className="cv-small cv-mono" aria-label="Name mappings" data-testid="name-mappings">
+              {report.mappings.map((m) => (
+                <li key={m.role} data-role={m.role}>
+                  <span className="cv-badge">names lined up</span> {m.role}: {describeMapping(m)} ({m.count} tensors; {report.roles[0]}'s names are kept)
+                </li>
+              ))}
+            </ul>
+          )}
           {report.issues.length > 0 && (
             <details open={report.issues.length <= 20}>
               <summary>Issues ({report.issues.length})</summary>

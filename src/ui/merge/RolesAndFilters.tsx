@@ -123,6 +123,8 @@ export function FilterEditor({ names }: { names: string[] }) {
   const include = useMergeStore((s) => s.draft.recipe.include);
   const exclude = useMergeStore((s) => s.draft.recipe.exclude);
   const setFilters = useMergeStore((s) => s.setFilters);
+  const includeBuffers = useMergeStore((s) => !!s.draft.recipe.includeBuffers);
+  const setIncludeBuffers = useMergeStore((s) => s.setIncludeBuffers);
   const [incText, setIncText] = useState((include ?? []).join('\n'));
   const [excText, setExcText] = useState((exclude ?? []).join('\n'));
   // "Exclude these" adds filters from outside: show them.
@@ -141,6 +143,10 @@ export function FilterEditor({ names }: { names: string[] }) {
           <textarea rows={3} className="cv-input cv-mono" value={excText} onChange={(e) => { setExcText(e.target.value); setFilters(include, parseFilterLines(e.target.value)); }} />
         </label>
       </div>
+      <label className="cv-field" style={{ flexDirection: 'row', gap: 8, alignItems: 'center' }}>
+        <input type="checkbox" checked={includeBuffers} onChange={(e) => setIncludeBuffers(e.target.checked)} data-testid="include-buffers" />
+        <span>Merge buffers too (BatchNorm running statistics, normalisation buffers); by default they and integer/bool tensors are copied from the base</span>
+      </label>
       <p role="status" aria-live="polite" data-testid="merge-filter-count">
         {names.length === 0
           ? 'No base checkpoint assigned yet.'

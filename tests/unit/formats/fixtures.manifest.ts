@@ -14,7 +14,9 @@ export type Golden =
   /** tests/fixtures/torch/golden.json[key] (torch / numpy): dtype, shape, sum, L2 and the first 8 values. */
   | { torch: string }
   /** The test's own decoder (independent-safetensors.ts), element by element, and the metadata. */
-  | 'decoded';
+  | 'decoded'
+  /** The tensors of another fixture (a safetensors file under tests/fixtures, by the test's own decoder), names with `prefix` before them. */
+  | { like: string; prefix: string };
 
 export interface OpensRow {
   /** Under tests/fixtures; a folder opens as one drop of all its files. */
@@ -72,6 +74,17 @@ const mergeShards = (role: string): OpensRow => ({
   metadataIncludes: { total_size: '30638', format: 'pt' },
 });
 
+/** make_buffer_golden.py's policy: weights, BatchNorm statistics and LeRobot normalisation buffers, in state-dict order. */
+const POLICY = [
+  'normalize_inputs.buffer_observation_state.mean', 'normalize_inputs.buffer_observation_state.std',
+  'backbone.0.weight', 'backbone.0.bias', 'backbone.1.weight', 'backbone.1.bias', 'backbone.1.running_mean', 'backbone.1.running_var',
+  'backbone.1.num_batches_tracked', 'backbone.3.weight', 'backbone.3.bias', 'unnormalize_outputs.buffer_action.mean', 'unnormalize_outputs.buffer_action.std',
+];
+/** A role's folder holding model.safetensors: named after the folder. */
+const policy = (role: string): OpensRow => ({
+  path: `buffers/${role}`, format: 'safetensors', golden: 'decoded', tensors: POLICY, name: role, sharded: false, files: [`${role}/model.safetensors`], metadata: { format: 'pt' },
+});
+
 export const MANIFEST: readonly FixtureRow[] = [
   // safetensors written by make_safetensors_fixtures.py, values from PyTorch
   { path: 'safetensors/all_dtypes.safetensors', format: 'safetensors', golden: { safetensors: 'all_dtypes.safetensors' } },
@@ -111,10 +124,17 @@ export const MANIFEST: readonly FixtureRow[] = [
   },
   {
     // More than one weight file counts as sharded.
-    path: 'torch/tfjs', format: 'tfjs', golden: { torch: 'tfjs/model.json' }, name: 'model.json', sharded: true,
+    path: 'torch/tfjs', format: 'tfjs', golden: { torch: 'tfjs/model.json' }, name: 'tfjs', sharded: true,
     tensors: ['dense/kernel', 'dense/bias', 'quant/kernel', 'half/bias', 'mask', 'embed/table'],
     files: ['tfjs/model.json', 'tfjs/group1-shard1of2.bin', 'tfjs/group1-shard2of2.bin'],
     metadataIncludes: { model_format: 'layers-model', quantized_weights: '2', weight_groups: '1' },
+  },
+  {
+    // A tfjs model under its own name: recognised by its content (weightsManifest + format/modelTopology).
+    path: 'torch/faceres', format: 'tfjs', golden: { torch: 'faceres/faceres.json' }, name: 'faceres.json', sharded: false,
+    tensors: ['fc/weight', 'fc/bias'],
+    files: ['faceres/faceres.json', 'faceres/faceres.weights.bin'],
+    metadataIncludes: { model_format: 'graph-model', quantized_weights: '1', weight_groups: '1' },
   },
   ...['be_f4', 'bool', 'f16', 'f32', 'f64_fortran', 'scalar', 'u8', 'v2', 'v3'].map((s) => torch(`${s}.npy`, { tensors: [s], metadata: { format: '.npy' } })),
   torch('i64.npy', { tensors: ['i64'], metadata: { format: '.npy' } }),
@@ -128,6 +148,19 @@ export const MANIFEST: readonly FixtureRow[] = [
   hostile('evil_load_from_bytes.pt', 'torch.storage._load_from_bytes'),
   data('torch/golden.json'),
   data('torch/pickles.json'),
+
+  // a torch policy with BatchNorm and normalisation buffers, and capvector goldens, from make_buffer_golden.py
+  ...['pre', 'aux', 'sft'].map(policy),
+  // θ_aux saved through nn.DataParallel with torch.save (DDP's `module.` names), θ_sft inside a wrapper (`model.` names)
+  {
+    path: 'buffers/aux-ddp', format: 'pytorch', golden: { like: 'buffers/aux/model.safetensors', prefix: 'module.' }, name: 'aux-ddp', sharded: false,
+    files: ['aux-ddp/pytorch_model.bin'], tensors: POLICY.map((n) => `module.${n}`),
+  },
+  {
+    path: 'buffers/sft-wrapped', format: 'safetensors', golden: { like: 'buffers/sft/model.safetensors', prefix: 'model.' }, name: 'sft-wrapped', sharded: false,
+    files: ['sft-wrapped/model.safetensors'], tensors: POLICY.map((n) => `model.${n}`), metadata: { format: 'pt' },
+  },
+  ...['capvector-buffers-f32', 'capvector-include-buffers-f32'].map((g): OpensRow => ({ path: `buffers/expected/${g}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: POLICY })),
 
   // merge inputs and float64-torch outputs written by make_merge_golden.py (the merge tests use them)
   ...['pre', 'pre2', 'aux', 'sft', 'm3'].map((r) => merge(`inputs/bf16/${r}.safetensors`, MODEL)),

@@ -14,7 +14,7 @@ import { openCheckpoints } from '../../../src/formats/registry';
 import { closeAll } from '../../../src/node/file-source';
 import { openPath } from '../../../src/node/paths';
 import { GENERATORS, MANIFEST, type FixtureRow, type OpensRow } from './fixtures.manifest';
-import { checkDecoded, checkSafetensorsGolden, checkTorchGolden, FIXTURES } from './golden-checks';
+import { checkDecoded, checkLike, checkSafetensorsGolden, checkTorchGolden, FIXTURES } from './golden-checks';
 
 /** Files below `dir`, relative to it, '/'-separated, shard 2 before shard 10. */
 function filesUnder(dir: string): string[] {
@@ -68,6 +68,7 @@ async function checkOpened(row: OpensRow, ck: Checkpoint): Promise<void> {
   }
   const g = row.golden;
   if (g === 'decoded') await checkDecoded(ck, files.map(([, abs]) => abs).filter((f) => f.endsWith('.safetensors')));
+  else if ('like' in g) await checkLike(ck, g.like, g.prefix);
   else if ('safetensors' in g) await checkSafetensorsGolden(ck, g.safetensors);
   else await checkTorchGolden(ck, g.torch);
 }

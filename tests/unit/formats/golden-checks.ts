@@ -75,6 +75,19 @@ export async function checkTorchGolden(ck: Checkpoint, key: string): Promise<voi
 }
 
 /** The test's own decoder over `files` (shards in order): names, dtypes, shapes and every value; metadata of a single file. */
+/** The same tensors as the safetensors file `like` (under tests/fixtures, read by the test's own decoder), each name with `prefix` before it. */
+export async function checkLike(ck: Checkpoint, like: string, prefix: string): Promise<void> {
+  const want = [...decodeSafetensorsFile(join(FIXTURES, like)).tensors];
+  expect(ck.tensors.map((t) => t.name)).toEqual(want.map(([name]) => prefix + name));
+  for (const [t, [, w]] of ck.tensors.map((t, i) => [t, want[i]] as const)) {
+    expect([t.dtype, t.shape], t.name).toEqual([w.dtype, w.shape]);
+    const v = await readTensorF32(t);
+    for (let i = 0; i < v.length; i++) {
+      if (!sameF32(v[i], w.values[i])) throw new Error(`${t.name}[${i}]: got ${v[i]}, ${like} holds ${w.values[i]}`);
+    }
+  }
+}
+
 export async function checkDecoded(ck: Checkpoint, files: string[]): Promise<void> {
   const decoded = files.map(decodeSafetensorsFile);
   const want = decoded.flatMap((d) => [...d.tensors]);

@@ -81,3 +81,52 @@ describe('tfjs model.json reader', () => {
     });
   }
 });
+
+describe('tfjs models by content, whatever the .json is called', () => {
+  const f32 = new Uint8Array(new Float32Array([1, 2]).buffer);
+  const json = (name: string, o: unknown) => bytesSource(name, enc.encode(JSON.stringify(o)));
+  const weights = [{ name: 'w', shape: [2], dtype: 'float32' }];
+
+  it('a .json with weightsManifest and format or modelTopology opens as tfjs, with its shard or alone', async () => {
+    const { openCheckpoints } = await import('../../../src/formats/registry');
+    for (const head of [{ format: 'graph-model' }, { modelTopology: {} }]) {
+      const named = json('faceres/faceres.json', { ...head, weightsManifest: [{ paths: ['faceres.bin'], weights }] });
+      const withShard = await openCheckpoints([named, bytesSource('faceres/faceres.bin', f32)]);
+      expect(withShard.errors).toEqual([]);
+      expect(withShard.checkpoints.map((c) => [c.name, c.format, c.files])).toEqual([['faceres.json', 'tfjs', ['faceres/faceres.json', 'faceres/faceres.bin']]]);
+      expect(await readTensorF32(withShard.checkpoints[0].tensors[0])).toEqual(new Float32Array([1, 2]));
+      const alone = await openCheckpoints([named]);
+      expect(alone.errors.map((e) => e.message)).toEqual(["faceres/faceres.json: weight file 'faceres.bin' named in weightsManifest is missing (drop it together with faceres.json)"]);
+    }
+  });
+
+  it('other JSON (config.json, a weightsManifest without format or modelTopology) is not a checkpoint', async () => {
+    const { openCheckpoints } = await import('../../../src/formats/registry');
+    const { checkpoints, errors } = await openCheckpoints([
+      json('d/config.json', { architectures: ['OpenVLA'] }),
+      json('d/notes.json', { weightsManifest: [{ paths: [], weights: [] }] }),
+      json('d/tokenizer.json', { model: { vocab: { weightsManifest: 1 } } }),
+    ]);
+    expect(checkpoints).toEqual([]);
+    expect(errors.length).toBe(3);
+  });
+
+  it('the CLI takes such a file by path and brings its shards along', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { openPath } = await import('../../../src/node/paths');
+    const { closeAll } = await import('../../../src/node/file-source');
+    const dir = mkdtempSync(join(tmpdir(), 'cv-tfjs-'));
+    try {
+      mkdirSync(join(dir, 'faceres'));
+      writeFileSync(join(dir, 'faceres', 'faceres.json'), JSON.stringify({ format: 'layers-model', modelTopology: {}, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights }] }));
+      writeFileSync(join(dir, 'faceres', 'group1-shard1of1.bin'), f32);
+      const ck = await openPath(join(dir, 'faceres', 'faceres.json'));
+      expect([ck.name, ck.format, ck.files]).toEqual(['faceres.json', 'tfjs', ['faceres/faceres.json', 'faceres/group1-shard1of1.bin']]);
+    } finally {
+      await closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -139,12 +139,13 @@ describe('streaming executor', () => {
   it('the CLI prints the refusal list and exits 1; usage faults exit 2', () => {
     const root = resolve(__dirname, '../../..');
     const out = join(tmpdir(), 'h4-never.safetensors');
-    // A capability vector has no integer tensors: as θ_sft it lacks model.position_ids.
-    const r = spawnSync(process.execPath, [join(root, 'bin/capvector.mjs'), 'merge', '--pre', join(FIX, 'inputs/bf16/pre.safetensors'), '--aux', join(FIX, 'inputs/bf16/aux.safetensors'),
-      '--sft', join(FIX, 'inputs/vector-f32.safetensors'), '--out', out], { encoding: 'utf8' });
+    // A capability vector has no integer tensors: as θ_pre it lacks the others' model.position_ids, which
+    // the output (θ_pre's tensors) would silently drop. (Missing in aux or sft it is a buffer copied from θ_pre.)
+    const r = spawnSync(process.execPath, [join(root, 'bin/capvector.mjs'), 'merge', '--pre', join(FIX, 'inputs/vector-f32.safetensors'), '--aux', join(FIX, 'inputs/bf16/aux.safetensors'),
+      '--sft', join(FIX, 'inputs/bf16/sft.safetensors'), '--out', out], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error: cannot merge: 1 tensor\(s\) are missing/);
-    expect(r.stderr).toMatch(/\n  model\.position_ids: only in pre, aux; missing in sft/);
+    expect(r.stderr).toMatch(/\n  model\.position_ids: only in aux, sft; missing in pre/);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(out + '.partial')).toBe(false);
     const u = spawnSync(process.execPath, [join(root, 'bin/capvector.mjs'), 'merge', '--pre', 'x', '--out', 'y.safetensors'], { encoding: 'utf8' });
