@@ -14,18 +14,14 @@ import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { useBackend } from './lib/tf-node';
-import { Experiment, type AlphaPoint, type ArmId } from '../src/train/experiment';
+import { arg, nums } from './lib/args';
+import { Experiment, type AlphaPoint, type ArmId, type ExperimentEvent } from '../src/train/experiment';
 import type { ArmPoint } from '../src/train/loop';
 import { DEFAULT_PARAMS, paramsToSearch, type ExperimentParams } from '../src/train/params';
 import { safetensorsToWeights } from '../src/train/export';
 import { paired, premiseHolds, stepsToReach, verdictC1, verdictC2, type Interval } from '../src/train/claims';
 import { makeDataset, TASK_SETS } from '../src/train/tasks';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-};
-const nums = (s: string) => s.split(',').filter(Boolean).map(Number);
 
 /** The issue's arm ids, from the experiment's. */
 const ARM_IDS: Partial<Record<ArmId, string>> = {
@@ -97,7 +93,7 @@ async function main(): Promise<void> {
   for (const seed of seeds) {
     const started = Date.now();
     let points = new Map<ArmId, ArmPoint[]>();
-    const record = (into: Record<string, { seeds: SeedRecord[] }>, id: string) => (e: Parameters<ConstructorParameters<typeof Experiment>[2]>[0]) => {
+    const record = (into: Record<string, { seeds: SeedRecord[] }>, id: string) => (e: ExperimentEvent) => {
       if (e.type === 'arm-start') points.set(e.arm, []);
       else if (e.type === 'point') points.get(e.arm)!.push(e.point);
       else if (e.type === 'arm-done') {

@@ -7,15 +7,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { useBackend } from './lib/tf-node';
+import { arg, nums } from './lib/args';
 import { Experiment } from '../src/train/experiment';
 import { DEFAULT_PARAMS, paramsToSearch, type ExperimentParams } from '../src/train/params';
 import { safetensorsToWeights } from '../src/train/export';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-};
-const nums = (s: string) => s.split(',').filter(Boolean).map(Number);
 
 async function main(): Promise<void> {
   const backend = await useBackend(arg('backend', 'wasm') as 'wasm' | 'cpu');

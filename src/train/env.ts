@@ -93,6 +93,15 @@ function drawLight(r: () => number): [number, number, number] {
   return [g(), g(), g()];
 }
 
+/** Rejection sampling: (x, y) uniform in ±span until farther than `apart` from every block (201 tries at most). */
+function placeApart(r: () => number, spanX: number, spanY: number, blocks: Block[], apart: number): [number, number] {
+  for (let tries = 0; ; tries++) {
+    const x = (r() * 2 - 1) * spanX;
+    const y = (r() * 2 - 1) * spanY;
+    if (tries > 200 || blocks.every((b) => Math.hypot(b.x - x, b.y - y) > apart)) return [x, y];
+  }
+}
+
 /** A fresh scene for a task. The target colour is always present; the others are distractors. */
 export function resetEnv(task: Task, seed: number): EnvState {
   const r = rng(seed ^ 0x9e3779b9);
@@ -105,22 +114,11 @@ export function resetEnv(task: Task, seed: number): EnvState {
   const colors = [task.color, ...others.slice(0, (task.objects ?? OBJECTS_PER_SCENE) - 1)];
   const blocks: Block[] = [];
   for (const color of colors) {
-    for (let tries = 0; ; tries++) {
-      // Push targets keep room on both sides so either direction can succeed.
-      const span = task.kind === 'push' && color === task.color ? 0.4 : 0.7;
-      const x = (r() * 2 - 1) * span;
-      const y = (r() * 2 - 1) * 0.7;
-      if (tries > 200 || blocks.every((b) => Math.hypot(b.x - x, b.y - y) > 0.4)) {
-        blocks.push({ color, x, y });
-        break;
-      }
-    }
+    // Push targets keep room on both sides so either direction can succeed.
+    const [x, y] = placeApart(r, task.kind === 'push' && color === task.color ? 0.4 : 0.7, 0.7, blocks, 0.4);
+    blocks.push({ color, x, y });
   }
-  let agent: [number, number] = [0, 0];
-  for (let tries = 0; ; tries++) {
-    agent = [(r() * 2 - 1) * 0.85, (r() * 2 - 1) * 0.85];
-    if (tries > 200 || blocks.every((b) => Math.hypot(b.x - agent[0], b.y - agent[1]) > 0.35)) break;
-  }
+  const agent = placeApart(r, 0.85, 0.85, blocks, 0.35);
   const target = blocks[0];
   return { task, agent, blocks, start: [target.x, target.y], t: 0, light: drawLight(r) };
 }
@@ -291,19 +289,9 @@ export function probeScene(seed: number): EnvState {
   const r = rng(seed ^ 0x51ed27);
   const blocks: Block[] = [];
   for (const color of COLORS) {
-    for (let tries = 0; ; tries++) {
-      const x = (r() * 2 - 1) * 0.75;
-      const y = (r() * 2 - 1) * 0.75;
-      if (tries > 200 || blocks.every((b) => Math.hypot(b.x - x, b.y - y) > 0.36)) {
-        blocks.push({ color, x, y });
-        break;
-      }
-    }
+    const [x, y] = placeApart(r, 0.75, 0.75, blocks, 0.36);
+    blocks.push({ color, x, y });
   }
-  let agent: [number, number] = [0, 0];
-  for (let tries = 0; ; tries++) {
-    agent = [(r() * 2 - 1) * 0.85, (r() * 2 - 1) * 0.85];
-    if (tries > 200 || blocks.every((b) => Math.hypot(b.x - agent[0], b.y - agent[1]) > 0.3)) break;
-  }
+  const agent = placeApart(r, 0.85, 0.85, blocks, 0.3);
   return { task: { kind: 'reach', color: 'red' }, agent, blocks, start: [blocks[0].x, blocks[0].y], t: 0, light: drawLight(r) };
 }

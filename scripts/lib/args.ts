@@ -1,0 +1,8 @@
+/** `--name value` from the command line of the finetune scripts, or the fallback. */
+export function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+/** A comma-separated list of numbers ("1,2,3"). */
+export const nums = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
