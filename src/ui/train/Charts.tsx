@@ -80,6 +80,7 @@ export function Charts({ arms }: { arms: ArmId[] }) {
       <Curve title="Action loss vs steps" arms={arms} x="step" y={(p) => p.actionLoss} xLabel="step" />
       <Curve title="Action loss vs wall-clock" arms={arms} x="time" y={(p) => p.actionLoss} xLabel="training seconds" />
       <Curve title="Success rate vs wall-clock" arms={arms} x="time" y={(p) => p.success} xLabel="training seconds" yDomain={[0, 1]} />
+      <Curve title="Probe error vs wall-clock" arms={arms} x="time" y={(p) => p.probe} xLabel="training seconds" />
       <Curve title="Mean |cos(Δ, γ)| over tensors vs steps" arms={arms} x="step" y={(p) => (p.cos ? meanAbs(p.cos) : undefined)} xLabel="step" />
       <Curve title="Total loss vs steps (with aux / L_orth terms)" arms={arms} x="step" y={(p) => p.loss} xLabel="step" />
       <LayerCosines arms={arms} />
