@@ -100,3 +100,18 @@ test('the policy computes the same on WebGPU as on the CPU backend (tokens and a
   expect(r.tokens).toBeLessThan(1e-4 * r.scale);
   expect(r.action).toBeLessThan(1e-4);
 });
+
+test('without WebGPU the Worker trains on tfjs WebAssembly, its binaries served by the app (no request leaves)', async ({ page }) => {
+  const outside: string[] = [];
+  page.on('request', (r) => { if (!/^(https?:\/\/(127\.0\.0\.1|localhost)[:/]|data:|blob:)/.test(r.url())) outside.push(r.url()); });
+  await page.goto(`/index.html?${QUERY}&backend=wasm#finetune`);
+  await expect(page.getByLabel('Training backend')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Run experiment' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /^(Finished\.|Cancelled\.)$|failed|error/i })).toHaveText('Finished.', { timeout: 150_000 });
+  const table = page.getByRole('table', { name: 'Arm summary' });
+  await expect(table.locator('tr[data-arm]')).toHaveCount(6);
+  const probe = Number(await table.locator('tr[data-arm="down-meta-orth"] td[data-col="probe"]').getAttribute('data-value'));
+  expect(probe).toBeGreaterThan(0);
+  expect(probe).toBeLessThan(1);
+  expect(outside).toEqual([]);
+});
