@@ -1,11 +1,15 @@
 /**
- * `capvector stats --pre P --aux A --sft S [--down D] [--alpha 0.8] [--json] [--by tensor|layer|component]`
+ * `capvector stats --pre P --aux A --sft S [--down D] [--alpha 0.8] [--json] [--by tensor|layer|component]
+ *   [--spectral [--spectral-k 32]]`
  * The same statistics pass as the browser's analysis panel, on the CPU engine, one tensor at a time.
+ * `--spectral` (with `--by tensor`) adds the low-rank view of γ per matrix (../../analysis/run-spectral.ts).
  */
 import { CpuEngine } from '../../compute/cpu-engine';
-import { buildGrids } from '../../analysis/aggregate';
+import { alphaFor, buildGrids, type AlphaSpec } from '../../analysis/aggregate';
 import { capvectorPlan, DEFAULT_NEAR_ZERO } from '../../analysis/plan';
 import { planStatsTasks, runStats, type TensorStats } from '../../analysis/run-stats';
+import { runSpectral, type TensorSpectral } from '../../analysis/run-spectral';
+import { DEFAULT_SPECTRAL_K } from '../../analysis/spectral';
 import { metricsTable, toJsonRows, type By } from '../../analysis/tables';
 import { openPaths } from '../../node/paths';
 import type { Checkpoint } from '../../formats/checkpoint';
@@ -18,10 +22,12 @@ interface StatsArgs {
   json: boolean;
   by: By;
   nearZero: number;
+  /** Leading singular values per matrix for --spectral; null without it. */
+  spectralK: number | null;
 }
 
 export function parseStatsArgs(args: string[]): StatsArgs {
-  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero'], switches: ['json'] });
+  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k'], switches: ['json', 'spectral'] });
   const paths: Record<string, string> = { pre: need(p, 'pre'), aux: need(p, 'aux'), sft: need(p, 'sft') };
   const down = one(p, 'down');
   if (down) paths.down = down;
@@ -33,7 +39,25 @@ export function parseStatsArgs(args: string[]): StatsArgs {
   const nearZeroArg = one(p, 'near-zero');
   const nearZero = nearZeroArg === undefined ? DEFAULT_NEAR_ZERO : Number(nearZeroArg);
   if (!(nearZero >= 0)) throw new UsageError(`--near-zero must be a number ≥ 0, got '${nearZeroArg}'`);
-  return { paths, alpha, json: p.switches.has('json'), by, nearZero };
+  const kArg = one(p, 'spectral-k');
+  const spectral = p.switches.has('spectral');
+  if (kArg !== undefined && !spectral) throw new UsageError('--spectral-k needs --spectral');
+  const spectralK = kArg === undefined ? DEFAULT_SPECTRAL_K : Number(kArg);
+  if (!Number.isInteger(spectralK) || spectralK < 1) throw new UsageError(`--spectral-k must be an integer ≥ 1, got '${kArg}'`);
+  if (spectral && by !== 'tensor') throw new UsageError('--spectral needs --by tensor (the spectra are per matrix)');
+  return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null };
+}
+
+/** The randomised SVD's seed: fixed, so that the CLI's numbers are reproducible. */
+export const SPECTRAL_SEED = 0;
+
+/** The --spectral fields of a matrix's JSON row (energy ranks null beyond k: "> k"). */
+export function spectralFields(s: TensorSpectral, down: boolean): Record<string, number | number[] | null> {
+  const g = s.gamma;
+  return {
+    sigma: g.sigma, stableRank: g.stableRank, energyRank90: g.energyRank90, energyRank95: g.energyRank95, energyRank99: g.energyRank99,
+    ...(down ? { overlapGammaDelta: s.overlapGammaDelta ?? null } : {}),
+  };
 }
 
 function fmt(x: string | number | null): string {
@@ -60,14 +84,40 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     engine.dispose();
   }
   const grids = buildGrids(plan, tensors);
-  const table = metricsTable(plan, a.by, tensors, grids, { global: a.alpha, perLayer: {} });
+  const alpha: AlphaSpec = { global: a.alpha, perLayer: {} };
+  const table = metricsTable(plan, a.by, tensors, grids, alpha);
+  const spectra = new Map<string, TensorSpectral>();
+  if (a.spectralK !== null) {
+    const byName = new Map(tensors.map((t) => [t.name, t]));
+    await runSpectral({
+      plan, tasks, k: a.spectralK, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, s),
+      alpha: (name) => { const t = byName.get(name)!; return alphaFor(alpha, t.group, t.key.block); },
+    });
+  }
+  const down = !!a.paths.down;
   if (a.json) {
+    const rows = toJsonRows(table).map((r) => {
+      const s = spectra.get(r.name as string);
+      return s ? { ...r, ...spectralFields(s, down) } : r;
+    });
     io.out(JSON.stringify({
       alpha: a.alpha, by: a.by, nearZero: a.nearZero, engine: 'cpu',
+      ...(a.spectralK !== null ? { spectral: { k: a.spectralK, oversample: 10, powerIterations: 2, seed: SPECTRAL_SEED, vector: 'gamma' } } : {}),
       checkpoints: Object.fromEntries(Object.entries(byRole).map(([r, c]) => [r, c.name])),
-      rows: toJsonRows(table), skipped, issues: issues.filter((i) => i.kind !== 'dtype'),
+      rows, skipped, issues: issues.filter((i) => i.kind !== 'dtype'),
     }, null, 1));
     return 0;
+  }
+  if (a.spectralK !== null) {
+    const k = a.spectralK;
+    const rank = (r: number | null) => (r === null ? `>${k}` : r);
+    table.columns.push('sigma1', 'stableRank', 'energyRank90', 'energyRank95', 'energyRank99', ...(down ? ['overlapGammaDelta'] : []));
+    table.rows.forEach((r) => {
+      const s = spectra.get(r[0] as string);
+      const g = s?.gamma;
+      r.push(...(g ? [g.sigma1, g.stableRank, rank(g.energyRank90), rank(g.energyRank95), rank(g.energyRank99)] : [null, null, null, null, null]));
+      if (down) r.push(s?.overlapGammaDelta ?? null);
+    });
   }
   const cells = [table.columns, ...table.rows.map((r) => r.map(fmt))];
   const widths = table.columns.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));

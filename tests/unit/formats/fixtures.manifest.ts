@@ -180,6 +180,9 @@ export const MANIFEST: readonly FixtureRow[] = [
   ...['pre', 'aux', 'sft', 'down'].map((r): OpensRow => ({ path: `stats/${r}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: 20 })),
   data('stats/expected.json'),
   data('stats/demo_expected.json'),
+
+  // torch.linalg.svd float64 spectra written by make_spectral_golden.py (spectral.test.ts)
+  data('spectral/golden.json'),
 ];
 
 /** The scripts that write the fixtures: not fixtures themselves. */
