@@ -17,13 +17,30 @@ interface Row {
 }
 
 let db: Promise<IDBDatabase> | null = null;
-function open(): Promise<IDBDatabase> {
-  db ??= new Promise<IDBDatabase>((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: ['key', 'size', 'version'] });
-    req.onsuccess = () => resolve(req.result);
+function openVersion(version?: number): Promise<IDBDatabase> {
+  return new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(DB, version);
+    req.onupgradeneeded = () => {
+      if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: ['key', 'size', 'version'] });
+    };
+    req.onsuccess = () => {
+      const got = req.result;
+      // Someone opened the database without creating the store: one version up creates it.
+      if (got.objectStoreNames.contains(STORE)) return resolve(got);
+      got.close();
+      openVersion(got.version + 1).then(resolve, reject);
+    };
     req.onerror = () => reject(req.error ?? new Error('IndexedDB unavailable'));
     req.onblocked = () => reject(new Error('IndexedDB blocked'));
+  });
+}
+function open(): Promise<IDBDatabase> {
+  db ??= openVersion().then((got) => {
+    got.onversionchange = () => {
+      got.close(); // let another context upgrade; reopened on next use
+      db = null;
+    };
+    return got;
   }).catch((e: unknown) => {
     db = null; // try again next time
     throw e;
