@@ -93,6 +93,7 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
     const engine = threads > 0 ? await pool! : new CpuEngine();
     shareReads(threads > 0);
     let lastLen = 0;
+    let fromCache = 0;
     const onProgress = (p: MergeProgress) => {
       if (!tty && !parsed.switches.has('progress')) return;
       const pct = ((100 * (p.bytesRead + p.bytesWritten)) / Math.max(1, p.totalBytes)).toFixed(1);
@@ -113,7 +114,11 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
         recycle: threads > 0 ? recycleReads : undefined,
         hashFiles: (list, onBytes, signal) => {
           const pathOf = (f: (typeof list)[number]) => (f.source as FileSource).path;
-          const hash = (l: typeof list, n: (bytes: number) => void, s?: AbortSignal) => hashFilesInWorkers(l.map(pathOf), n, s);
+          const hash = (l: typeof list, n: (bytes: number) => void, s?: AbortSignal) => {
+            fromCache -= l.length;
+            return hashFilesInWorkers(l.map(pathOf), n, s);
+          };
+          fromCache = list.length;
           if (parsed.switches.has('no-hash-cache')) return hash(list, onBytes, signal);
           // Digests of unchanged files (same path, size, mtime, inode) come from the cache file.
           return hashWithCache(list, { cache: fileHashCache(), stampOf: (f) => fileStamp(pathOf(f)), hash, sizeOf: (f) => f.source.size }, onBytes, signal);
@@ -130,7 +135,7 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
           `${recipe.method}: ${res.merged} tensors merged, ${res.copied} copied → ${target.isDir ? target.dir : resolve(spec.out)} ` +
             `(${res.files.length} file${res.files.length === 1 ? '' : 's'}, ${formatBytes(outBytes, 'decimal')}) in ${res.seconds.toFixed(1)} s, ` +
             `${formatRate((res.bytesRead + res.bytesWritten) / Math.max(res.seconds, 1e-9), 'decimal')}, engine ${res.engine}${threads > 0 ? ` ×${threads}` : ''}` +
-            (res.inputHashes.length ? `, ${res.inputHashes.length} input(s) hashed` : ''),
+            (res.inputHashes.length ? `, ${res.inputHashes.length} input(s) hashed${fromCache ? ` (${fromCache} from the hash cache)` : ''}` : ''),
         );
       }
       return 0;

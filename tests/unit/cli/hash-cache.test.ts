@@ -77,6 +77,8 @@ describe('the CLI input-hash cache', () => {
     hashed.calls = [];
     const second = await merge();
     expect(hashed.calls).toEqual([]); // the hasher was not invoked at all
+    expect(second.lines.join('\n')).toMatch(/3 input\(s\) hashed \(3 from the hash cache\)/);
+    expect(first.lines.join('\n')).not.toMatch(/from the hash cache/);
     expect(bytesOf(second.out)).toEqual(bytesOf(first.out));
     // without the cache: hashed again, the same bytes and metadata
     const bypass = await merge('--no-hash-cache');
@@ -96,6 +98,7 @@ describe('the CLI input-hash cache', () => {
     utimesSync(p, t, t);
     const a = await merge();
     expect(hashedNames()).toEqual(['sft/model.safetensors']);
+    expect(a.lines.join('\n')).toMatch(/\(2 from the hash cache\)/);
     hashed.calls = [];
     const b = await merge();
     expect(hashed.calls).toEqual([]);
