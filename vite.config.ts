@@ -1,7 +1,8 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 
 export default defineConfig({
   plugins: [react()],
@@ -25,5 +26,7 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
     pool: 'forks',
+    // CLI merges in tests (and the CLIs they spawn) keep their input-hash cache out of ~/.cache.
+    env: { CAPVECTOR_CACHE_DIR: join(tmpdir(), 'capvector-test-cache') },
   },
 });

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { card, dropFiles, loadDemo, openApp, watchRequests } from './helpers';
+import { card, dropFiles, filesFromDisk, loadDemo, openApp, watchRequests } from './helpers';
 
 const ROOT = join(import.meta.dirname, '..');
 const DEMO = join(ROOT, 'public/demo');
@@ -392,4 +392,69 @@ test('File System Access sink: nothing visible before commit, abort restores wha
   expect(r.finished).toEqual([['model-00001-of-00002.safetensors', 7]]);
   expect(r.second).toMatch(/choose a folder/);
   expect(r.singleLeft, 'the file the save picker created is removed on abort').toBe(false);
+});
+
+/** Records of the Merge's input-hash cache in IndexedDB (after a merge created it). */
+function hashCacheRows(page: Page, overwrite?: string): Promise<{ key: string; sha256: string }[]> {
+  return page.evaluate((fake) => new Promise<{ key: string; sha256: string }[]>((resolve, reject) => {
+    const req = indexedDB.open('capvector-hash-cache');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const tx = db.transaction('hashes', fake ? 'readwrite' : 'readonly');
+      const store = tx.objectStore('hashes');
+      const all = store.getAll();
+      all.onsuccess = () => {
+        const rows = all.result as { key: string; sha256: string }[];
+        if (fake) for (const r of rows) store.put({ ...r, sha256: fake });
+        tx.oncomplete = () => {
+          db.close();
+          resolve(rows.map((r) => ({ key: r.key, sha256: r.sha256 })));
+        };
+      };
+      all.onerror = () => reject(all.error);
+    };
+  }), overwrite);
+}
+
+test('a second merge of the same dropped files takes their SHA-256 from the hash cache; Clear hash cache forgets them', async ({ page }, info) => {
+  await openApp(page, '#checkpoints');
+  await dropFiles(page, [
+    ...filesFromDisk([join(DEMO, 'pre.safetensors'), join(DEMO, 'sft.safetensors')]),
+    ...filesFromDisk(['model.safetensors.index.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'].map((f) => join(DEMO, 'aux', f)), 'aux'),
+  ]);
+  await expect(page.getByTestId('checkpoint-card')).toHaveCount(3);
+  await page.getByRole('tab', { name: 'Merge' }).click();
+  await expect(page.getByTestId('merge-alignment')).toContainText('161 merged');
+  await page.getByLabel('Compute engine').selectOption('cpu');
+  await page.getByLabel('Save to').selectOption('download');
+  const merge = async (name: string) => {
+    const download = page.waitForEvent('download', { timeout: 90_000 });
+    await page.getByRole('button', { name: 'Run merge' }).click();
+    const out = info.outputPath(name);
+    await (await download).saveAs(out);
+    await expect(page.getByRole('button', { name: 'Run merge' })).toBeEnabled();
+    return new Uint8Array(readFileSync(out));
+  };
+  const inputsOf = (bytes: Uint8Array) => JSON.parse(parseSafetensors(bytes).metadata['capvector.inputs']) as { name: string; sha256: string }[];
+
+  const first = await merge('first.safetensors');
+  const hashes = inputsOf(first);
+  expect(hashes).toHaveLength(5);
+  for (const h of hashes) expect(h.sha256, h.name).toBe(sha256(join(DEMO, h.name)));
+  expect((await hashCacheRows(page)).map((r) => r.key).sort()).toEqual(hashes.map((h) => h.name).sort());
+
+  // The second merge reads the cache: a digest planted there is what its metadata says.
+  const planted = 'f'.repeat(64);
+  await hashCacheRows(page, planted);
+  const second = await merge('second.safetensors');
+  expect(inputsOf(second).map((h) => h.sha256)).toEqual(hashes.map(() => planted));
+
+  // Cleared, the files are hashed again: the same bytes as the first merge.
+  await page.getByRole('button', { name: 'Clear hash cache' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Hash cache cleared.' })).toBeVisible();
+  expect(await hashCacheRows(page)).toEqual([]);
+  const third = await merge('third.safetensors');
+  expect(Buffer.from(third).equals(Buffer.from(first))).toBe(true);
+  expect(await hashCacheRows(page)).toHaveLength(5);
 });

@@ -9,6 +9,7 @@ import { METHOD_COMMANDS } from './method-flags';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   inspect: { summary: 'inspect PATH… [--json]   summarize checkpoints (file, folder or index.json)', load: async () => (await import('./commands/inspect')).run },
   ...Object.fromEntries(METHOD_COMMANDS.map((c) => [c.name, { summary: c.usage, load: async () => (await import('./commands/merge')).methodCommand(c) }])),
+  cache: { summary: 'cache clear | cache path   forget the cached input hashes, or show where they are', load: async () => (await import('./commands/cache')).run },
   stats: { summary: 'stats --pre P --aux A --sft S [--down D] [--by tensor [--spectral]] [--json]', load: async () => (await import('./commands/stats')).run },
 };
 

@@ -10,6 +10,8 @@ import { CpuEngine } from '../compute/cpu-engine';
 import { expandPaths, openPaths } from '../node/paths';
 import { closeAll, recycleReads, shareReads, type FileSource } from '../node/file-source';
 import { hashFilesInWorkers } from '../node/hash-files';
+import { fileHashCache, fileStamp } from '../node/hash-cache-file';
+import { hashWithCache } from '../merge/hash-cache';
 import { cpuPool } from '../node/cpu-pool';
 import { fileSink } from '../node/file-sink';
 import { MergePlanError } from '../merge/plan';
@@ -22,7 +24,7 @@ import { UsageError, type CliIO } from './io';
 
 /** Options every merge command takes besides its roles and parameters. */
 export const RUN_OPTIONS = ['out', 'dtype', 'shard-size', 'include', 'exclude', 'param', 'chunk-mb', 'threads'];
-export const RUN_SWITCHES = ['no-hash', 'json', 'quiet', 'progress', 'no-recipe-files', 'include-buffers'];
+export const RUN_SWITCHES = ['no-hash', 'no-hash-cache', 'json', 'quiet', 'progress', 'no-recipe-files', 'include-buffers'];
 
 /** Where the output goes: a folder (sink dir, default file name) or a file (its folder, its name). */
 export async function outputTarget(out: string): Promise<{ dir: string; fileName: string; isDir: boolean }> {
@@ -91,6 +93,7 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
     const engine = threads > 0 ? await pool! : new CpuEngine();
     shareReads(threads > 0);
     let lastLen = 0;
+    let fromCache = 0;
     const onProgress = (p: MergeProgress) => {
       if (!tty && !parsed.switches.has('progress')) return;
       const pct = ((100 * (p.bytesRead + p.bytesWritten)) / Math.max(1, p.totalBytes)).toFixed(1);
@@ -109,7 +112,17 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
         onProgress,
         signal: ac.signal,
         recycle: threads > 0 ? recycleReads : undefined,
-        hashFiles: (list, onBytes, signal) => hashFilesInWorkers(list.map((f) => (f.source as FileSource).path), onBytes, signal),
+        hashFiles: (list, onBytes, signal) => {
+          const pathOf = (f: (typeof list)[number]) => (f.source as FileSource).path;
+          const hash = (l: typeof list, n: (bytes: number) => void, s?: AbortSignal) => {
+            fromCache -= l.length;
+            return hashFilesInWorkers(l.map(pathOf), n, s);
+          };
+          fromCache = list.length;
+          if (parsed.switches.has('no-hash-cache')) return hash(list, onBytes, signal);
+          // Digests of unchanged files (same path, size, mtime, inode) come from the cache file.
+          return hashWithCache(list, { cache: fileHashCache(), stampOf: (f) => fileStamp(pathOf(f)), hash, sizeOf: (f) => f.source.size }, onBytes, signal);
+        },
         chunkBytes: chunkMb ? Number(chunkMb) * 2 ** 20 : undefined,
         extraFiles,
       });
@@ -122,7 +135,7 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
           `${recipe.method}: ${res.merged} tensors merged, ${res.copied} copied → ${target.isDir ? target.dir : resolve(spec.out)} ` +
             `(${res.files.length} file${res.files.length === 1 ? '' : 's'}, ${formatBytes(outBytes, 'decimal')}) in ${res.seconds.toFixed(1)} s, ` +
             `${formatRate((res.bytesRead + res.bytesWritten) / Math.max(res.seconds, 1e-9), 'decimal')}, engine ${res.engine}${threads > 0 ? ` ×${threads}` : ''}` +
-            (res.inputHashes.length ? `, ${res.inputHashes.length} input(s) hashed` : ''),
+            (res.inputHashes.length ? `, ${res.inputHashes.length} input(s) hashed${fromCache ? ` (${fromCache} from the hash cache)` : ''}` : ''),
         );
       }
       return 0;

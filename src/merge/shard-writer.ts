@@ -15,6 +15,7 @@ export class ShardWriter {
   private current = -1;
   private queued: Promise<void> = Promise.resolve();
   private hashing: Promise<string[]> | null = null;
+  private hashed = false;
 
   constructor(
     private readonly sink: OutputSink,
@@ -53,8 +54,11 @@ export class ShardWriter {
   async closeShards(): Promise<void> {
     await this.queued;
     if (this.hashing) {
-      this.progress.phase = 'hashing';
-      this.report(true);
+      // No hashing phase to show when the digests are already known (e.g. all from the hash cache).
+      if (!this.hashed) {
+        this.progress.phase = 'hashing';
+        this.report(true);
+      }
       this.setHashes(await this.hashing);
       for (let k = 0; k < this.open.length; k++) await this.open[k].writeAt!(0, this.layout.shards[k].header);
       for (const f of this.open) await f.close();
@@ -82,8 +86,10 @@ export class ShardWriter {
     if (k === 0 && this.hashInputs) {
       const first = await this.sink.createFile(shard.name, shard.size);
       this.open.push(first);
-      if (first.writeAt) this.hashing = this.hashInputs();
-      else {
+      if (first.writeAt) {
+        this.hashing = this.hashInputs();
+        void this.hashing.then(() => (this.hashed = true), () => undefined);
+      } else {
         // No random access: hash first so the header is final when written.
         this.progress.phase = 'hashing';
         this.setHashes(await this.hashInputs());

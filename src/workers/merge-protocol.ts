@@ -31,6 +31,8 @@ export interface RunRequest {
   fileName?: string;
   /** Hash the inputs into the metadata (a second sequential read of each file). */
   hashInputs: boolean;
+  /** Take the digests of unchanged inputs from the IndexedDB hash cache (default true). */
+  hashCache?: boolean;
 }
 
 export interface CancelRequest {

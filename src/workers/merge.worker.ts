@@ -9,6 +9,8 @@ import { describeError } from '../formats/errors';
 import { chooseEngine } from '../compute/select';
 import { runMerge } from '../merge/run';
 import { hashBlobsInWorkers } from './hash-blobs';
+import { cachedHashFiles } from './cached-hash-files';
+import { idbHashCache } from './hash-cache-idb';
 import { MergePlanError } from '../merge/plan';
 import type { MergeInputs } from '../merge/types';
 import { fsaSink, opfsSink, sweepOpfsRuns, type BrowserSink } from '../io/browser-sinks';
@@ -75,7 +77,8 @@ async function run(req: RunRequest, signal: AbortSignal): Promise<void> {
       fileName: req.fileName,
       signal,
       toolVersion: 'capvector-workbench (browser)',
-      hashFiles: (list, onBytes, hashSignal) => hashBlobsInWorkers(list.map((f) => blobOf.get(f.source)!), list.map((f) => f.name), onBytes, hashSignal),
+      // Inputs hashed by an earlier merge (same path, size, lastModified) take their digest from IndexedDB.
+      hashFiles: cachedHashFiles((s) => blobOf.get(s)!, hashBlobsInWorkers, req.hashCache === false ? null : idbHashCache()),
       onProgress: (p) => {
         if (pass(p)) post({ type: 'progress', id: req.id, progress: p });
       },

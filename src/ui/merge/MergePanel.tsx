@@ -1,10 +1,11 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useWorkbench } from '../../store/workbench';
 import { syncDraftToUrl, useMergeStore } from '../../store/merge';
 import { METHOD_ORDER, METHODS } from '../../merge/registry';
 import { recipeToJson, recipeToMergekitYaml } from '../../merge/recipe-yaml';
 import type { MergeMethod } from '../../merge/types';
 import type { SinkSpec } from '../../workers/merge-protocol';
+import { clearBrowserHashCache } from '../../workers/hash-cache-idb';
 import { bindDraft, previewPlan } from './bindings';
 import { downloadFiles, saveBlob } from '../download';
 import { OutputOptions } from './OutputOptions';
@@ -25,6 +26,7 @@ export default function MergePanel() {
   const outcome = useMergeStore((s) => s.outcome);
   const urlErrors = useMergeStore((s) => s.urlErrors);
   const store = useMergeStore.getState();
+  const [cacheNote, setCacheNote] = useState('');
   useEffect(() => syncDraftToUrl(), []);
 
   const binding = useMemo(() => bindDraft(draft.recipe, checkpoints, roles, modelIds, vectorId), [draft.recipe, checkpoints, roles, modelIds, vectorId]);
@@ -106,6 +108,16 @@ export default function MergePanel() {
         <button type="button" className="cv-btn" disabled={binding.unbound.length > 0} onClick={() => saveBlob(new Blob([recipeToMergekitYaml(binding.recipe, { keepDtype })], { type: 'text/yaml' }), 'mergekit.yaml')}>
           Export recipe (mergekit YAML)
         </button>
+        <button
+          type="button"
+          className="cv-btn"
+          disabled={busy}
+          title="Forget the SHA-256 of input files remembered from earlier merges (by path, size and modification time): the next merge hashes every input again"
+          onClick={() => void clearBrowserHashCache().then(() => setCacheNote('Hash cache cleared.'), (e: unknown) => setCacheNote(`Could not clear the hash cache: ${e instanceof Error ? e.message : String(e)}`))}
+        >
+          Clear hash cache
+        </button>
+        <span role="status" className="cv-muted cv-small">{cacheNote}</span>
       </div>
       {outcome?.kind === 'refused' && !busy && <MismatchList message={outcome.message} issues={outcome.blocking} onExclude={store.addExclusions} />}
       <RunProgress />
