@@ -14,7 +14,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { useBackend } from './lib/tf-node';
-import { arg, nums } from './lib/args';
+import { arg, nums, paramsFromArgs } from './lib/args';
 import { Experiment, type AlphaPoint, type ArmId, type ExperimentEvent } from '../src/train/experiment';
 import type { ArmPoint } from '../src/train/loop';
 import { DEFAULT_PARAMS, paramsToSearch, type ExperimentParams } from '../src/train/params';
@@ -69,15 +69,9 @@ async function main(): Promise<void> {
   const git = gitState();
   const backend = await useBackend(arg('backend', 'wasm') as 'wasm' | 'cpu');
   const seeds = nums(arg('seeds', '1,2,3,4,5'));
-  const params: ExperimentParams = {
-    ...DEFAULT_PARAMS,
-    steps: Number(arg('steps', String(DEFAULT_PARAMS.steps))),
-    extractSteps: Number(arg('extract-steps', String(DEFAULT_PARAMS.extractSteps))),
-    episodes: Number(arg('episodes', String(DEFAULT_PARAMS.episodes))),
-    evalEpisodes: Number(arg('eval-episodes', String(DEFAULT_PARAMS.evalEpisodes))),
-    evalEvery: Number(arg('eval-every', String(DEFAULT_PARAMS.evalEvery))),
-    probeScenes: Number(arg('probe-scenes', String(DEFAULT_PARAMS.probeScenes))),
-  };
+  const params: ExperimentParams = paramsFromArgs(DEFAULT_PARAMS, {
+    steps: 'steps', 'extract-steps': 'extractSteps', episodes: 'episodes', 'eval-episodes': 'evalEpisodes', 'eval-every': 'evalEvery', 'probe-scenes': 'probeScenes',
+  });
   const preFile = arg('pre', 'public/pretrained/policy.safetensors');
   const pre = await safetensorsToWeights(preFile, new Uint8Array(readFileSync(preFile)));
   const arms: Record<string, { seeds: SeedRecord[] }> = {};

@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { useBackend } from './lib/tf-node';
-import { arg, nums } from './lib/args';
+import { arg, nums, paramsFromArgs } from './lib/args';
 import { Experiment } from '../src/train/experiment';
 import { DEFAULT_PARAMS, paramsToSearch, type ExperimentParams } from '../src/train/params';
 import { safetensorsToWeights } from '../src/train/export';
@@ -17,14 +17,12 @@ async function main(): Promise<void> {
   const backend = await useBackend(arg('backend', 'wasm') as 'wasm' | 'cpu');
   const preFile = arg('pre', 'public/pretrained/policy.safetensors');
   const pre = await safetensorsToWeights(preFile, new Uint8Array(readFileSync(preFile)));
+  // Extraction only, evaluated at the end (12 episodes per task unless told).
   const base: ExperimentParams = {
-    ...DEFAULT_PARAMS,
-    extractSteps: Number(arg('extract-steps', String(DEFAULT_PARAMS.extractSteps))),
-    auxWeight: Number(arg('aux-weight', String(DEFAULT_PARAMS.auxWeight))),
-    auxUntil: Number(arg('aux-until', String(DEFAULT_PARAMS.auxUntil))),
-    lr: Number(arg('lr', String(DEFAULT_PARAMS.lr))),
+    ...paramsFromArgs({ ...DEFAULT_PARAMS, evalEpisodes: 12 }, {
+      'extract-steps': 'extractSteps', 'aux-weight': 'auxWeight', 'aux-until': 'auxUntil', lr: 'lr', 'eval-episodes': 'evalEpisodes',
+    }),
     evalEvery: 0,
-    evalEpisodes: Number(arg('eval-episodes', '12')),
   };
   const rows: { episodes: number; seed: number; arm: string; success: number; probe: number; probeHeldOut: number; msPerStep: number }[] = [];
   for (const episodes of nums(arg('episodes', '5,10,20'))) {

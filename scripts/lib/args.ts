@@ -6,3 +6,13 @@ export function arg(name: string, fallback: string): string {
 
 /** A comma-separated list of numbers ("1,2,3"). */
 export const nums = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
+
+/** `base` with each listed flag (`--extract-steps 500`) read into its parameter, where given. */
+export function paramsFromArgs<P extends object>(base: P, flags: Record<string, keyof P>): P {
+  const out = { ...base };
+  for (const [flag, key] of Object.entries(flags)) {
+    const raw = arg(flag, '');
+    if (raw !== '') (out as Record<keyof P, unknown>)[key] = Number(raw);
+  }
+  return out;
+}

@@ -9,6 +9,7 @@
  * and M ≈ (Q·V)·Σ·Wᵀ. Where min(m, n) ≤ l the SVD of M itself is exact (one-sided Jacobi on M or Mᵀ).
  * QR is modified Gram–Schmidt applied twice ("twice is enough").
  */
+import { mulberry32 } from './rng';
 
 /** A dense row-major float64 matrix. */
 export interface Matrix {
@@ -52,17 +53,7 @@ export function matrixShape(shape: readonly number[]): [number, number] | null {
   return rows > 0 && cols > 0 ? [rows, cols] : null;
 }
 
-/** mulberry32: a small seeded 32-bit PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Standard normal samples (Box–Muller) from a seeded PRNG. */
 export function gaussian(seed: number, count: number): Float64Array {

@@ -6,6 +6,7 @@
  * the red block to the left"). Everything is seeded: the same seed gives the same scene, the same
  * rendering and the same expert actions on every machine and backend.
  */
+import { mulberry32 } from '../analysis/rng';
 
 export const COLORS = ['red', 'green', 'blue', 'yellow'] as const;
 export type Color = (typeof COLORS)[number];
@@ -52,17 +53,8 @@ export function tokenize(text: string): number[] {
   return ids;
 }
 
-/** mulberry32: tiny, fast and identical everywhere (Math.random is neither seeded nor portable). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The world's seeded PRNG (mulberry32): the same seed gives the same scenes on every machine. */
+export const rng = mulberry32;
 
 export interface Block {
   color: Color;
