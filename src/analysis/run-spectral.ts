@@ -25,6 +25,8 @@ export interface RunSpectralOptions {
   /** α of a tensor (for Δ = θ_down − θ_pre − α·γ). */
   alpha(name: string): number;
   k?: number;
+  /** Power iterations of the randomised SVD (2 by default; more sharpens a flat tail of the spectrum). */
+  powerIterations?: number;
   seed?: number;
   signal?: AbortSignal;
   chunkElements?: number;
@@ -46,6 +48,7 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   if (iAux < 0 || iSft < 0) throw new Error('the spectral pass needs θ_aux and θ_sft');
   const k = o.k ?? DEFAULT_SPECTRAL_K;
   const seed = o.seed ?? 0;
+  const powerIterations = o.powerIterations ?? 2;
   const chunk = Math.max(1, o.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
   for (const task of o.tasks) {
     if (o.signal?.aborted) throw new StatsCancelled();
@@ -55,7 +58,7 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
     const data = new Float64Array(rows * cols);
     await addTensor(data, task.entries[iAux], 1, chunk);
     await addTensor(data, task.entries[iSft], -1, chunk);
-    const g = spectralSummary({ rows, cols, data }, { k, seed });
+    const g = spectralSummary({ rows, cols, data }, { k, seed, powerIterations });
     const row: TensorSpectral = { name: task.name, matrix: mv, gamma: g.summary };
     if (iDown >= 0 && iPre >= 0) {
       // Δ = θ_down − θ_pre − α·γ, over γ's buffer.
@@ -63,7 +66,7 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
       for (let i = 0; i < data.length; i++) data[i] *= -a;
       await addTensor(data, task.entries[iDown], 1, chunk);
       await addTensor(data, task.entries[iPre], -1, chunk);
-      row.overlapGammaDelta = subspaceOverlap(g.svd, topSvd({ rows, cols, data }, { k, seed }), k);
+      row.overlapGammaDelta = subspaceOverlap(g.svd, topSvd({ rows, cols, data }, { k, seed, powerIterations }), k);
     }
     o.onTensor(row);
   }

@@ -1,6 +1,6 @@
 /**
  * `capvector stats --pre P --aux A --sft S [--down D] [--alpha 0.8] [--json] [--by tensor|layer|component]
- *   [--spectral [--spectral-k 32]]`
+ *   [--spectral [--spectral-k 32] [--spectral-power 2]]`
  * The same statistics pass as the browser's analysis panel, on the CPU engine, one tensor at a time.
  * `--spectral` (with `--by tensor`) adds the low-rank view of γ per matrix (../../analysis/run-spectral.ts).
  */
@@ -24,10 +24,11 @@ interface StatsArgs {
   nearZero: number;
   /** Leading singular values per matrix for --spectral; null without it. */
   spectralK: number | null;
+  spectralPower: number;
 }
 
 export function parseStatsArgs(args: string[]): StatsArgs {
-  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k'], switches: ['json', 'spectral'] });
+  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k', 'spectral-power'], switches: ['json', 'spectral'] });
   const paths: Record<string, string> = { pre: need(p, 'pre'), aux: need(p, 'aux'), sft: need(p, 'sft') };
   const down = one(p, 'down');
   if (down) paths.down = down;
@@ -44,8 +45,12 @@ export function parseStatsArgs(args: string[]): StatsArgs {
   if (kArg !== undefined && !spectral) throw new UsageError('--spectral-k needs --spectral');
   const spectralK = kArg === undefined ? DEFAULT_SPECTRAL_K : Number(kArg);
   if (!Number.isInteger(spectralK) || spectralK < 1) throw new UsageError(`--spectral-k must be an integer ≥ 1, got '${kArg}'`);
+  const powerArg = one(p, 'spectral-power');
+  if (powerArg !== undefined && !spectral) throw new UsageError('--spectral-power needs --spectral');
+  const spectralPower = powerArg === undefined ? 2 : Number(powerArg);
+  if (!Number.isInteger(spectralPower) || spectralPower < 0 || spectralPower > 20) throw new UsageError(`--spectral-power must be an integer from 0 to 20, got '${powerArg}'`);
   if (spectral && by !== 'tensor') throw new UsageError('--spectral needs --by tensor (the spectra are per matrix)');
-  return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null };
+  return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower };
 }
 
 /** The randomised SVD's seed: fixed, so that the CLI's numbers are reproducible. */
@@ -90,7 +95,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   if (a.spectralK !== null) {
     const byName = new Map(tensors.map((t) => [t.name, t]));
     await runSpectral({
-      plan, tasks, k: a.spectralK, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, s),
+      plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, s),
       alpha: (name) => { const t = byName.get(name)!; return alphaFor(alpha, t.group, t.key.block); },
     });
   }
@@ -102,7 +107,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     });
     io.out(JSON.stringify({
       alpha: a.alpha, by: a.by, nearZero: a.nearZero, engine: 'cpu',
-      ...(a.spectralK !== null ? { spectral: { k: a.spectralK, oversample: 10, powerIterations: 2, seed: SPECTRAL_SEED, vector: 'gamma' } } : {}),
+      ...(a.spectralK !== null ? { spectral: { k: a.spectralK, oversample: 10, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, vector: 'gamma' } } : {}),
       checkpoints: Object.fromEntries(Object.entries(byRole).map(([r, c]) => [r, c.name])),
       rows, skipped, issues: issues.filter((i) => i.kind !== 'dtype'),
     }, null, 1));

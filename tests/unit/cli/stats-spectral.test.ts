@@ -172,6 +172,32 @@ describe('capvector stats --spectral', () => {
     });
   });
 
+  it('--spectral-power N: more power iterations bring the randomised spectrum closer to the exact one', async () => {
+    const p = writeFamily();
+    const r = await cli(['stats', '--pre', p.pre, '--aux', p.aux, '--sft', p.sft, '--by', 'tensor', '--spectral', '--spectral-k', '4', '--spectral-power', '4', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { spectral: { powerIterations: number }; rows: Row[] };
+    expect(j.spectral.powerIterations).toBe(4);
+    const [pre, aux, sft] = await openPaths([p.pre, p.aux, p.sft]);
+    const plan = capvectorPlan({ down: false });
+    const { tasks } = planStatsTasks(plan, { pre, aux, sft });
+    const at = async (o: { k: number; powerIterations?: number }) => {
+      const got = new Map<string, number[]>();
+      await runSpectral({ plan, tasks, alpha: () => 0.8, ...o, onTensor: (t) => got.set(t.name, t.gamma.sigma) });
+      return got;
+    };
+    const exact = await at({ k: 64 }); // k + 10 ≥ min(rows, cols): the exact SVD
+    const two = await at({ k: 4, powerIterations: 2 });
+    const four = await at({ k: 4, powerIterations: 4 });
+    for (const row of j.rows.filter((x) => 'sigma' in x)) {
+      expect(row.sigma).toEqual(four.get(row.name));
+      const err = (s: number[]) => s.reduce((a, v, q) => a + Math.abs(v - exact.get(row.name)![q]), 0);
+      expect(err(four.get(row.name)!)).toBeLessThanOrEqual(err(two.get(row.name)!));
+    }
+    expect((await cli(['stats', '--pre', p.pre, '--aux', p.aux, '--sft', p.sft, '--by', 'tensor', '--spectral-power', '3'])).err).toMatch(/--spectral-power needs --spectral/);
+    expect((await cli(['stats', '--pre', p.pre, '--aux', p.aux, '--sft', p.sft, '--by', 'tensor', '--spectral', '--spectral-power', '-1'])).code).toBe(2);
+  });
+
   it('prints the spectral columns in the table, "> k" beyond the spectrum; usage faults exit 2', async () => {
     const f = (r: string) => join(STATS, `${r}.safetensors`);
     const base = ['stats', '--pre', f('pre'), '--aux', f('aux'), '--sft', f('sft')];
