@@ -1,7 +1,8 @@
 /**
  * The float64 reference of gemm.wgsl.ts for tests: C = op(A)·X by the textbook triple loop, with A
  * decoded exactly from its packed words. Kept apart from the CPU backend (./cpu-linalg.ts) so the
- * parity tests hold the kernel against code that shares nothing with either side.
+ * parity tests hold the kernel against code that shares nothing with either side. Also the checks of
+ * an orthonormalised panel (orthoReport), in float64.
  */
 import { decodeToF32, type ComputeDType } from '../../formats/dtype';
 
@@ -31,4 +32,34 @@ export function gemmRef(dtype: ComputeDType, a: Uint8Array, rows: number, cols: 
     }
   }
   return { c, abs };
+}
+
+/**
+ * Q (r×l) orthonormalised from Y (r×l): ‖QᵀQ − I‖_max over the non-zero columns, how many columns
+ * are non-zero, and the relative reconstruction error ‖Y − Q·QᵀY‖_F / ‖Y‖_F.
+ */
+export function orthoReport(q: Float64Array, y: Float64Array, r: number, l: number) {
+  let ortho = 0, live = 0;
+  const alive = Array.from({ length: l }, (_, c) => { let s = 0; for (let i = 0; i < r; i++) s += q[i * l + c] ** 2; return s > 0; });
+  for (let a = 0; a < l; a++) {
+    if (alive[a]) live++;
+    for (let b = 0; b < l; b++) {
+      if (!alive[a] || !alive[b]) continue;
+      let d = 0;
+      for (let i = 0; i < r; i++) d += q[i * l + a] * q[i * l + b];
+      ortho = Math.max(ortho, Math.abs(d - (a === b ? 1 : 0)));
+    }
+  }
+  let num = 0, den = 0;
+  for (let c = 0; c < l; c++) {
+    const coef = new Float64Array(l);
+    for (let a = 0; a < l; a++) for (let i = 0; i < r; i++) coef[a] += q[i * l + a] * y[i * l + c];
+    for (let i = 0; i < r; i++) {
+      let s = 0;
+      for (let a = 0; a < l; a++) s += q[i * l + a] * coef[a];
+      num += (y[i * l + c] - s) ** 2;
+      den += y[i * l + c] ** 2;
+    }
+  }
+  return { ortho, live, recon: Math.sqrt(num / den) };
 }
