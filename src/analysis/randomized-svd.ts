@@ -26,6 +26,8 @@ export interface SvdOptions {
   powerIterations?: number;
   /** PRNG seed of the Gaussian test matrix (default 0). */
   seed?: number;
+  /** Checked between the products: an abort stops the SVD there (it throws the signal's reason). */
+  signal?: AbortSignal;
 }
 
 export interface TopSvd {
@@ -69,14 +71,14 @@ export async function orthonormalise<P extends Panel>(b: LinalgBackend<P>, p: P)
 }
 
 /** The leading min(k, m, n) singular values and left singular vectors of the backend's M (min(m, n) > k + oversample). */
-export async function randomizedSvd<P extends Panel>(b: LinalgBackend<P>, opts: SvdOptions = {}, signal?: AbortSignal): Promise<TopSvd> {
+export async function randomizedSvd<P extends Panel>(b: LinalgBackend<P>, opts: SvdOptions = {}): Promise<TopSvd> {
   const k = Math.max(1, Math.floor(opts.k ?? 32));
   const l = k + Math.max(0, Math.floor(opts.oversample ?? 10));
   const power = Math.max(0, Math.floor(opts.powerIterations ?? 2));
   const { rows, cols } = b;
   if (Math.min(rows, cols) <= l) throw new Error(`randomised SVD of a ${rows}×${cols} matrix with ${l} test vectors: use the exact SVD`);
   const step = async (x: P, f: (x: P) => Promise<P>): Promise<P> => {
-    signal?.throwIfAborted();
+    opts.signal?.throwIfAborted();
     const y = await f(x);
     b.release(x);
     return orthonormalise(b, y);

@@ -55,6 +55,7 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   const seed = o.seed ?? 0;
   const powerIterations = o.powerIterations ?? 2;
   const chunk = Math.max(1, o.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
+  const svd = { k, seed, powerIterations, signal: o.signal };
   for (const task of o.tasks) {
     if (o.signal?.aborted) throw new StatsCancelled();
     const mv = matrixShape(task.entries[0].shape);
@@ -63,16 +64,22 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
     const data = new Float64Array(rows * cols);
     await addTensor(data, task.entries[iAux], 1, chunk);
     await addTensor(data, task.entries[iSft], -1, chunk);
-    const g = await spectralSummary({ rows, cols, data }, { k, seed, powerIterations }, o.engine);
-    const row: TensorSpectral = { name: task.name, matrix: mv, gamma: g.summary };
-    if (iDown >= 0 && iPre >= 0) {
-      // Δ = θ_down − θ_pre − α·γ, over γ's buffer.
-      const a = o.alpha(task.name);
-      for (let i = 0; i < data.length; i++) data[i] *= -a;
-      await addTensor(data, task.entries[iDown], 1, chunk);
-      await addTensor(data, task.entries[iPre], -1, chunk);
-      row.overlapGammaDelta = subspaceOverlap(g.svd, await topSvd({ rows, cols, data }, { k, seed, powerIterations }, o.engine), k);
+    try {
+      const g = await spectralSummary({ rows, cols, data }, svd, o.engine);
+      const row: TensorSpectral = { name: task.name, matrix: mv, gamma: g.summary };
+      if (iDown >= 0 && iPre >= 0) {
+        // Δ = θ_down − θ_pre − α·γ, over γ's buffer.
+        const a = o.alpha(task.name);
+        for (let i = 0; i < data.length; i++) data[i] *= -a;
+        await addTensor(data, task.entries[iDown], 1, chunk);
+        await addTensor(data, task.entries[iPre], -1, chunk);
+        row.overlapGammaDelta = subspaceOverlap(g.svd, await topSvd({ rows, cols, data }, svd, o.engine), k);
+      }
+      o.onTensor(row);
+    } catch (e) {
+      // An abort inside an SVD (between its products) reads like one between tensors.
+      if (o.signal?.aborted) throw new StatsCancelled();
+      throw e;
     }
-    o.onTensor(row);
   }
 }

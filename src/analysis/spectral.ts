@@ -82,7 +82,7 @@ export async function topSvd(m: Matrix, opts: SvdOptions = {}, engine?: Engine):
 
   const backend = await linalgFor(m, engine);
   try {
-    return await randomizedSvd(backend, { k, oversample: over, powerIterations: power, seed: opts.seed });
+    return await randomizedSvd(backend, { k, oversample: over, powerIterations: power, seed: opts.seed, signal: opts.signal });
   } finally {
     backend.dispose();
   }

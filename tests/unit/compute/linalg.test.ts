@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { CpuLinalg } from '../../../src/compute/linalg/cpu-linalg';
 import { gemmRef, orthoReport } from '../../../src/compute/linalg/gemm.ref';
-import { orthonormalise } from '../../../src/analysis/randomized-svd';
+import { orthonormalise, randomizedSvd } from '../../../src/analysis/randomized-svd';
+import { CpuEngine } from '../../../src/compute/cpu-engine';
+import { linalgFor } from '../../../src/compute/linalg/linalg';
 import { gaussian } from '../../../src/analysis/rng';
 
 const f64Bytes = (x: Float64Array) => new Uint8Array(Float32Array.from(x).buffer);
@@ -57,5 +59,15 @@ describe('linalg: the float64 CPU backend', () => {
     expect(rep.live).toBe(3);
     expect(rep.ortho).toBeLessThan(1e-13);
     expect(rep.recon).toBeLessThan(1e-13);
+  });
+
+  it('registration: no engine or the CPU engine gets the float64 backend; an aborted signal stops the SVD', async () => {
+    const m = { rows: 40, cols: 30, data: gaussian(8, 1200) };
+    expect(await linalgFor(m)).toBeInstanceOf(CpuLinalg);
+    expect(await linalgFor(m, new CpuEngine())).toBeInstanceOf(CpuLinalg);
+    const ctl = new AbortController();
+    ctl.abort();
+    await expect(randomizedSvd(new CpuLinalg(m), { k: 4, signal: ctl.signal })).rejects.toThrow();
+    expect((await randomizedSvd(new CpuLinalg(m), { k: 4 })).sigma.length).toBe(4);
   });
 });
