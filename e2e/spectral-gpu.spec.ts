@@ -34,7 +34,10 @@ async function open(page: Page): Promise<void> {
     const packed = (d: string, bytes: Uint8Array, rows: number, cols: number) => ({
       rows, cols, dtype: d, readRows: (f: number, c: number) => bytes.slice(f * cols * size(d), (f + c) * cols * size(d)),
     });
-    (globalThis as any).svd = { encode, packed };
+    (globalThis as any).svd = { S: h.spectral, encode, packed };
+  });
+  await page.evaluate(async () => {
+    (globalThis as any).svd.eng = await (globalThis as any).harness.compute.WebGpuEngine.create();
   });
 }
 
@@ -42,10 +45,7 @@ test.describe('randomised SVD on WebGPU (SwiftShader: correctness only, never sp
   test('GEMM: M·X, Mᵀ·X and Gram pairs against the float64 textbook product', async ({ page }) => {
     await open(page);
     const out = await page.evaluate(async () => {
-      const h = (globalThis as any).harness;
-      const S = h.spectral;
-      const { encode, packed } = (globalThis as any).svd;
-      const eng = await h.compute.WebGpuEngine.create();
+      const { S, encode, packed, eng } = (globalThis as any).svd;
       const report: string[] = [`twoProd ${eng.twoProd}`];
       const fails: string[] = [];
       const rows = 150, cols = 67, l = 21;
@@ -90,10 +90,7 @@ test.describe('randomised SVD on WebGPU (SwiftShader: correctness only, never sp
   test('QR (SVQB twice): orthonormal columns, the panel reconstructed, rank deficiency as zero columns', async ({ page }) => {
     await open(page);
     const out = await page.evaluate(async () => {
-      const h = (globalThis as any).harness;
-      const S = h.spectral;
-      const { encode, packed } = (globalThis as any).svd;
-      const eng = await h.compute.WebGpuEngine.create();
+      const { S, encode, packed, eng } = (globalThis as any).svd;
       const r = 300, l = 22;
       const gl = await S.WebGpuLinalg.create(eng.device, eng.twoProd, packed('F32', encode('F32', [0]), 1, 1));
       const panel = (rank: number, decades: number, seed: number) => {
@@ -129,10 +126,7 @@ test.describe('randomised SVD on WebGPU (SwiftShader: correctness only, never sp
   test('the whole randomised SVD: σ within 1e-3 of torch, energy ranks equal, F32 and BF16 words', async ({ page }) => {
     await open(page);
     const out = await page.evaluate(async (golden: any) => {
-      const h = (globalThis as any).harness;
-      const S = h.spectral;
-      const { encode, packed } = (globalThis as any).svd;
-      const eng = await h.compute.WebGpuEngine.create();
+      const { S, encode, packed, eng } = (globalThis as any).svd;
       const fails: string[] = [];
       const report: string[] = [];
       const seed = 7;

@@ -10,6 +10,7 @@ import type { ComputeDType } from '../../formats/dtype';
 import { ELEMENT_BYTES } from '../kernels/common/inputs';
 import type { TwoProdMode } from '../kernels/common/common.wgsl';
 import type { DenseMatrix, LinalgBackend, Panel } from './backend';
+import { writePadded } from '../webgpu-engine';
 import { GEMM_TILE, gemmKey, gemmWgsl, type GemmVariant } from './gemm.wgsl';
 
 // GPUBufferUsage / GPUMapMode values, spelled out so this module also loads where those globals are absent.
@@ -77,13 +78,7 @@ export class WebGpuLinalg implements LinalgBackend<GpuPanel> {
         const bytes = await m.readRows(first, count);
         const buf = device.createBuffer({ size: Math.max(16, Math.ceil(bytes.byteLength / 4) * 4), usage: STORAGE | COPY_DST, label: 'cv-svd-block' });
         b.blocks.push({ first, count, buf });
-        const whole = bytes.byteLength & ~3;
-        if (whole > 0) device.queue.writeBuffer(buf, 0, bytes as Uint8Array<ArrayBuffer>, 0, whole);
-        if (whole < bytes.byteLength) {
-          const tail = new Uint8Array(4);
-          tail.set(bytes.subarray(whole));
-          device.queue.writeBuffer(buf, whole, tail);
-        }
+        writePadded(device.queue, buf, 0, bytes);
       }
     } catch (e) {
       b.dispose();
