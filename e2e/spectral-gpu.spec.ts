@@ -11,7 +11,8 @@
  * - The whole randomised SVD on the golden matrices (F32 words, and BF16 words for the bf16 golden):
  *   σᵢ within 1e-3 relative of torch above twice the noise floor σ_{k+11} (3e-2 in the flat tail at the
  *   floor, as the CPU twin's tests), energy ranks equal; within 1e-5 of the CPU twin with the same seed
- *   (above the floor); bit-identical when repeated; spectralSummary with a WebGPU engine equal to it.
+ *   (above the floor); bit-identical when repeated; spectralSummary with a WebGPU engine equal to it;
+ *   subspace overlaps of the GPU's singular vectors within 1e-3 of torch's (as the CPU twin's tests).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -166,6 +167,20 @@ test.describe('randomised SVD on WebGPU (SwiftShader: correctness only, never sp
           if (got !== expected) fails.push(`${tag}: energy rank at ${q} ${got}, torch ${expected}`);
         }
         report.push(`${tag}: σ rel. error ≤ ${worstTop.toExponential(2)} above 2·floor (tail ${worstTail.toExponential(2)}), vs CPU twin ${worstTwin.toExponential(2)}`);
+      }
+      // Subspace overlaps of the GPU's left singular vectors (Q·V, V from the CPU's small SVD) against torch.
+      for (const p of golden.overlaps) {
+        const svdOf = async (name: string, s: number) => {
+          const c = golden.cases[name];
+          const rows = c.shape[0], cols = c.values.length / rows;
+          const gl = await S.WebGpuLinalg.create(eng.device, eng.twoProd, packed('F32', encode('F32', c.values), rows, cols));
+          const r = await S.randomizedSvd(gl, { k: c.k, seed: s });
+          gl.dispose();
+          return r;
+        };
+        const o = S.subspaceOverlap(await svdOf(p.a, 1), await svdOf(p.b, 2), p.k);
+        report.push(`overlap ${p.a} vs ${p.b}, k = ${p.k}: ${o.toFixed(6)} (torch ${p.overlap.toFixed(6)})`);
+        if (!(Math.abs(o - p.overlap) < 1e-3)) fails.push(`overlap ${p.a} vs ${p.b}, k = ${p.k}: ${o}, torch ${p.overlap}`);
       }
       // The registration: spectralSummary with a WebGPU engine runs the same kernels on F32 words.
       const c = golden.cases['gamma-lowrank-bf16'];

@@ -4,6 +4,6 @@ import { gemmRef, orthoReport } from '../compute/linalg/gemm.ref';
 import { WebGpuLinalg, f32Matrix } from '../compute/linalg/webgpu-linalg';
 import { orthonormalise, randomizedSvd } from '../analysis/randomized-svd';
 import { gaussian } from '../analysis/rng';
-import { energyRank, spectralSummary } from '../analysis/spectral';
+import { energyRank, spectralSummary, subspaceOverlap } from '../analysis/spectral';
 
-export const spectral = { CpuLinalg, WebGpuLinalg, f32Matrix, gemmRef, orthoReport, orthonormalise, randomizedSvd, gaussian, spectralSummary, energyRank };
+export const spectral = { CpuLinalg, WebGpuLinalg, f32Matrix, gemmRef, orthoReport, orthonormalise, randomizedSvd, gaussian, spectralSummary, energyRank, subspaceOverlap };
