@@ -13,6 +13,8 @@
  *   floor, as the CPU twin's tests), energy ranks equal; within 1e-5 of the CPU twin with the same seed
  *   (above the floor); bit-identical when repeated; spectralSummary with a WebGPU engine equal to it;
  *   subspace overlaps of the GPU's singular vectors within 1e-3 of torch's (as the CPU twin's tests).
+ * - The spectral pass (run-spectral.ts) with a WebGPU engine on the demo family against the CPU pass:
+ *   σ within 1e-5 of σ₁, energy ranks equal, overlaps γ–Δ within 1e-6.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -197,4 +199,36 @@ test.describe('randomised SVD on WebGPU (SwiftShader: correctness only, never sp
     console.log(out.report.join('\n'));
     expect(out.fails).toEqual([]);
   });
+});
+
+/** Every EVERY-th matrix of the demo: all its shapes (64×64 … 512×64, 56×128), a minute less on SwiftShader. */
+const EVERY = 5;
+
+test('the spectral pass with a WebGPU engine equals the CPU pass on the demo family (σ, energy ranks, overlaps)', async ({ page }) => {
+  await open(page);
+  const out = await page.evaluate(async (EVERY: number) => {
+    const { S } = (globalThis as any).svd;
+    const t0 = performance.now();
+    const gpu = await S.demoSpectra('webgpu', 32, EVERY);
+    const t1 = performance.now();
+    const cpu = await S.demoSpectra('cpu', 32, EVERY);
+    const ms = [t1 - t0, performance.now() - t1].map(Math.round);
+    const fails: string[] = [];
+    let randomised = 0, worstSigma = 0, worstOverlap = 0;
+    if (gpu.map((t: any) => t.name).join() !== cpu.map((t: any) => t.name).join()) fails.push('tensor lists differ');
+    gpu.forEach((g: any, i: number) => {
+      const c = cpu[i];
+      if (!c) return;
+      if (!c.gamma.exact) randomised++;
+      g.gamma.sigma.forEach((s: number, q: number) => { worstSigma = Math.max(worstSigma, Math.abs(s - c.gamma.sigma[q]) / c.gamma.sigma1); });
+      for (const f of ['energyRank90', 'energyRank95', 'energyRank99', 'exact']) if (g.gamma[f] !== c.gamma[f]) fails.push(`${g.name}: ${f} ${g.gamma[f]} vs ${c.gamma[f]}`);
+      worstOverlap = Math.max(worstOverlap, Math.abs(g.overlapGammaDelta - c.overlapGammaDelta));
+    });
+    return { fails, tensors: gpu.length, randomised, worstSigma, worstOverlap, ms };
+  }, EVERY);
+  console.log(`demo: ${out.tensors} matrices, ${out.randomised} through the randomised SVD; σ within ${out.worstSigma.toExponential(2)} of σ₁, overlaps within ${out.worstOverlap.toExponential(2)} of the CPU pass (SwiftShader ${out.ms[0]} ms, CPU ${out.ms[1]} ms)`);
+  expect(out.fails).toEqual([]);
+  expect(out.randomised).toBeGreaterThan(0);
+  expect(out.worstSigma).toBeLessThanOrEqual(1e-5);
+  expect(out.worstOverlap).toBeLessThanOrEqual(1e-6);
 });

@@ -42,6 +42,37 @@ export interface GpuPanel extends Panel {
   buf: GPUBuffer;
 }
 
+/** The bind group layout and the compiled GEMM variants of one device, shared by every SVD on it (one per matrix). */
+interface Kernels {
+  layout: GPUBindGroupLayout;
+  pipeline(v: GemmVariant): GPUComputePipeline;
+}
+const KERNELS = new WeakMap<GPUDevice, Kernels>();
+
+function kernelsOf(device: GPUDevice): Kernels {
+  let k = KERNELS.get(device);
+  if (k) return k;
+  const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({ binding, visibility: 4 /* COMPUTE */, buffer: { type } });
+  const layout = device.createBindGroupLayout({ entries: [entry(0, 'read-only-storage'), entry(1, 'storage'), entry(2, 'read-only-storage'), entry(3, 'read-only-storage')] });
+  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+  const pipelines = new Map<string, GPUComputePipeline>();
+  k = {
+    layout,
+    pipeline(v) {
+      const key = gemmKey(v);
+      let p = pipelines.get(key);
+      if (!p) {
+        const module = device.createShaderModule({ code: gemmWgsl(v), label: key });
+        p = device.createComputePipeline({ layout: pipelineLayout, compute: { module, entryPoint: 'main' }, label: key });
+        pipelines.set(key, p);
+      }
+      return p;
+    },
+  };
+  KERNELS.set(device, k);
+  return k;
+}
+
 interface Block {
   first: number;
   count: number;
@@ -58,9 +89,7 @@ export class WebGpuLinalg implements LinalgBackend<GpuPanel> {
   readonly cols: number;
   /** Gram matrices come back as (hi, lo) pairs of exact products (~1e-14 of λ_max); panels are f32. */
   readonly dropRatio = 1e-5;
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipelineLayout: GPUPipelineLayout;
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly kernels: Kernels;
   private readonly pending: Promise<GPUError | null>[] = [];
   private blocks: Block[] = [];
 
@@ -90,20 +119,7 @@ export class WebGpuLinalg implements LinalgBackend<GpuPanel> {
   private constructor(readonly device: GPUDevice, readonly twoProd: TwoProdMode, private readonly m: PackedMatrix) {
     this.rows = m.rows;
     this.cols = m.cols;
-    const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({ binding, visibility: 4 /* COMPUTE */, buffer: { type } });
-    this.layout = device.createBindGroupLayout({ entries: [entry(0, 'read-only-storage'), entry(1, 'storage'), entry(2, 'read-only-storage'), entry(3, 'read-only-storage')] });
-    this.pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [this.layout] });
-  }
-
-  private pipeline(v: GemmVariant): GPUComputePipeline {
-    const key = gemmKey(v);
-    let p = this.pipelines.get(key);
-    if (!p) {
-      const module = this.device.createShaderModule({ code: gemmWgsl(v), label: key });
-      p = this.device.createComputePipeline({ layout: this.pipelineLayout, compute: { module, entryPoint: 'main' }, label: key });
-      this.pipelines.set(key, p);
-    }
-    return p;
+    this.kernels = kernelsOf(device);
   }
 
   private buffer(bytes: number, usage: number, label: string): GPUBuffer {
@@ -116,13 +132,13 @@ export class WebGpuLinalg implements LinalgBackend<GpuPanel> {
     const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (gx > maxDim || gy > maxDim) throw new Error(`WebGPU: a ${I}×${J} product needs more than ${maxDim} workgroups in one dimension`);
     const dev = this.device;
-    const pipeline = this.pipeline({ ...v, twoProd: this.twoProd });
+    const pipeline = this.kernels.pipeline({ ...v, twoProd: this.twoProd });
     const prm = dev.createBuffer({ size: 32, usage: STORAGE, mappedAtCreation: true, label: 'cv-svd-params' });
     new Uint32Array(prm.getMappedRange()).set([I, J, K, lda, 0, 0, xRow, cRow]);
     prm.unmap();
     dev.pushErrorScope('validation');
     const bind = dev.createBindGroup({
-      layout: this.layout,
+      layout: this.kernels.layout,
       entries: [{ binding: 0, resource: { buffer: a } }, { binding: 1, resource: { buffer: c } }, { binding: 2, resource: { buffer: prm } }, { binding: 3, resource: { buffer: x } }],
     });
     const enc = dev.createCommandEncoder({ label: pipeline.label });
