@@ -92,6 +92,8 @@ export class WebGpuLinalg implements LinalgBackend<GpuPanel> {
   private readonly kernels: Kernels;
   private readonly pending: Promise<GPUError | null>[] = [];
   private blocks: Block[] = [];
+  /** Panels not yet released: dispose() frees them too (an SVD stopped by a cancel leaves some). */
+  private readonly live = new Set<GPUBuffer>();
 
   /** Uploads M in row blocks (at most one binding each) and returns the backend over it. */
   static async create(device: GPUDevice, twoProd: TwoProdMode, m: PackedMatrix, opts: WebGpuLinalgOptions = {}): Promise<WebGpuLinalg> {
@@ -173,7 +175,9 @@ export class WebGpuLinalg implements LinalgBackend<GpuPanel> {
   }
 
   private newPanel(rows: number, cols: number): GpuPanel {
-    return { rows, cols, buf: this.buffer(rows * cols * 4, STORAGE | COPY_SRC | COPY_DST, 'cv-svd-panel') };
+    const buf = this.buffer(rows * cols * 4, STORAGE | COPY_SRC | COPY_DST, 'cv-svd-panel');
+    this.live.add(buf);
+    return { rows, cols, buf };
   }
 
   async panel(data: Float64Array, r: number, l: number): Promise<GpuPanel> {
@@ -223,11 +227,14 @@ export class WebGpuLinalg implements LinalgBackend<GpuPanel> {
   }
 
   release(p: GpuPanel): void {
+    this.live.delete(p.buf);
     p.buf.destroy();
   }
 
   dispose(): void {
     for (const b of this.blocks) b.buf.destroy();
+    for (const b of this.live) b.destroy();
     this.blocks = [];
+    this.live.clear();
   }
 }
