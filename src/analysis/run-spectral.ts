@@ -4,9 +4,13 @@
  * its leading singular values, stable rank and energy ranks (./spectral.ts) and, with a downstream
  * checkpoint, the subspace overlap of γ with Δ = θ_down − θ_meta = θ_down − θ_pre − α·γ (the Δ of
  * normDelta and cosGammaDelta). Δ is formed in place over γ's buffer once γ's SVD is taken.
+ * Optionally (the app's analysis Worker) also the overlap of τ_aux = θ_aux − θ_pre with τ_sft = θ_sft − θ_pre,
+ * and the projections uᵢᵀ·D·vᵢ of D = θ_down − θ_pre on γ's singular pairs, from which the α preview
+ * evaluates θ_meta with γ truncated to any rank r ≤ k without reading weights again (./truncate.ts).
+ * This function is the one seam of the spectral pass: a GPU engine replaces the SVDs behind it.
  */
 import { readTensorF32, type TensorEntry } from '../formats/checkpoint';
-import { DEFAULT_CHUNK_ELEMENTS, StatsCancelled, type StatsTask } from './run-stats';
+import { DEFAULT_CHUNK_ELEMENTS, StatsCancelled, type StatsProgress, type StatsTask } from './run-stats';
 import type { StatsPlan } from './plan';
 import { DEFAULT_SPECTRAL_K, matrixShape, spectralSummary, subspaceOverlap, topSvd, type SpectralSummary } from './spectral';
 
@@ -17,6 +21,13 @@ export interface TensorSpectral {
   gamma: SpectralSummary;
   /** ‖U_{γ,k}ᵀ U_{Δ,k}‖²_F / k; only with a downstream checkpoint. */
   overlapGammaDelta?: number | null;
+  /** ‖U_{τaux,k}ᵀ U_{τsft,k}‖²_F / k; only with `tauOverlap`. */
+  overlapTauAuxTauSft?: number | null;
+  /**
+   * ⟨D, uᵢuᵢᵀγ⟩ with D = θ_down − θ_pre for each of γ's singular pairs (uᵢuᵢᵀγ = σᵢuᵢvᵢᵀ): their sum over
+   * i ≤ r is ⟨D, γ_r⟩. Only with `gammaProjections` and a downstream checkpoint.
+   */
+  downDotPairs?: number[];
 }
 
 export interface RunSpectralOptions {
@@ -30,7 +41,32 @@ export interface RunSpectralOptions {
   seed?: number;
   signal?: AbortSignal;
   chunkElements?: number;
+  /** Also the subspace overlap of τ_aux and τ_sft (two more SVDs per matrix). */
+  tauOverlap?: boolean;
+  /** Also `downDotPairs` (for the α preview of γ truncated to rank r). */
+  gammaProjections?: boolean;
   onTensor(t: TensorSpectral): void;
+  /** After each tensor; bytes count every tensor of a matrix task (what was analysed), not re-reads. */
+  onProgress?(p: StatsProgress): void;
+  now?: () => number;
+}
+
+/** Bytes of the tasks the pass decomposes (the matrices): the progress bar's total. */
+export function spectralBytes(tasks: readonly StatsTask[]): number {
+  return tasks.reduce((s, t) => s + (matrixShape(t.entries[0].shape) ? t.entries.reduce((b, e) => b + e.byteLength, 0) : 0), 0);
+}
+
+/** Cᵀ (n×l) = Mᵀ·U for a row-major m×n matrix and U m×l: γ's right singular vectors are its columns / σ. */
+function transposeTimes(data: Float64Array, rows: number, cols: number, u: Float64Array, l: number): Float64Array {
+  const out = new Float64Array(cols * l);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const a = data[i * cols + j];
+      if (a === 0) continue;
+      for (let c = 0; c < l; c++) out[j * l + c] += a * u[i * l + c];
+    }
+  }
+  return out;
 }
 
 /** out[i] (+)= sign·x[i] for the whole tensor, read chunk by chunk as float32. */
@@ -50,24 +86,58 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   const seed = o.seed ?? 0;
   const powerIterations = o.powerIterations ?? 2;
   const chunk = Math.max(1, o.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
-  for (const task of o.tasks) {
+  const now = o.now ?? (() => performance.now());
+  const t0 = now();
+  const matrices = o.tasks.filter((t) => matrixShape(t.entries[0].shape));
+  const bytesTotal = spectralBytes(matrices);
+  let bytesDone = 0;
+  let tensorsDone = 0;
+  for (const task of matrices) {
     if (o.signal?.aborted) throw new StatsCancelled();
-    const mv = matrixShape(task.entries[0].shape);
-    if (!mv) continue;
+    const mv = matrixShape(task.entries[0].shape)!;
     const [rows, cols] = mv;
     const data = new Float64Array(rows * cols);
     await addTensor(data, task.entries[iAux], 1, chunk);
     await addTensor(data, task.entries[iSft], -1, chunk);
     const g = spectralSummary({ rows, cols, data }, { k, seed, powerIterations });
     const row: TensorSpectral = { name: task.name, matrix: mv, gamma: g.summary };
-    if (iDown >= 0 && iPre >= 0) {
+    const kk = g.svd.sigma.length;
+    const hasDown = iDown >= 0 && iPre >= 0;
+    // γᵀ·U (n × kk) before γ's buffer is overwritten: column i is σᵢ·vᵢ.
+    const gtu = hasDown && o.gammaProjections ? transposeTimes(data, rows, cols, g.svd.u, kk) : null;
+    if (o.tauOverlap && iPre >= 0) {
+      // τ_aux and τ_sft in a second buffer only while γ is still needed for Δ; else over γ's.
+      const buf = hasDown ? new Float64Array(data.length) : data;
+      buf.fill(0);
+      await addTensor(buf, task.entries[iAux], 1, chunk);
+      await addTensor(buf, task.entries[iPre], -1, chunk);
+      const ua = topSvd({ rows, cols, data: buf }, { k, seed, powerIterations });
+      buf.fill(0);
+      await addTensor(buf, task.entries[iSft], 1, chunk);
+      await addTensor(buf, task.entries[iPre], -1, chunk);
+      row.overlapTauAuxTauSft = subspaceOverlap(ua, topSvd({ rows, cols, data: buf }, { k, seed, powerIterations }), k);
+    }
+    if (hasDown) {
       // Δ = θ_down − θ_pre − α·γ, over γ's buffer.
       const a = o.alpha(task.name);
       for (let i = 0; i < data.length; i++) data[i] *= -a;
       await addTensor(data, task.entries[iDown], 1, chunk);
       await addTensor(data, task.entries[iPre], -1, chunk);
       row.overlapGammaDelta = subspaceOverlap(g.svd, topSvd({ rows, cols, data }, { k, seed, powerIterations }), k);
+      if (gtu) {
+        // ⟨D, uᵢuᵢᵀγ⟩ = (Dᵀuᵢ)·(γᵀuᵢ) with D = Δ + α·γ, and ‖γᵀuᵢ‖² = σᵢ² for the computed pairs.
+        const dtu = transposeTimes(data, rows, cols, g.svd.u, kk);
+        row.downDotPairs = Array.from(g.svd.sigma, (s, i) => {
+          let p = 0;
+          for (let j = 0; j < cols; j++) p += dtu[j * kk + i] * gtu[j * kk + i];
+          return p + a * s * s;
+        });
+      }
     }
     o.onTensor(row);
+    tensorsDone++;
+    bytesDone += task.entries.reduce((b, e) => b + e.byteLength, 0);
+    const elapsed = (now() - t0) / 1000;
+    o.onProgress?.({ tensorsDone, tensorsTotal: matrices.length, bytesDone, bytesTotal, elapsed, eta: bytesDone > 0 ? (elapsed * (bytesTotal - bytesDone)) / bytesDone : null });
   }
 }
