@@ -60,7 +60,7 @@ export const AlphaPreview = memo(function AlphaPreview({ plan, grids, alpha, onG
   return (
     <section className="cv-card" aria-label="alpha preview">
       <div className="cv-toolbar">
-        <strong>Live α preview — {scope}</strong>
+        <strong>Live α preview — {scope}{rank > 0 ? ` · γ → γ_${rank}` : ''}</strong>
         <label className="cv-field">
           Global α
           <input type="range" min={-1} max={2} step={0.05} value={alpha.global} aria-label="Global alpha slider" onChange={(e) => onGlobal(Number(e.target.value))} />

@@ -72,6 +72,7 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
           </span>
         </div>
       )}
+      {metric.id === 'energyRank' && <p className="cv-small cv-muted">Crossed cells: the energy rank lies beyond the computed spectrum (&gt; {k}).</p>}
       <div className="cv-heatmaps">
         {grids.map((g) => (
           <SpectralHeatmap key={g.group} grid={g} tensors={tensors} spectra={spectra} version={version} metric={metric} q={view.energyQ} k={k}

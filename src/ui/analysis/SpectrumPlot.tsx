@@ -75,7 +75,9 @@ export const SpectrumPlot = memo(function SpectrumPlot({ s, q, rank, k }: { s: T
         {marks.map((m, i) => (
           <g key={m.label} data-mark={m.label}>
             <line x1={geo.sx(m.r)} x2={geo.sx(m.r)} y1={M.top} y2={M.top + geo.ph} stroke={cm} strokeDasharray={i ? '2 2' : '6 3'} />
-            <text x={geo.sx(m.r) + 4} y={M.top + 10 + i * 13} fill={cm} fontSize={10}>{m.label}</text>
+            {/* Right of the line in the plot's left half, left of it beyond: the label never leaves the plot. */}
+            <text x={geo.sx(m.r) + (geo.sx(m.r) > M.left + geo.pw / 2 ? -4 : 4)} y={M.top + 10 + i * 13} textAnchor={geo.sx(m.r) > M.left + geo.pw / 2 ? 'end' : 'start'}
+              fill={cm} fontSize={10}>{m.label}</text>
           </g>
         ))}
         <path d={sigmaPath} fill="none" stroke={cs} strokeWidth={1.75} />
