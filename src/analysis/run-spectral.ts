@@ -1,5 +1,6 @@
 /**
- * The spectral pass (issue 13) over the statistics tasks: per matrix tensor, γ = θ_aux − θ_sft read in
+ * The spectral pass (issue 13) over the statistics tasks: per matrix (a stacked tensor [L, out, in]
+ * gives one per layer, ./stacked-split.ts), γ = θ_aux − θ_sft read in
  * full as float64 (chunk by chunk, so only one float64 matrix and one float32 chunk are held at a time),
  * its leading singular values, stable rank and energy ranks (./spectral.ts) and, with a downstream
  * checkpoint, the subspace overlap of γ with Δ = θ_down − θ_meta = θ_down − θ_pre − α·γ (the Δ of
@@ -12,12 +13,15 @@
 import { readTensorF32, type TensorEntry } from '../formats/checkpoint';
 import { DEFAULT_CHUNK_ELEMENTS, StatsCancelled, type StatsProgress, type StatsTask } from './run-stats';
 import type { StatsPlan } from './plan';
-import { DEFAULT_SPECTRAL_K, matrixShape, spectralSummary, subspaceOverlap, topSvd, type SpectralSummary } from './spectral';
+import { DEFAULT_SPECTRAL_K, spectralSummary, subspaceOverlap, topSvd, type SpectralSummary } from './spectral';
+import { matrixView } from './stacked-split';
 
 export interface TensorSpectral {
   name: string;
-  /** The matrix view [rows, cols] of the tensor. */
+  /** The matrix view [rows, cols] of the tensor (of one layer of a stacked tensor). */
   matrix: [number, number];
+  /** The layer on axis 0 of a stacked tensor [L, out, in] (./stacked-split.ts); absent for one matrix. */
+  layer?: number;
   gamma: SpectralSummary;
   /** ‖U_{γ,k}ᵀ U_{Δ,k}‖²_F / k; only with a downstream checkpoint. */
   overlapGammaDelta?: number | null;
@@ -53,7 +57,7 @@ export interface RunSpectralOptions {
 
 /** Bytes of the tasks the pass decomposes (the matrices): the progress bar's total. */
 export function spectralBytes(tasks: readonly StatsTask[]): number {
-  return tasks.reduce((s, t) => s + (matrixShape(t.entries[0].shape) ? t.entries.reduce((b, e) => b + e.byteLength, 0) : 0), 0);
+  return tasks.reduce((s, t) => s + (matrixView(t.entries[0].shape) ? t.entries.reduce((b, e) => b + e.byteLength, 0) : 0), 0);
 }
 
 /** Cᵀ (n×l) = Mᵀ·U for a row-major m×n matrix and U m×l: γ's right singular vectors are its columns / σ. */
@@ -69,11 +73,11 @@ function transposeTimes(data: Float64Array, rows: number, cols: number, u: Float
   return out;
 }
 
-/** out[i] (+)= sign·x[i] for the whole tensor, read chunk by chunk as float32. */
-async function addTensor(out: Float64Array, e: TensorEntry, sign: number, chunk: number): Promise<void> {
+/** out[i] (+)= sign·x[offset + i] over out's length, read chunk by chunk as float32. */
+async function addTensor(out: Float64Array, e: TensorEntry, sign: number, chunk: number, offset = 0): Promise<void> {
   for (let first = 0; first < out.length; first += chunk) {
     const n = Math.min(chunk, out.length - first);
-    const x = await readTensorF32(e, first, n);
+    const x = await readTensorF32(e, offset + first, n);
     for (let i = 0; i < n; i++) out[first + i] += sign * x[i];
   }
 }
@@ -88,19 +92,20 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   const chunk = Math.max(1, o.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
   const now = o.now ?? (() => performance.now());
   const t0 = now();
-  const matrices = o.tasks.filter((t) => matrixShape(t.entries[0].shape));
+  const matrices = o.tasks.filter((t) => matrixView(t.entries[0].shape));
   const bytesTotal = spectralBytes(matrices);
   let bytesDone = 0;
   let tensorsDone = 0;
-  for (const task of matrices) {
-    if (o.signal?.aborted) throw new StatsCancelled();
-    const mv = matrixShape(task.entries[0].shape)!;
-    const [rows, cols] = mv;
+  /** One matrix (one layer of a stacked tensor): γ, its SVD and what depends on it, one float64 buffer (two with τ and Δ). */
+  const sliceSpectral = async (task: StatsTask, layer: number, layerIndex: number | undefined): Promise<TensorSpectral> => {
+    const { rows, cols } = matrixView(task.entries[0].shape)!;
+    const off = layer * rows * cols;
+    const add = (out: Float64Array, role: number, sign: number) => addTensor(out, task.entries[role], sign, chunk, off);
     const data = new Float64Array(rows * cols);
-    await addTensor(data, task.entries[iAux], 1, chunk);
-    await addTensor(data, task.entries[iSft], -1, chunk);
+    await add(data, iAux, 1);
+    await add(data, iSft, -1);
     const g = spectralSummary({ rows, cols, data }, { k, seed, powerIterations });
-    const row: TensorSpectral = { name: task.name, matrix: mv, gamma: g.summary };
+    const row: TensorSpectral = { name: task.name, matrix: [rows, cols], ...(layerIndex === undefined ? {} : { layer: layerIndex }), gamma: g.summary };
     const kk = g.svd.sigma.length;
     const hasDown = iDown >= 0 && iPre >= 0;
     // γᵀ·U (n × kk) before γ's buffer is overwritten: column i is σᵢ·vᵢ.
@@ -109,20 +114,20 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
       // τ_aux and τ_sft in a second buffer only while γ is still needed for Δ; else over γ's.
       const buf = hasDown ? new Float64Array(data.length) : data;
       buf.fill(0);
-      await addTensor(buf, task.entries[iAux], 1, chunk);
-      await addTensor(buf, task.entries[iPre], -1, chunk);
+      await add(buf, iAux, 1);
+      await add(buf, iPre, -1);
       const ua = topSvd({ rows, cols, data: buf }, { k, seed, powerIterations });
       buf.fill(0);
-      await addTensor(buf, task.entries[iSft], 1, chunk);
-      await addTensor(buf, task.entries[iPre], -1, chunk);
+      await add(buf, iSft, 1);
+      await add(buf, iPre, -1);
       row.overlapTauAuxTauSft = subspaceOverlap(ua, topSvd({ rows, cols, data: buf }, { k, seed, powerIterations }), k);
     }
     if (hasDown) {
       // Δ = θ_down − θ_pre − α·γ, over γ's buffer.
       const a = o.alpha(task.name);
       for (let i = 0; i < data.length; i++) data[i] *= -a;
-      await addTensor(data, task.entries[iDown], 1, chunk);
-      await addTensor(data, task.entries[iPre], -1, chunk);
+      await add(data, iDown, 1);
+      await add(data, iPre, -1);
       row.overlapGammaDelta = subspaceOverlap(g.svd, topSvd({ rows, cols, data }, { k, seed, powerIterations }), k);
       if (gtu) {
         // ⟨D, uᵢuᵢᵀγ⟩ = (Dᵀuᵢ)·(γᵀuᵢ) with D = Δ + α·γ, and ‖γᵀuᵢ‖² = σᵢ² for the computed pairs.
@@ -134,7 +139,14 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
         });
       }
     }
-    o.onTensor(row);
+    return row;
+  };
+  for (const task of matrices) {
+    const view = matrixView(task.entries[0].shape)!;
+    for (let layer = 0; layer < view.layers; layer++) {
+      if (o.signal?.aborted) throw new StatsCancelled();
+      o.onTensor(await sliceSpectral(task, layer, view.stacked ? layer : undefined));
+    }
     tensorsDone++;
     bytesDone += task.entries.reduce((b, e) => b + e.byteLength, 0);
     const elapsed = (now() - t0) / 1000;

@@ -50,12 +50,12 @@ export interface SpectralGridValues extends GridValues {
 }
 
 /**
- * A cell holding one matrix shows its value; several matrices (rare: a module with two weights) show
- * their mean, and an energy rank shows the largest (any "> k" makes the cell "> k"). Cells without a
+ * A cell holding one matrix shows its value; several matrices (a stacked tensor's layers, a module with
+ * two weights) show their mean, and an energy rank shows the largest (any "> k" makes the cell "> k"). Cells without a
  * matrix with a spectrum (norms, biases, not reached yet) are absent.
  */
 export function spectralGridValues(
-  g: GroupGrid, tensors: readonly TensorStats[], spectra: ReadonlyMap<string, TensorSpectral>, id: SpectralMetricId, q: EnergyQ,
+  g: GroupGrid, tensors: readonly TensorStats[], spectra: ReadonlyMap<string, readonly TensorSpectral[]>, id: SpectralMetricId, q: EnergyQ,
 ): SpectralGridValues {
   const rows = g.blocks.length;
   const cols = g.modules.length;
@@ -67,7 +67,7 @@ export function spectralGridValues(
     g.modules.forEach((m, c) => {
       const cell = g.cells.get(cellKey(b, m));
       if (!cell) return;
-      const vs = cell.tensors.map((i) => spectra.get(tensors[i].name)).filter((s): s is TensorSpectral => !!s).map((s) => spectralValue(s, id, q));
+      const vs = cell.tensors.flatMap((i) => spectra.get(tensors[i].name) ?? []).map((s) => spectralValue(s, id, q));
       if (vs.length === 0) return;
       const k = r * cols + c;
       present[k] = 1;
@@ -85,24 +85,25 @@ export function spectralGridValues(
  * `capvector stats --by tensor --spectral --json` (energy ranks beyond k as ">k"), the leading singular
  * values space-separated in `sigma`, full precision throughout.
  */
-export function spectralTable(tensors: readonly TensorStats[], spectra: ReadonlyMap<string, TensorSpectral>, k: number): Table {
-  const down = [...spectra.values()].some((s) => s.overlapGammaDelta !== undefined);
-  const tau = [...spectra.values()].some((s) => s.overlapTauAuxTauSft !== undefined);
+export function spectralTable(tensors: readonly TensorStats[], spectra: ReadonlyMap<string, readonly TensorSpectral[]>, k: number): Table {
+  const all = [...spectra.values()].flat();
+  const down = all.some((s) => s.overlapGammaDelta !== undefined);
+  const tau = all.some((s) => s.overlapTauAuxTauSft !== undefined);
+  // A `layer` column only where some tensor is stacked: otherwise the columns are the CLI's.
+  const stacked = all.some((s) => s.layer !== undefined);
   const rank = (r: number | null) => (r === null ? `>${k}` : r);
   const rows: Table['rows'] = [];
-  for (const t of tensors) {
-    const s = spectra.get(t.name);
-    if (!s) continue;
+  for (const t of tensors) for (const s of spectra.get(t.name) ?? []) {
     const g = s.gamma;
     rows.push([
-      t.name, t.group, t.key.block, t.key.module, s.matrix[0], s.matrix[1], g.sigma1, g.stableRank,
+      t.name, ...(stacked ? [s.layer ?? null] : []), t.group, t.key.block, t.key.module, s.matrix[0], s.matrix[1], g.sigma1, g.stableRank,
       rank(g.energyRank90), rank(g.energyRank95), rank(g.energyRank99),
       ...(down ? [s.overlapGammaDelta ?? null] : []), ...(tau ? [s.overlapTauAuxTauSft ?? null] : []),
       g.sigma.join(' '),
     ]);
   }
   return {
-    columns: ['name', 'component', 'block', 'module', 'rows', 'cols', 'sigma1', 'stableRank', 'energyRank90', 'energyRank95', 'energyRank99',
+    columns: ['name', ...(stacked ? ['layer'] : []), 'component', 'block', 'module', 'rows', 'cols', 'sigma1', 'stableRank', 'energyRank90', 'energyRank95', 'energyRank99',
       ...(down ? ['overlapGammaDelta'] : []), ...(tau ? ['overlapTauAuxTauSft'] : []), 'sigma'],
     rows,
   };

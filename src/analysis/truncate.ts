@@ -21,24 +21,25 @@ export interface Truncation {
   clipped: number;
 }
 
-/** A copy of `t.acc` with ‖γ‖² and ⟨γ, D⟩ those of γ_r (NaN for ⟨γ, D⟩ when the pass computed no projections). */
-export function truncatedAcc(plan: StatsPlan, t: TensorStats, s: TensorSpectral, r: number): Acc {
+/**
+ * A copy of `t.acc` with ‖γ‖² and ⟨γ, D⟩ those of γ_r, summed over the tensor's matrices (the layers of a
+ * stacked tensor are truncated each); ⟨γ, D⟩ is NaN when the pass computed no projections.
+ */
+export function truncatedAcc(plan: StatsPlan, t: TensorStats, spectra: readonly TensorSpectral[], r: number): Acc {
   const ig = vectorIndex(plan, 'gamma');
   const p = pairIndex(plan, ig, vectorIndex(plan, 'down'));
-  const n = Math.min(r, s.gamma.sigma.length);
   const acc: Acc = { vectors: t.acc.vectors.map((v) => ({ ...v })), pairs: t.acc.pairs.map((x) => ({ ...x })) };
   let gg = 0;
-  for (let i = 0; i < n; i++) gg += s.gamma.sigma[i] ** 2;
-  acc.vectors[ig].sumSq = gg;
-  if (p >= 0) {
+  let gd = 0;
+  for (const s of spectra) {
+    const n = Math.min(r, s.gamma.sigma.length);
+    for (let i = 0; i < n; i++) gg += s.gamma.sigma[i] ** 2;
     const dp = s.downDotPairs;
-    let gd = NaN;
-    if (dp) {
-      gd = 0;
-      for (let i = 0; i < n; i++) gd += dp[i];
-    }
-    acc.pairs[p].dot = gd;
+    if (!dp) gd = NaN;
+    else for (let i = 0; i < n; i++) gd += dp[i];
   }
+  acc.vectors[ig].sumSq = gg;
+  if (p >= 0) acc.pairs[p].dot = gd;
   return acc;
 }
 
@@ -47,7 +48,7 @@ export function truncatedAcc(plan: StatsPlan, t: TensorStats, s: TensorSpectral,
  * rank r in every matrix that has a spectrum.
  */
 export function truncatedLayerParts(
-  plan: StatsPlan, g: GroupGrid, tensors: readonly TensorStats[], spectra: ReadonlyMap<string, TensorSpectral>, r: number, alpha: AlphaSpec,
+  plan: StatsPlan, g: GroupGrid, tensors: readonly TensorStats[], spectra: ReadonlyMap<string, readonly TensorSpectral[]>, r: number, alpha: AlphaSpec,
   count: Truncation = { missing: 0, clipped: 0 },
 ): Map<number | null, Part> {
   const out = new Map<number | null, Part>();
@@ -62,7 +63,7 @@ export function truncatedLayerParts(
         addInto(part.acc, t.acc);
         continue;
       }
-      if (r > s.gamma.sigma.length && s.gamma.sigma.length < Math.min(...s.matrix)) count.clipped++;
+      if (s.some((x) => r > x.gamma.sigma.length && x.gamma.sigma.length < Math.min(...x.matrix))) count.clipped++;
       addInto(part.acc, truncatedAcc(plan, t, s, r));
     }
   }

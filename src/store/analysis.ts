@@ -83,8 +83,8 @@ export interface AnalysisState {
   progress?: StatsProgress;
   engine?: AnalysisEngineInfo;
   selected: SelectedCell | null;
-  /** The spectral pass's results by tensor name (a Map mutated in place; `spectralVersion` bumps on change). */
-  spectra: Map<string, TensorSpectral>;
+  /** The spectral pass's results by tensor name, one per matrix (per layer of a stacked tensor); a Map mutated in place, `spectralVersion` bumps on change. */
+  spectra: Map<string, TensorSpectral[]>;
   spectralVersion: number;
   spectralStatus: 'off' | 'running' | 'done';
   spectralProgress?: StatsProgress;
@@ -210,7 +210,7 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
             break;
           case 'spectra':
             set((s) => {
-              for (const t of m.spectra) s.spectra.set(t.name, t);
+              for (const t of m.spectra) s.spectra.set(t.name, [...(s.spectra.get(t.name) ?? []), t]);
               return { spectralVersion: s.spectralVersion + 1, spectralProgress: m.progress };
             });
             break;

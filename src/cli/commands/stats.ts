@@ -91,11 +91,12 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const grids = buildGrids(plan, tensors);
   const alpha: AlphaSpec = { global: a.alpha, perLayer: {} };
   const table = metricsTable(plan, a.by, tensors, grids, alpha);
-  const spectra = new Map<string, TensorSpectral>();
+  // One spectrum per matrix; a stacked tensor [L, out, in] has one per layer.
+  const spectra = new Map<string, TensorSpectral[]>();
   if (a.spectralK !== null) {
     const byName = new Map(tensors.map((t) => [t.name, t]));
     await runSpectral({
-      plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, s),
+      plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, [...(spectra.get(s.name) ?? []), s]),
       alpha: (name) => { const t = byName.get(name)!; return alphaFor(alpha, t.group, t.key.block); },
     });
   }
@@ -103,7 +104,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   if (a.json) {
     const rows = toJsonRows(table).map((r) => {
       const s = spectra.get(r.name as string);
-      return s ? { ...r, ...spectralFields(s, down) } : r;
+      if (!s) return r;
+      return s[0].layer === undefined ? { ...r, ...spectralFields(s[0], down) } : { ...r, layers: s.map((x) => ({ layer: x.layer, ...spectralFields(x, down) })) };
     });
     io.out(JSON.stringify({
       alpha: a.alpha, by: a.by, nearZero: a.nearZero, engine: 'cpu',
@@ -118,7 +120,13 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     const rank = (r: number | null) => (r === null ? `>${k}` : r);
     table.columns.push('sigma1', 'stableRank', 'energyRank90', 'energyRank95', 'energyRank99', ...(down ? ['overlapGammaDelta'] : []));
     table.rows.forEach((r) => {
-      const s = spectra.get(r[0] as string);
+      const all = spectra.get(r[0] as string);
+      if (all && all[0].layer !== undefined) {
+        // A stacked tensor: its per-layer spectra are in --json.
+        r.push(`${all.length} layers (--json)`, null, null, null, null, ...(down ? [null] : []));
+        return;
+      }
+      const s = all?.[0];
       const g = s?.gamma;
       r.push(...(g ? [g.sigma1, g.stableRank, rank(g.energyRank90), rank(g.energyRank95), rank(g.energyRank99)] : [null, null, null, null, null]));
       if (down) r.push(s?.overlapGammaDelta ?? null);

@@ -22,7 +22,7 @@ import { fmtNum } from './format';
 export interface TruncationInput {
   tensors: TensorStats[];
   /** Mutated in place as spectra stream in; `version` changes with it. */
-  spectra: ReadonlyMap<string, TensorSpectral>;
+  spectra: ReadonlyMap<string, readonly TensorSpectral[]>;
   version: number;
   /** 0 = γ whole. */
   rank: number;

@@ -28,13 +28,13 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
   const running = useAnalysis((s) => s.status === 'running');
   const view = useAnalysis((s) => s.view);
   const setView = useAnalysis((s) => s.setView);
-  const first = spectra.values().next().value as TensorSpectral | undefined;
+  const first = (spectra.values().next().value as TensorSpectral[] | undefined)?.[0];
   const available = SPECTRAL_METRICS.filter((m) => m.needs === 'gamma' || (m.needs === 'down' ? first?.overlapGammaDelta !== undefined : first?.overlapTauAuxTauSft !== undefined));
   const metric = available.find((m) => m.id === view.specMetric) ?? SPECTRAL_METRICS[0];
   const selGrid = selected ? allGrids.find((g) => g.group === selected.group) : undefined;
   const selCell = selGrid && selected ? selGrid.cells.get(cellKey(selected.block, selected.module)) : undefined;
   // `version` stands for the Map's content (mutated in place as spectra stream in).
-  const selSpectra = useMemo(() => (selCell ? selCell.tensors.map((i) => spectra.get(tensors[i].name)).filter((s): s is TensorSpectral => !!s) : []),
+  const selSpectra = useMemo(() => (selCell ? selCell.tensors.flatMap((i) => spectra.get(tensors[i].name) ?? []) : []),
     [selCell, spectra, tensors, version]);
   if (status === 'off') return null;
 
@@ -79,14 +79,14 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
             cmap={cmap} selected={selected} onSelect={onSelect} />
         ))}
       </div>
-      {selSpectra.map((s) => <SpectrumPlot key={s.name} s={s} q={view.energyQ} rank={view.rank} k={k} />)}
+      {selSpectra.map((s) => <SpectrumPlot key={`${s.name}#${s.layer ?? ''}`} s={s} q={view.energyQ} rank={view.rank} k={k} />)}
       {selected && selCell && selSpectra.length === 0 && <p className="cv-muted cv-small">No matrix with a spectrum in the selected cell.</p>}
     </section>
   );
 }
 
 const SpectralHeatmap = memo(function SpectralHeatmap({ grid, tensors, spectra, version, metric, q, k, cmap, selected, onSelect }: {
-  grid: GroupGrid; tensors: TensorStats[]; spectra: ReadonlyMap<string, TensorSpectral>; version: number; metric: SpectralMetricDef; q: EnergyQ; k: number;
+  grid: GroupGrid; tensors: TensorStats[]; spectra: ReadonlyMap<string, readonly TensorSpectral[]>; version: number; metric: SpectralMetricDef; q: EnergyQ; k: number;
   cmap: ColorMapId; selected: SelectedCell | null; onSelect(c: SelectedCell): void;
 }) {
   const data = useMemo(() => spectralGridValues(grid, tensors, spectra, metric.id, q), [grid, tensors, spectra, metric, q, version]);

@@ -43,21 +43,23 @@ export const SpectrumPlot = memo(function SpectrumPlot({ s, q, rank, k }: { s: T
     ...(rank > 0 && rank <= g.sigma.length ? [{ r: rank, label: `truncation rank ${rank}` }] : []),
   ];
   const [cs, ce, cm] = [theme.series[0], theme.series[1], theme.text];
-  const base = s.name.replace(/[^a-z0-9.-]+/gi, '_');
+  // A layer of a stacked tensor is named `name[layer]` in titles and files.
+  const id = s.layer === undefined ? s.name : `${s.name}[${s.layer}]`;
+  const base = id.replace(/[^a-z0-9.-]+/gi, '_');
   return (
-    <figure className="cv-card" aria-label={`spectrum of ${s.name}`} data-tensor={s.name}>
+    <figure className="cv-card" aria-label={`spectrum of ${id}`} data-tensor={id}>
       <figcaption className="cv-toolbar">
-        <strong>Spectrum of γ</strong> <code className="cv-small">{s.name}</code>
+        <strong>Spectrum of γ</strong> <code className="cv-small">{id}</code>
         <span className="cv-muted cv-small">[{s.matrix.join(' × ')}] · {g.exact ? 'exact SVD' : `randomised SVD, k = ${k}`} · stable rank {fmtNum(g.stableRank)}
           {qRank === null ? ` · energy rank at q = ${q}: > ${k}` : ''}</span>
         <span style={{ flex: 1 }} />
-        <button type="button" className="cv-btn cv-btn-small" aria-label={`Export spectrum PNG of ${s.name}`}
+        <button type="button" className="cv-btn cv-btn-small" aria-label={`Export spectrum PNG of ${id}`}
           onClick={() => svgRef.current && void svgToPng(svgRef.current, `spectrum-${base}.png`)}>Export PNG</button>
-        <button type="button" className="cv-btn cv-btn-small" aria-label={`Export spectrum CSV of ${s.name}`}
+        <button type="button" className="cv-btn cv-btn-small" aria-label={`Export spectrum CSV of ${id}`}
           onClick={() => downloadCsv(`spectrum-${base}.csv`, { columns: ['i', 'sigma', 'energy'], rows: g.sigma.map((v, i) => [i + 1, v, energy[i]]) })}>Export CSV</button>
       </figcaption>
       <svg ref={svgRef} width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" fontFamily="system-ui, sans-serif" fontSize={11}
-        aria-label={`singular values on a log scale and cumulative energy of ${s.name}`}>
+        aria-label={`singular values on a log scale and cumulative energy of ${id}`}>
         <rect x={0} y={0} width={W} height={H} fill={theme.background} />
         {geo.decades.map((d) => (
           <g key={`d${d}`}>
