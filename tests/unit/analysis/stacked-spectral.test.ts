@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capvectorPlan, pairIndex, vectorIndex } from '../../../src/analysis/plan';
 import { runSpectral, type TensorSpectral } from '../../../src/analysis/run-spectral';
-import { planStatsTasks, runStats, type TensorStats } from '../../../src/analysis/run-stats';
+import { planStatsTasks, runStats, StatsCancelled, type StatsProgress, type TensorStats } from '../../../src/analysis/run-stats';
 import { gaussian, spectralSummary, subspaceOverlap, topSvd } from '../../../src/analysis/spectral';
 import { matrixView } from '../../../src/analysis/stacked-split';
 import { truncatedAcc } from '../../../src/analysis/truncate';
@@ -118,5 +118,23 @@ describe('stacked tensors in the spectral pass', () => {
       const r2 = truncatedAcc(plan, t, full.filter((s) => s.name === t.name), 2);
       expect(r2.vectors[ig].sumSq).toBeLessThan(acc.vectors[ig].sumSq);
     }
+  });
+
+  it('progress counts tensors and bytes up to the total; an abort stops between matrices (also between the layers of a stacked tensor)', async () => {
+    const p = writeFamily();
+    const [pre, aux, sft] = await openPaths([p.pre, p.aux, p.sft]);
+    const plan = capvectorPlan({ down: false });
+    const { tasks } = planStatsTasks(plan, { pre, aux, sft });
+    const progress: StatsProgress[] = [];
+    let t = 0;
+    await runSpectral({ plan, tasks, k: 4, alpha: () => 0.8, onTensor: () => {}, onProgress: (x) => progress.push(x), now: () => (t += 1000) });
+    const bytes = tasks.reduce((s, x) => s + x.entries.reduce((b, e) => b + e.byteLength, 0), 0);
+    expect(progress.map((x) => x.tensorsDone)).toEqual([1, 2, 3]);
+    expect(progress.at(-1)).toMatchObject({ tensorsTotal: 3, bytesDone: bytes, bytesTotal: bytes, eta: 0 });
+    const ctrl = new AbortController();
+    const seen: TensorSpectral[] = [];
+    const run = runSpectral({ plan, tasks, k: 4, alpha: () => 0.8, signal: ctrl.signal, onTensor: (s) => { seen.push(s); if (s.layer === 0) ctrl.abort(); } });
+    await expect(run).rejects.toBeInstanceOf(StatsCancelled);
+    expect(seen.filter((s) => s.layer !== undefined).map((s) => s.layer)).toEqual([0]);
   });
 });
