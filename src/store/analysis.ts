@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { appendToGrids, type GroupGrid } from '../analysis/aggregate';
+import { appendToGrids, type AlphaSpec, type GroupGrid } from '../analysis/aggregate';
 import type { StatsPlan } from '../analysis/plan';
 import type { SkippedTensor, StatsProgress, TensorStats } from '../analysis/run-stats';
 import type { TensorSpectral } from '../analysis/run-spectral';
@@ -90,6 +90,8 @@ export interface AnalysisState {
   spectralProgress?: StatsProgress;
   /** k of the run the spectra come from. */
   spectralRunK: number;
+  /** α of the run the spectra come from (Δ of the γ–Δ overlap is θ_down − θ_pre − α·γ at that α). */
+  spectralRunAlpha: AlphaSpec;
   setView(p: Partial<AnalysisView>): void;
   setLayerAlpha(layer: string, alpha: number | undefined): void;
   select(c: SelectedCell | null): void;
@@ -167,6 +169,7 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
   spectralVersion: 0,
   spectralStatus: 'off',
   spectralRunK: DEFAULT_SPECTRAL_K,
+  spectralRunAlpha: { global: DEFAULT_VIEW.alpha, perLayer: {} },
   setView: (p) => set((s) => ({ view: { ...s.view, ...p } })),
   setLayerAlpha: (layer, alpha) =>
     set((s) => {
@@ -184,8 +187,9 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
     set({
       status: 'running', error: undefined, plan, tensors: [], grids: [], version: get().version + 1, skipped: [], tensorsTotal: 0, progress: undefined, engine: undefined, selected: null,
       spectra: new Map(), spectralVersion: get().spectralVersion + 1, spectralStatus: 'off', spectralProgress: undefined, spectralRunK: v.spectralK,
+      spectralRunAlpha: { global: v.alpha, perLayer: v.perLayer },
     });
-    const spectral = v.spectral ? { k: v.spectralK, powerIterations: 2, tauOverlap: v.spectralTau, alpha: { global: v.alpha, perLayer: v.perLayer } } : undefined;
+    const spectral = v.spectral ? { k: v.spectralK, powerIterations: 2, tauOverlap: v.spectralTau, alpha: get().spectralRunAlpha } : undefined;
     const run = startAnalysis({ plan, inputs, engine, spectral }, {
       onMessage(m) {
         if (current !== run) return;

@@ -25,6 +25,7 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
   const status = useAnalysis((s) => s.spectralStatus);
   const p = useAnalysis((s) => s.spectralProgress);
   const k = useAnalysis((s) => s.spectralRunK);
+  const runAlpha = useAnalysis((s) => s.spectralRunAlpha);
   const running = useAnalysis((s) => s.status === 'running');
   const view = useAnalysis((s) => s.view);
   const setView = useAnalysis((s) => s.setView);
@@ -71,6 +72,12 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
             {`${p.tensorsDone} / ${p.tensorsTotal} matrices · ${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)} · ETA ${status === 'running' && running ? fmtSeconds(p.eta) : '0 s'}`}
           </span>
         </div>
+      )}
+      {metric.id === 'overlapGammaDelta' && (
+        <p className="cv-small cv-muted">
+          Δ = θ_down − θ_meta at the α the run started with (α = {runAlpha.global}{Object.keys(runAlpha.perLayer).length ? ', with per-layer overrides' : ''}), as
+          in <code>capvector stats --alpha</code>; a new α needs a new run.
+        </p>
       )}
       {metric.id === 'energyRank' && <p className="cv-small cv-muted">Crossed cells: the energy rank lies beyond the computed spectrum (&gt; {k}).</p>}
       <div className="cv-heatmaps">
