@@ -134,3 +134,25 @@ test('the low-rank view is restored from the URL', async ({ page }) => {
   const lang = page.getByRole('figure', { name: 'Language model low-rank heatmap' });
   await expect(lang).toContainText('energy rank of γ at q = 0.9');
 });
+
+test('Cancel stops the spectral pass between matrices and keeps what it computed', async ({ page }) => {
+  await openApp(page);
+  await loadDemo(page);
+  await page.getByRole('tab', { name: 'Analysis' }).click();
+  await page.getByRole('checkbox', { name: 'Spectral analysis (low-rank view of γ)' }).check();
+  // k = 200 and the τ overlap: exact SVDs of every matrix, four per matrix, a pass of minutes on this demo.
+  await page.getByRole('spinbutton', { name: 'Singular values per matrix (k)' }).fill('200');
+  await page.getByRole('checkbox', { name: 'Also the τ_aux–τ_sft subspace overlap' }).check();
+  await page.getByRole('button', { name: 'Start analysis' }).click();
+  const running = page.getByRole('status').filter({ hasText: /^spectral pass: [1-9]\d* \/ 89 matrices/ });
+  await expect(running).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'cancelled' })).toBeVisible();
+  const stopped = page.getByRole('status').filter({ hasText: /^spectral pass stopped: / });
+  await expect(stopped).toBeVisible();
+  const done = Number(/(\d+) \/ 89/.exec((await stopped.textContent())!)![1]);
+  expect(done).toBeGreaterThan(0);
+  expect(done).toBeLessThan(89);
+  await expect(page.getByRole('button', { name: 'Start analysis' })).toBeEnabled();
+  await expect(page.getByRole('region', { name: 'low-rank view' }).getByRole('figure').first()).toBeVisible();
+});
