@@ -64,7 +64,8 @@ test('spectral heatmaps, spectrum plot, truncated α preview and spectra CSV equ
   const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
   const head = lines[0].split(',');
   expect(head).toEqual(['name', 'component', 'block', 'module', 'rows', 'cols', 'sigma1', 'stableRank', 'energyRank90', 'energyRank95', 'energyRank99',
-    'overlapGammaDelta', 'overlapTauAuxTauSft', 'sigma']);
+    'overlapGammaDelta', 'overlapTauAuxTauSft', 'sigma',
+    ...['delta', 'tauAux', 'tauSft'].flatMap((v) => ['Sigma1', 'StableRank', 'EnergyRank90', 'EnergyRank95', 'EnergyRank99', 'Sigma'].map((f) => `${v}${f}`))]);
   expect(lines.length - 1).toBe(cli.size);
   const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [head[i], v])));
   let beyond: Record<string, string> | undefined;
@@ -90,6 +91,15 @@ test('spectral heatmaps, spectrum plot, truncated α preview and spectra CSV equ
   const tip = await hoverCell(lang, `L${beyond!.block}`, beyond!.module);
   expect(tip.text).toBe('> 32');
   expect(page.url()).toMatch(/#analysis\?.*spectral=32&tau=1&spec=energyRank&q=0\.99/);
+
+  // The stable rank of Δ (whose SVD the γ–Δ overlap takes anyway): the tooltip shows the CSV's number.
+  await view.getByRole('combobox', { name: 'Spectral metric' }).selectOption('stableRank');
+  await view.getByRole('combobox', { name: 'Spectrum of' }).selectOption('delta');
+  await expect(lang).toContainText('stable rank of Δ');
+  const dq = await hoverCell(lang, 'L4', 'q');
+  expect(rel(dq.value, Number(rows.find((r) => r.name === Q_L4)!.deltaStableRank))).toBeLessThan(1e-6);
+  await view.getByRole('combobox', { name: 'Spectrum of' }).selectOption('gamma');
+  await view.getByRole('combobox', { name: 'Spectral metric' }).selectOption('energyRank');
 
   // A cell opens the spectrum plot of its matrix, the energy rank at q marked.
   await view.getByRole('combobox', { name: 'Energy level q' }).selectOption('0.9');

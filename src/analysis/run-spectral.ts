@@ -13,7 +13,7 @@
 import { readTensorF32, type TensorEntry } from '../formats/checkpoint';
 import { DEFAULT_CHUNK_ELEMENTS, StatsCancelled, type StatsProgress, type StatsTask } from './run-stats';
 import type { StatsPlan } from './plan';
-import { DEFAULT_SPECTRAL_K, spectralSummary, subspaceOverlap, topSvd, type SpectralSummary } from './spectral';
+import { DEFAULT_SPECTRAL_K, spectralSummary, subspaceOverlap, type SpectralSummary } from './spectral';
 import { matrixView } from './stacked-split';
 
 export interface TensorSpectral {
@@ -27,6 +27,10 @@ export interface TensorSpectral {
   overlapGammaDelta?: number | null;
   /** ‖U_{τaux,k}ᵀ U_{τsft,k}‖²_F / k; only with `tauOverlap`. */
   overlapTauAuxTauSft?: number | null;
+  /** The spectra of Δ (with a downstream checkpoint) and of τ_aux, τ_sft (with `tauOverlap`): their SVDs are taken for the overlaps anyway. */
+  delta?: SpectralSummary;
+  tauAux?: SpectralSummary;
+  tauSft?: SpectralSummary;
   /**
    * ⟨D, uᵢuᵢᵀγ⟩ with D = θ_down − θ_pre for each of γ's singular pairs (uᵢuᵢᵀγ = σᵢuᵢvᵢᵀ): their sum over
    * i ≤ r is ⟨D, γ_r⟩. Only with `gammaProjections` and a downstream checkpoint.
@@ -116,11 +120,14 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
       buf.fill(0);
       await add(buf, iAux, 1);
       await add(buf, iPre, -1);
-      const ua = topSvd({ rows, cols, data: buf }, { k, seed, powerIterations });
+      const ta = spectralSummary({ rows, cols, data: buf }, { k, seed, powerIterations });
       buf.fill(0);
       await add(buf, iSft, 1);
       await add(buf, iPre, -1);
-      row.overlapTauAuxTauSft = subspaceOverlap(ua, topSvd({ rows, cols, data: buf }, { k, seed, powerIterations }), k);
+      const ts = spectralSummary({ rows, cols, data: buf }, { k, seed, powerIterations });
+      row.overlapTauAuxTauSft = subspaceOverlap(ta.svd, ts.svd, k);
+      row.tauAux = ta.summary;
+      row.tauSft = ts.summary;
     }
     if (hasDown) {
       // Δ = θ_down − θ_pre − α·γ, over γ's buffer.
@@ -128,7 +135,9 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
       for (let i = 0; i < data.length; i++) data[i] *= -a;
       await add(data, iDown, 1);
       await add(data, iPre, -1);
-      row.overlapGammaDelta = subspaceOverlap(g.svd, topSvd({ rows, cols, data }, { k, seed, powerIterations }), k);
+      const d = spectralSummary({ rows, cols, data }, { k, seed, powerIterations });
+      row.overlapGammaDelta = subspaceOverlap(g.svd, d.svd, k);
+      row.delta = d.summary;
       if (gtu) {
         // ⟨D, uᵢuᵢᵀγ⟩ = (Dᵀuᵢ)·(γᵀuᵢ) with D = Δ + α·γ, and ‖γᵀuᵢ‖² = σᵢ² for the computed pairs.
         const dtu = transposeTimes(data, rows, cols, g.svd.u, kk);

@@ -2,6 +2,7 @@ import type { GroupGrid } from './aggregate';
 import { cellKey } from './aggregate';
 import { blockLabel, type GridValues } from './heatmap-grid';
 import type { TensorSpectral } from './run-spectral';
+import type { SpectralSummary } from './spectral';
 import type { TensorStats } from './run-stats';
 import type { Table } from './tables';
 
@@ -14,31 +15,51 @@ export type SpectralMetricId = 'stableRank' | 'energyRank' | 'overlapGammaDelta'
 export const ENERGY_QS = [0.9, 0.95, 0.99] as const;
 export type EnergyQ = (typeof ENERGY_QS)[number];
 
+/** Whose spectrum the rank heatmaps and the spectrum plot show: γ, Δ = θ_down − θ_meta, τ_aux or τ_sft. */
+export type SpectralVectorId = 'gamma' | 'delta' | 'tauAux' | 'tauSft';
+export const SPECTRAL_VECTORS: { id: SpectralVectorId; label: string; needs: 'gamma' | 'down' | 'tau' }[] = [
+  { id: 'gamma', label: 'γ', needs: 'gamma' },
+  { id: 'delta', label: 'Δ', needs: 'down' },
+  { id: 'tauAux', label: 'τ_aux', needs: 'tau' },
+  { id: 'tauSft', label: 'τ_sft', needs: 'tau' },
+];
+const VECTOR_LABEL = Object.fromEntries(SPECTRAL_VECTORS.map((v) => [v.id, v.label])) as Record<SpectralVectorId, string>;
+
 export interface SpectralMetricDef {
   id: SpectralMetricId;
-  label(q: EnergyQ): string;
-  /** What the spectral pass must have computed for the metric to apply. */
+  label(q: EnergyQ, v: SpectralVectorId): string;
+  /** What the spectral pass must have computed for the metric to apply ('gamma': the chosen vector's spectrum). */
   needs: 'gamma' | 'down' | 'tau';
 }
 
 export const SPECTRAL_METRICS: SpectralMetricDef[] = [
-  { id: 'stableRank', label: () => 'stable rank of γ (‖γ‖²_F / σ₁²)', needs: 'gamma' },
-  { id: 'energyRank', label: (q) => `energy rank of γ at q = ${q}`, needs: 'gamma' },
+  { id: 'stableRank', label: (_q, v) => `stable rank of ${VECTOR_LABEL[v]} (‖${VECTOR_LABEL[v]}‖²_F / σ₁²)`, needs: 'gamma' },
+  { id: 'energyRank', label: (q, v) => `energy rank of ${VECTOR_LABEL[v]} at q = ${q}`, needs: 'gamma' },
   { id: 'overlapGammaDelta', label: () => 'subspace overlap γ–Δ', needs: 'down' },
   { id: 'overlapTauAuxTauSft', label: () => 'subspace overlap τ_aux–τ_sft', needs: 'tau' },
 ];
 
+/** What the pass computed: Δ's spectrum and the γ–Δ overlap need θ_down, τ's the τ option. */
+export function spectralAvailable(s: TensorSpectral | undefined, needs: 'gamma' | 'down' | 'tau'): boolean {
+  return needs === 'gamma' ? !!s : needs === 'down' ? s?.overlapGammaDelta !== undefined : s?.overlapTauAuxTauSft !== undefined;
+}
+
+/** The spectrum of `v` of a matrix (undefined when the pass did not compute it). */
+export function summaryOf(s: TensorSpectral, v: SpectralVectorId): SpectralSummary | undefined {
+  return v === 'gamma' ? s.gamma : s[v];
+}
+
 /** The energy rank at q of a spectrum's summary; null beyond the computed spectrum. */
-export function energyRankAt(s: TensorSpectral, q: EnergyQ): number | null {
-  const g = s.gamma;
+export function energyRankAt(g: SpectralSummary, q: EnergyQ): number | null {
   return q === 0.9 ? g.energyRank90 : q === 0.95 ? g.energyRank95 : g.energyRank99;
 }
 
 /** One matrix's value: a number, null for "> k", NaN where the pass did not compute it. */
-export function spectralValue(s: TensorSpectral, id: SpectralMetricId, q: EnergyQ): number | null {
+export function spectralValue(s: TensorSpectral, id: SpectralMetricId, q: EnergyQ, v: SpectralVectorId = 'gamma'): number | null {
+  const sum = summaryOf(s, v);
   switch (id) {
-    case 'stableRank': return s.gamma.stableRank ?? NaN;
-    case 'energyRank': return energyRankAt(s, q);
+    case 'stableRank': return sum?.stableRank ?? NaN;
+    case 'energyRank': return sum ? energyRankAt(sum, q) : NaN;
     case 'overlapGammaDelta': return s.overlapGammaDelta ?? NaN;
     case 'overlapTauAuxTauSft': return s.overlapTauAuxTauSft ?? NaN;
   }
@@ -56,6 +77,7 @@ export interface SpectralGridValues extends GridValues {
  */
 export function spectralGridValues(
   g: GroupGrid, tensors: readonly TensorStats[], spectra: ReadonlyMap<string, readonly TensorSpectral[]>, id: SpectralMetricId, q: EnergyQ,
+  v: SpectralVectorId = 'gamma',
 ): SpectralGridValues {
   const rows = g.blocks.length;
   const cols = g.modules.length;
@@ -67,7 +89,7 @@ export function spectralGridValues(
     g.modules.forEach((m, c) => {
       const cell = g.cells.get(cellKey(b, m));
       if (!cell) return;
-      const vs = cell.tensors.flatMap((i) => spectra.get(tensors[i].name) ?? []).map((s) => spectralValue(s, id, q));
+      const vs = cell.tensors.flatMap((i) => spectra.get(tensors[i].name) ?? []).map((s) => spectralValue(s, id, q, v));
       if (vs.length === 0) return;
       const k = r * cols + c;
       present[k] = 1;
@@ -83,7 +105,8 @@ export function spectralGridValues(
 /**
  * Every matrix's spectral numbers, in tensor order, for CSV/JSON: the same fields as
  * `capvector stats --by tensor --spectral --json` (energy ranks beyond k as ">k"), the leading singular
- * values space-separated in `sigma`, full precision throughout.
+ * values space-separated in `sigma`, full precision throughout; then Δ's and τ's spectra where computed
+ * (`deltaSigma1`, `deltaStableRank`, `deltaEnergyRank90` … `deltaSigma`, the same for tauAux and tauSft).
  */
 export function spectralTable(tensors: readonly TensorStats[], spectra: ReadonlyMap<string, readonly TensorSpectral[]>, k: number): Table {
   const all = [...spectra.values()].flat();
@@ -92,6 +115,9 @@ export function spectralTable(tensors: readonly TensorStats[], spectra: Readonly
   // A `layer` column only where some tensor is stacked: otherwise the columns are the CLI's.
   const stacked = all.some((s) => s.layer !== undefined);
   const rank = (r: number | null) => (r === null ? `>${k}` : r);
+  const others = (['delta', 'tauAux', 'tauSft'] as const).filter((v) => all.some((s) => s[v]));
+  const fields = (g: SpectralSummary | undefined) =>
+    (g ? [g.sigma1, g.stableRank, rank(g.energyRank90), rank(g.energyRank95), rank(g.energyRank99), g.sigma.join(' ')] : [null, null, null, null, null, null]);
   const rows: Table['rows'] = [];
   for (const t of tensors) for (const s of spectra.get(t.name) ?? []) {
     const g = s.gamma;
@@ -100,11 +126,13 @@ export function spectralTable(tensors: readonly TensorStats[], spectra: Readonly
       rank(g.energyRank90), rank(g.energyRank95), rank(g.energyRank99),
       ...(down ? [s.overlapGammaDelta ?? null] : []), ...(tau ? [s.overlapTauAuxTauSft ?? null] : []),
       g.sigma.join(' '),
+      ...others.flatMap((v) => fields(s[v])),
     ]);
   }
   return {
     columns: ['name', ...(stacked ? ['layer'] : []), 'component', 'block', 'module', 'rows', 'cols', 'sigma1', 'stableRank', 'energyRank90', 'energyRank95', 'energyRank99',
-      ...(down ? ['overlapGammaDelta'] : []), ...(tau ? ['overlapTauAuxTauSft'] : []), 'sigma'],
+      ...(down ? ['overlapGammaDelta'] : []), ...(tau ? ['overlapTauAuxTauSft'] : []), 'sigma',
+      ...others.flatMap((v) => ['Sigma1', 'StableRank', 'EnergyRank90', 'EnergyRank95', 'EnergyRank99', 'Sigma'].map((f) => `${v}${f}`))],
     rows,
   };
 }

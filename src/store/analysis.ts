@@ -4,7 +4,7 @@ import type { StatsPlan } from '../analysis/plan';
 import type { SkippedTensor, StatsProgress, TensorStats } from '../analysis/run-stats';
 import type { TensorSpectral } from '../analysis/run-spectral';
 import { DEFAULT_SPECTRAL_K } from '../analysis/spectral';
-import { ENERGY_QS, SPECTRAL_METRICS, type EnergyQ, type SpectralMetricId } from '../analysis/spectral-grid';
+import { ENERGY_QS, SPECTRAL_METRICS, SPECTRAL_VECTORS, type EnergyQ, type SpectralMetricId, type SpectralVectorId } from '../analysis/spectral-grid';
 import { startAnalysis, type AnalysisRun } from '../workers/analysis-client';
 import type { AnalysisEngineChoice, AnalysisEngineInfo, AnalysisRunRequest } from '../workers/analysis-protocol';
 import { mirrorToHash, queryFor } from './url-hash';
@@ -37,6 +37,8 @@ export interface AnalysisView {
   spectralTau: boolean;
   /** The metric of the spectral heatmaps. */
   specMetric: SpectralMetricId;
+  /** Whose spectrum the rank heatmaps and the spectrum plot show. */
+  specVector: SpectralVectorId;
   /** The energy level of the energy-rank heatmap and the spectrum plot's marked rank. */
   energyQ: EnergyQ;
   /** α preview with γ truncated to this rank per matrix; 0 = γ whole. */
@@ -55,6 +57,7 @@ export const DEFAULT_VIEW: AnalysisView = {
   spectralK: DEFAULT_SPECTRAL_K,
   spectralTau: false,
   specMetric: 'stableRank',
+  specVector: 'gamma',
   energyQ: 0.95,
   rank: 0,
 };
@@ -115,6 +118,7 @@ export function viewToQuery(v: AnalysisView): string {
   if (v.spectral) q.set('spectral', String(v.spectralK));
   if (v.spectralTau) q.set('tau', '1');
   if (v.specMetric !== DEFAULT_VIEW.specMetric) q.set('spec', v.specMetric);
+  if (v.specVector !== DEFAULT_VIEW.specVector) q.set('vec', v.specVector);
   if (v.energyQ !== DEFAULT_VIEW.energyQ) q.set('q', String(v.energyQ));
   if (v.rank > 0) q.set('rank', String(v.rank));
   return q.toString();
@@ -131,6 +135,7 @@ export function viewFromQuery(s: string): AnalysisView {
   const cmap = q.get('cmap') as ColorMapId | null;
   const k = Math.floor(num(q.get('spectral'), 0));
   const spec = q.get('spec') as SpectralMetricId | null;
+  const vec = q.get('vec') as SpectralVectorId | null;
   const eq = num(q.get('q'), DEFAULT_VIEW.energyQ) as EnergyQ;
   return {
     metric: q.get('metric') || DEFAULT_VIEW.metric,
@@ -144,6 +149,7 @@ export function viewFromQuery(s: string): AnalysisView {
     spectralK: k >= 1 ? k : DEFAULT_VIEW.spectralK,
     spectralTau: q.get('tau') === '1',
     specMetric: spec && SPECTRAL_METRICS.some((m) => m.id === spec) ? spec : DEFAULT_VIEW.specMetric,
+    specVector: vec && SPECTRAL_VECTORS.some((x) => x.id === vec) ? vec : DEFAULT_VIEW.specVector,
     energyQ: ENERGY_QS.includes(eq) ? eq : DEFAULT_VIEW.energyQ,
     rank: Math.max(0, Math.floor(num(q.get('rank'), 0))),
   };

@@ -3,7 +3,10 @@ import type { GroupGrid } from '../../analysis/aggregate';
 import { cellKey } from '../../analysis/aggregate';
 import type { TensorSpectral } from '../../analysis/run-spectral';
 import type { TensorStats } from '../../analysis/run-stats';
-import { ENERGY_QS, SPECTRAL_METRICS, spectralGridValues, spectralTable, type EnergyQ, type SpectralMetricDef } from '../../analysis/spectral-grid';
+import {
+  ENERGY_QS, SPECTRAL_METRICS, SPECTRAL_VECTORS, spectralAvailable, spectralGridValues, spectralTable, summaryOf,
+  type EnergyQ, type SpectralMetricDef, type SpectralVectorId,
+} from '../../analysis/spectral-grid';
 import { useAnalysis, type ColorMapId, type SelectedCell } from '../../store/analysis';
 import { formatBytes } from '../../text/bytes';
 import { downloadCsv, downloadJson } from './export';
@@ -30,8 +33,10 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
   const view = useAnalysis((s) => s.view);
   const setView = useAnalysis((s) => s.setView);
   const first = (spectra.values().next().value as TensorSpectral[] | undefined)?.[0];
-  const available = SPECTRAL_METRICS.filter((m) => m.needs === 'gamma' || (m.needs === 'down' ? first?.overlapGammaDelta !== undefined : first?.overlapTauAuxTauSft !== undefined));
+  const available = SPECTRAL_METRICS.filter((m) => spectralAvailable(first, m.needs));
   const metric = available.find((m) => m.id === view.specMetric) ?? SPECTRAL_METRICS[0];
+  const vectors = SPECTRAL_VECTORS.filter((v) => spectralAvailable(first, v.needs));
+  const vector = vectors.find((v) => v.id === view.specVector) ?? SPECTRAL_VECTORS[0];
   const selGrid = selected ? allGrids.find((g) => g.group === selected.group) : undefined;
   const selCell = selGrid && selected ? selGrid.cells.get(cellKey(selected.block, selected.module)) : undefined;
   // `version` stands for the Map's content (mutated in place as spectra stream in).
@@ -49,10 +54,15 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
   return (
     <section aria-label="low-rank view" className="cv-card">
       <div className="cv-toolbar">
-        <strong>Low-rank view of γ</strong>
+        <strong>Low-rank view</strong>
         <label className="cv-field">Spectral metric
           <select aria-label="Spectral metric" value={metric.id} onChange={(e) => setView({ specMetric: e.target.value as SpectralMetricDef['id'] })}>
-            {available.map((m) => <option key={m.id} value={m.id}>{m.label(view.energyQ)}</option>)}
+            {available.map((m) => <option key={m.id} value={m.id}>{m.label(view.energyQ, vector.id)}</option>)}
+          </select>
+        </label>
+        <label className="cv-field">Spectrum of
+          <select aria-label="Spectrum of" value={vector.id} onChange={(e) => setView({ specVector: e.target.value as SpectralVectorId })}>
+            {vectors.map((v) => <option key={v.id} value={v.id}>{v.label}</option>)}
           </select>
         </label>
         <label className="cv-field">Energy level q
@@ -82,25 +92,31 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
       {metric.id === 'energyRank' && <p className="cv-small cv-muted">Crossed cells: the energy rank lies beyond the computed spectrum (&gt; {k}).</p>}
       <div className="cv-heatmaps">
         {grids.map((g) => (
-          <SpectralHeatmap key={g.group} grid={g} tensors={tensors} spectra={spectra} version={version} metric={metric} q={view.energyQ} k={k}
+          <SpectralHeatmap key={g.group} grid={g} tensors={tensors} spectra={spectra} version={version} metric={metric} vector={vector.id} q={view.energyQ} k={k}
             cmap={cmap} selected={selected} onSelect={onSelect} />
         ))}
       </div>
-      {selSpectra.map((s) => <SpectrumPlot key={`${s.name}#${s.layer ?? ''}`} s={s} q={view.energyQ} rank={view.rank} k={k} />)}
+      {selSpectra.map((s) => {
+        const g = summaryOf(s, vector.id);
+        return g && <SpectrumPlot key={`${s.name}#${s.layer ?? ''}`} s={s} g={g} vector={vector.label} q={view.energyQ} rank={view.rank} k={k} />;
+      })}
       {selected && selCell && selSpectra.length === 0 && <p className="cv-muted cv-small">No matrix with a spectrum in the selected cell.</p>}
     </section>
   );
 }
 
-const SpectralHeatmap = memo(function SpectralHeatmap({ grid, tensors, spectra, version, metric, q, k, cmap, selected, onSelect }: {
-  grid: GroupGrid; tensors: TensorStats[]; spectra: ReadonlyMap<string, readonly TensorSpectral[]>; version: number; metric: SpectralMetricDef; q: EnergyQ; k: number;
+const SpectralHeatmap = memo(function SpectralHeatmap({ grid, tensors, spectra, version, metric, vector, q, k, cmap, selected, onSelect }: {
+  grid: GroupGrid; tensors: TensorStats[]; spectra: ReadonlyMap<string, readonly TensorSpectral[]>; version: number; metric: SpectralMetricDef;
+  vector: SpectralVectorId; q: EnergyQ; k: number;
   cmap: ColorMapId; selected: SelectedCell | null; onSelect(c: SelectedCell): void;
 }) {
-  const data = useMemo(() => spectralGridValues(grid, tensors, spectra, metric.id, q), [grid, tensors, spectra, metric, q, version]);
+  const data = useMemo(() => spectralGridValues(grid, tensors, spectra, metric.id, q, vector), [grid, tensors, spectra, metric, q, vector, version]);
+  // Ranks belong to the chosen vector's spectrum; overlaps to a pair of vectors.
+  const ofVector = !metric.id.startsWith('overlap');
   if (!data.present.some((x) => x)) return null;
   return (
-    <HeatmapView grid={grid} data={data} kind={metric.id.startsWith('overlap') ? 'fraction' : 'count'} label={metric.label(q)}
-      fileId={metric.id === 'energyRank' ? `energyRank${Math.round(q * 100)}` : metric.id}
+    <HeatmapView grid={grid} data={data} kind={ofVector ? 'count' : 'fraction'} label={metric.label(q, vector)}
+      fileId={`${metric.id === 'energyRank' ? `energyRank${Math.round(q * 100)}` : metric.id}${ofVector && vector !== 'gamma' ? `-${vector}` : ''}`}
       cmap={cmap} selected={selected} onSelect={onSelect} name={`${grid.label} low-rank heatmap`} beyondText={`> ${k}`} />
   );
 });

@@ -1,5 +1,6 @@
 import { memo, useMemo, useRef } from 'react';
 import type { TensorSpectral } from '../../analysis/run-spectral';
+import type { SpectralSummary } from '../../analysis/spectral';
 import { cumulativeEnergy } from '../../analysis/spectral-grid';
 import { downloadCsv, svgToPng } from './export';
 import { fmtCompact, fmtNum } from './format';
@@ -11,15 +12,16 @@ const H = 250;
 const M = { top: 14, right: 44, bottom: 46, left: 54 };
 
 /**
- * One matrix's spectrum: σᵢ on a log scale (left axis), the cumulative energy E(r) = Σ_{i≤r} σᵢ²/‖γ‖²_F
+ * One matrix's spectrum (of γ, or of Δ / τ where computed: `g`, named `vector`): σᵢ on a log scale (left axis), the cumulative energy E(r) = Σ_{i≤r} σᵢ²/‖γ‖²_F
  * (right axis, 0…1), and the chosen ranks marked (the energy rank at q, the truncation rank).
  * Its own small SVG: two y axes, one logarithmic, which the per-layer line chart has no use for.
  */
-export const SpectrumPlot = memo(function SpectrumPlot({ s, q, rank, k }: { s: TensorSpectral; q: number; rank: number; k: number }) {
+export const SpectrumPlot = memo(function SpectrumPlot({ s, g, vector, q, rank, k }: {
+  s: TensorSpectral; g: SpectralSummary; vector: string; q: number; rank: number; k: number;
+}) {
   useColorScheme();
   const theme = readTheme();
   const svgRef = useRef<SVGSVGElement>(null);
-  const g = s.gamma;
   const energy = useMemo(() => cumulativeEnergy(g.sigma, g.frobeniusSq), [g]);
   const qRank = q === 0.9 ? g.energyRank90 : q === 0.95 ? g.energyRank95 : g.energyRank99;
   const geo = useMemo(() => {
@@ -40,16 +42,17 @@ export const SpectrumPlot = memo(function SpectrumPlot({ s, q, rank, k }: { s: T
   const energyPath = energy.map((e, i) => `${i === 0 ? 'M' : 'L'}${geo.sx(i + 1).toFixed(1)},${geo.se(e).toFixed(1)}`).join('');
   const marks = [
     ...(qRank !== null && qRank > 0 ? [{ r: qRank, label: `energy rank ${qRank} (q = ${q})` }] : []),
-    ...(rank > 0 && rank <= g.sigma.length ? [{ r: rank, label: `truncation rank ${rank}` }] : []),
+    // The α preview truncates γ only.
+    ...(rank > 0 && rank <= g.sigma.length && g === s.gamma ? [{ r: rank, label: `truncation rank ${rank}` }] : []),
   ];
   const [cs, ce, cm] = [theme.series[0], theme.series[1], theme.text];
   // A layer of a stacked tensor is named `name[layer]` in titles and files.
   const id = s.layer === undefined ? s.name : `${s.name}[${s.layer}]`;
-  const base = id.replace(/[^a-z0-9.-]+/gi, '_');
+  const base = `${id}${g === s.gamma ? '' : `-${vector}`}`.replace(/[^a-z0-9.-]+/gi, '_');
   return (
     <figure className="cv-card" aria-label={`spectrum of ${id}`} data-tensor={id}>
       <figcaption className="cv-toolbar">
-        <strong>Spectrum of γ</strong> <code className="cv-small">{id}</code>
+        <strong>Spectrum of {vector}</strong> <code className="cv-small">{id}</code>
         <span className="cv-muted cv-small">[{s.matrix.join(' × ')}] · {g.exact ? 'exact SVD' : `randomised SVD, k = ${k}`} · stable rank {fmtNum(g.stableRank)}
           {qRank === null ? ` · energy rank at q = ${q}: > ${k}` : ''}</span>
         <span style={{ flex: 1 }} />

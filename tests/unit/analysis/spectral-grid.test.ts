@@ -10,7 +10,7 @@ import { alphaFor, buildGrids } from '../../../src/analysis/aggregate';
 import { capvectorPlan } from '../../../src/analysis/plan';
 import { runSpectral, type TensorSpectral } from '../../../src/analysis/run-spectral';
 import { planStatsTasks, runStats, type TensorStats } from '../../../src/analysis/run-stats';
-import { matrixShape, subspaceOverlap, topSvd } from '../../../src/analysis/spectral';
+import { matrixShape, spectralSummary, subspaceOverlap, topSvd } from '../../../src/analysis/spectral';
 import { ENERGY_QS, spectralGridValues, spectralTable, cumulativeEnergy } from '../../../src/analysis/spectral-grid';
 import { main } from '../../../src/cli/main';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
@@ -100,15 +100,31 @@ describe('the low-rank view of the demo equals capvector stats --spectral', asyn
     expect(beyond, 'some energy rank at 0.99 lies beyond k = 32 on the demo').toBeGreaterThan(0);
   });
 
-  it('τ_aux–τ_sft overlap equals one computed from whole tensors; cumulative energy ends at Σσ²/‖γ‖²', async () => {
+  it('τ_aux–τ_sft overlap and the spectra of Δ, τ_aux, τ_sft equal those computed from whole tensors; cumulative energy ends at Σσ²/‖γ‖²', async () => {
     for (const name of ['language_model.model.layers.4.self_attn.q_proj.weight', 'vision_backbone.featurizer.patch_embed.proj.weight']) {
       const [rows, cols] = matrixShape(app.byRole.pre.tensors.find((t) => t.name === name)!.shape)!;
       const read = async (r: string) => Float64Array.from(await readTensorF32(app.byRole[r].tensors.find((t) => t.name === name)!));
-      const [pre, aux, sft] = await Promise.all(['pre', 'aux', 'sft'].map(read));
+      const [pre, aux, sft, down] = await Promise.all(['pre', 'aux', 'sft', 'down'].map(read));
       const svd = (x: Float64Array) => topSvd({ rows, cols, data: x }, { k: 32, seed: 0 });
       const want = subspaceOverlap(svd(aux.map((v, i) => v - pre[i])), svd(sft.map((v, i) => v - pre[i])), 32);
       expect(app.spectra.get(name)!.length).toBe(1);
-      expect(Math.abs(app.spectra.get(name)![0].overlapTauAuxTauSft! - want!)).toBeLessThan(1e-12);
+      const s = app.spectra.get(name)![0];
+      expect(Math.abs(s.overlapTauAuxTauSft! - want!)).toBeLessThan(1e-12);
+      const summary = (x: Float64Array) => spectralSummary({ rows, cols, data: x }, { k: 32, seed: 0 }).summary;
+      const wants = {
+        delta: summary(down.map((v, i) => v - pre[i] - 0.8 * (aux[i] - sft[i]))),
+        tauAux: summary(aux.map((v, i) => v - pre[i])),
+        tauSft: summary(sft.map((v, i) => v - pre[i])),
+      };
+      for (const [v, w] of Object.entries(wants)) {
+        const got = s[v as keyof typeof wants]!;
+        got.sigma.forEach((x, i) => expect(Math.abs(x - w.sigma[i]), `${v} σ${i + 1}`).toBeLessThanOrEqual(1e-12 * w.sigma1));
+        expect([got.energyRank90, got.energyRank95, got.energyRank99]).toEqual([w.energyRank90, w.energyRank95, w.energyRank99]);
+        expect(Math.abs(got.stableRank! / w.stableRank! - 1)).toBeLessThan(1e-12);
+        const grid = buildGrids(app.plan, app.tensors).find((g) => g.group === app.tensors.find((t) => t.name === name)!.group)!;
+        const gv = spectralGridValues(grid, app.tensors, app.spectra, 'stableRank', 0.9, v as keyof typeof wants);
+        expect(gv.values.filter((_, k) => gv.cells[k]?.tensors.some((i) => app.tensors[i].name === name))).toEqual(Float64Array.from([got.stableRank!]));
+      }
       const g = app.spectra.get(name)![0].gamma;
       const e = cumulativeEnergy(g.sigma, g.frobeniusSq);
       expect(e.at(-1)).toBeCloseTo(g.sigma.reduce((s, x) => s + x * x, 0) / g.frobeniusSq, 14);

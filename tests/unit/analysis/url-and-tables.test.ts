@@ -8,12 +8,12 @@ describe('analysis view in the URL', () => {
     expect(viewFromQuery(viewToQuery(v))).toEqual(v);
   });
   it('round-trips the low-rank view: spectral pass and k, τ overlap, spectral metric, energy level, truncation rank', () => {
-    const v = { ...DEFAULT_VIEW, spectral: true, spectralK: 16, spectralTau: true, specMetric: 'energyRank' as const, energyQ: 0.99 as const, rank: 4 };
-    expect(viewToQuery(v)).toMatch(/spectral=16&tau=1&spec=energyRank&q=0.99&rank=4$/);
+    const v = { ...DEFAULT_VIEW, spectral: true, spectralK: 16, spectralTau: true, specMetric: 'energyRank' as const, specVector: 'tauSft' as const, energyQ: 0.99 as const, rank: 4 };
+    expect(viewToQuery(v)).toMatch(/spectral=16&tau=1&spec=energyRank&vec=tauSft&q=0.99&rank=4$/);
     expect(viewFromQuery(viewToQuery(v))).toEqual(v);
     expect(viewFromQuery(viewToQuery(DEFAULT_VIEW))).toEqual(DEFAULT_VIEW);
-    const bad = viewFromQuery('spectral=x&spec=nope&q=0.5&rank=-3');
-    expect([bad.spectral, bad.spectralK, bad.specMetric, bad.energyQ, bad.rank]).toEqual([false, DEFAULT_VIEW.spectralK, DEFAULT_VIEW.specMetric, DEFAULT_VIEW.energyQ, 0]);
+    const bad = viewFromQuery('spectral=x&spec=nope&vec=theta&q=0.5&rank=-3');
+    expect([bad.spectral, bad.spectralK, bad.specMetric, bad.specVector, bad.energyQ, bad.rank]).toEqual([false, DEFAULT_VIEW.spectralK, DEFAULT_VIEW.specMetric, 'gamma', DEFAULT_VIEW.energyQ, 0]);
   });
   it('falls back to defaults for missing or malformed fields', () => {
     const v = viewFromQuery('cmap=rainbow&alpha=abc&layerAlpha=language/3:x,bad');
