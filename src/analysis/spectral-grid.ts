@@ -1,4 +1,4 @@
-import type { GroupGrid } from './aggregate';
+import type { Cell, GroupGrid } from './aggregate';
 import { cellKey } from './aggregate';
 import { blockLabel, type GridValues } from './heatmap-grid';
 import type { TensorSpectral } from './run-spectral';
@@ -66,40 +66,80 @@ export function spectralValue(s: TensorSpectral, id: SpectralMetricId, q: Energy
 }
 
 export interface SpectralGridValues extends GridValues {
+  /** The rows: the grid's blocks plus the layers of stacked tensors that carry no block of their own. */
+  blocks: (number | null)[];
   /** 1 where the cell's energy rank is beyond the computed spectrum ("> k"). */
   beyond: Uint8Array;
 }
 
 /**
- * A cell holding one matrix shows its value; several matrices (a stacked tensor's layers, a module with
- * two weights) show their mean, and an energy rank shows the largest (any "> k" makes the cell "> k"). Cells without a
- * matrix with a spectrum (norms, biases, not reached yet) are absent.
+ * A stacked tensor [L, out, in] whose name has no block (layers stacked on axis 0) shows each layer's
+ * matrix in that layer's row; everything else stays in its own cell.
+ */
+const ownRow = (block: number | null, s: TensorSpectral): number | null => (block === null && s.layer !== undefined ? s.layer : block);
+
+/** The rows of the low-rank grid: blocks ascending after the non-block row, as the grid orders them. */
+export function spectralRows(g: GroupGrid, tensors: readonly TensorStats[], spectra: ReadonlyMap<string, readonly TensorSpectral[]>): (number | null)[] {
+  const rows = new Set(g.blocks);
+  const before = rows.size;
+  for (const cell of g.cells.values()) {
+    if (cell.block !== null) continue;
+    for (const i of cell.tensors) for (const s of spectra.get(tensors[i].name) ?? []) rows.add(ownRow(null, s));
+  }
+  if (rows.size === before) return g.blocks;
+  return [...rows].sort((a, b) => (a === null ? -1 : b === null ? 1 : a - b));
+}
+
+/** The spectra shown in the cell (block, module) of the low-rank grid, with the stats cell they come from. */
+export function spectraAt(
+  g: GroupGrid, tensors: readonly TensorStats[], spectra: ReadonlyMap<string, readonly TensorSpectral[]>, block: number | null, module: string,
+): { spectra: TensorSpectral[]; cell: Cell | null } {
+  const out: TensorSpectral[] = [];
+  let from: Cell | null = null;
+  for (const b of block === null ? [null] : [block, null]) {
+    const cell = g.cells.get(cellKey(b, module));
+    if (!cell) continue;
+    for (const i of cell.tensors) {
+      for (const s of spectra.get(tensors[i].name) ?? []) {
+        if (ownRow(b, s) !== block) continue;
+        out.push(s);
+        from ??= cell;
+      }
+    }
+  }
+  return { spectra: out, cell: from };
+}
+
+/**
+ * A cell holding one matrix shows its value; several matrices (a module with two weights, the experts of
+ * a layer) show their mean, and an energy rank shows the largest (any "> k" makes the cell "> k"). Cells
+ * without a matrix with a spectrum (norms, biases, not reached yet) are absent.
  */
 export function spectralGridValues(
   g: GroupGrid, tensors: readonly TensorStats[], spectra: ReadonlyMap<string, readonly TensorSpectral[]>, id: SpectralMetricId, q: EnergyQ,
   v: SpectralVectorId = 'gamma',
 ): SpectralGridValues {
-  const rows = g.blocks.length;
+  const blocks = spectralRows(g, tensors, spectra);
+  const rows = blocks.length;
   const cols = g.modules.length;
   const values = new Float64Array(rows * cols).fill(NaN);
   const present = new Uint8Array(rows * cols);
   const beyond = new Uint8Array(rows * cols);
   const cells: GridValues['cells'] = new Array(rows * cols).fill(null);
-  g.blocks.forEach((b, r) => {
+  blocks.forEach((b, r) => {
     g.modules.forEach((m, c) => {
-      const cell = g.cells.get(cellKey(b, m));
-      if (!cell) return;
-      const vs = cell.tensors.flatMap((i) => spectra.get(tensors[i].name) ?? []).map((s) => spectralValue(s, id, q, v));
+      const at = spectraAt(g, tensors, spectra, b, m);
+      const vs = at.spectra.map((s) => spectralValue(s, id, q, v));
       if (vs.length === 0) return;
       const k = r * cols + c;
       present[k] = 1;
-      cells[k] = cell;
-      if (vs.some((v) => v === null)) beyond[k] = 1;
+      cells[k] = at.cell;
+      if (vs.some((x) => x === null)) beyond[k] = 1;
       else if (id === 'energyRank') values[k] = Math.max(...(vs as number[]));
-      else values[k] = (vs as number[]).reduce((a, v) => a + v, 0) / vs.length;
+      else values[k] = (vs as number[]).reduce((a, x) => a + x, 0) / vs.length;
     });
   });
-  return { rowLabels: g.blocks.map(blockLabel), colLabels: g.modules, values, present, cells, beyond };
+  return { blocks, rowLabels: blocks.map(blockLabel), colLabels: g.modules, values, present, cells, beyond };
 }
 
 /**

@@ -1,10 +1,9 @@
 import { memo, useMemo } from 'react';
 import type { GroupGrid } from '../../analysis/aggregate';
-import { cellKey } from '../../analysis/aggregate';
 import type { TensorSpectral } from '../../analysis/run-spectral';
 import type { TensorStats } from '../../analysis/run-stats';
 import {
-  ENERGY_QS, SPECTRAL_METRICS, SPECTRAL_VECTORS, spectralAvailable, spectralGridValues, spectralTable, summaryOf,
+  ENERGY_QS, SPECTRAL_METRICS, SPECTRAL_VECTORS, spectraAt, spectralAvailable, spectralGridValues, spectralTable, summaryOf,
   type EnergyQ, type SpectralMetricDef, type SpectralVectorId,
 } from '../../analysis/spectral-grid';
 import { useAnalysis, type ColorMapId, type SelectedCell } from '../../store/analysis';
@@ -38,10 +37,9 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
   const vectors = SPECTRAL_VECTORS.filter((v) => spectralAvailable(first, v.needs));
   const vector = vectors.find((v) => v.id === view.specVector) ?? SPECTRAL_VECTORS[0];
   const selGrid = selected ? allGrids.find((g) => g.group === selected.group) : undefined;
-  const selCell = selGrid && selected ? selGrid.cells.get(cellKey(selected.block, selected.module)) : undefined;
   // `version` stands for the Map's content (mutated in place as spectra stream in).
-  const selSpectra = useMemo(() => (selCell ? selCell.tensors.flatMap((i) => spectra.get(tensors[i].name) ?? []) : []),
-    [selCell, spectra, tensors, version]);
+  const selSpectra = useMemo(() => (selGrid && selected ? spectraAt(selGrid, tensors, spectra, selected.block, selected.module).spectra : []),
+    [selGrid, selected, spectra, tensors, version]);
   if (status === 'off') return null;
 
   const exportTable = (kind: 'csv' | 'json') => {
@@ -100,7 +98,7 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
         const g = summaryOf(s, vector.id);
         return g && <SpectrumPlot key={`${s.name}#${s.layer ?? ''}`} s={s} g={g} vector={vector.label} q={view.energyQ} rank={view.rank} k={k} />;
       })}
-      {selected && selCell && selSpectra.length === 0 && <p className="cv-muted cv-small">No matrix with a spectrum in the selected cell.</p>}
+      {selected && selGrid && selSpectra.length === 0 && <p className="cv-muted cv-small">No matrix with a spectrum in the selected cell.</p>}
     </section>
   );
 }
@@ -113,9 +111,11 @@ const SpectralHeatmap = memo(function SpectralHeatmap({ grid, tensors, spectra, 
   const data = useMemo(() => spectralGridValues(grid, tensors, spectra, metric.id, q, vector), [grid, tensors, spectra, metric, q, vector, version]);
   // Ranks belong to the chosen vector's spectrum; overlaps to a pair of vectors.
   const ofVector = !metric.id.startsWith('overlap');
+  // The layers of stacked tensors add rows: the view's grid has the low-rank grid's rows.
+  const shownGrid = useMemo(() => (data.blocks === grid.blocks ? grid : { ...grid, blocks: data.blocks }), [grid, data.blocks]);
   if (!data.present.some((x) => x)) return null;
   return (
-    <HeatmapView grid={grid} data={data} kind={ofVector ? 'count' : 'fraction'} label={metric.label(q, vector)}
+    <HeatmapView grid={shownGrid} data={data} kind={ofVector ? 'count' : 'fraction'} label={metric.label(q, vector)}
       fileId={`${metric.id === 'energyRank' ? `energyRank${Math.round(q * 100)}` : metric.id}${ofVector && vector !== 'gamma' ? `-${vector}` : ''}`}
       cmap={cmap} selected={selected} onSelect={onSelect} name={`${grid.label} low-rank heatmap`} beyondText={`> ${k}`} />
   );

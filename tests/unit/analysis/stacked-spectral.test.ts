@@ -14,6 +14,8 @@ import { runSpectral, type TensorSpectral } from '../../../src/analysis/run-spec
 import { planStatsTasks, runStats, StatsCancelled, type StatsProgress, type TensorStats } from '../../../src/analysis/run-stats';
 import { gaussian, spectralSummary, subspaceOverlap, topSvd } from '../../../src/analysis/spectral';
 import { matrixView } from '../../../src/analysis/stacked-split';
+import { buildGrids } from '../../../src/analysis/aggregate';
+import { spectraAt, spectralGridValues } from '../../../src/analysis/spectral-grid';
 import { truncatedAcc } from '../../../src/analysis/truncate';
 import { main } from '../../../src/cli/main';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
@@ -103,6 +105,24 @@ describe('stacked tensors in the spectral pass', () => {
       expect(l.overlapGammaDelta).toBe(s.overlapGammaDelta);
     });
     expect(rows.find((r) => r.name === 'model.conv1d.weight')!.sigma).toHaveLength(8);
+
+    // The low-rank grid: the stacked tensor (no block in its name) has one row per layer.
+    const statsFirst: TensorStats[] = [];
+    await runStats({ plan, tasks, engine: new CpuEngine(), onTensor: (t) => statsFirst.push(t) });
+    const byName = new Map<string, TensorSpectral[]>();
+    for (const s of got) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+    const st0 = statsFirst.find((t) => t.name === 'model.experts.w1.weight')!;
+    expect(st0.key.block).toBeNull();
+    const grid = buildGrids(plan, statsFirst).find((g) => g.group === st0.group)!;
+    const gv = spectralGridValues(grid, statsFirst, byName, 'stableRank', 0.9);
+    expect(gv.blocks.filter((b) => b !== null)).toEqual([0, 1, 2]);
+    const c = grid.modules.indexOf(st0.key.module);
+    for (const layer of [0, 1, 2]) {
+      const r = gv.blocks.indexOf(layer);
+      expect(gv.values[r * grid.modules.length + c]).toBe(got.find((s) => s.layer === layer)!.gamma.stableRank);
+      expect(spectraAt(grid, statsFirst, byName, layer, st0.key.module).spectra.map((s) => s.layer)).toEqual([layer]);
+    }
+    expect(spectraAt(grid, statsFirst, byName, null, st0.key.module).spectra.filter((s) => s.name === st0.name)).toEqual([]);
 
     // k = 24 ≥ every layer's rank: γ_r at r = 24 is γ itself.
     const full: TensorSpectral[] = [];
