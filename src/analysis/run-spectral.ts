@@ -16,6 +16,9 @@ import type { StatsPlan } from './plan';
 import { DEFAULT_SPECTRAL_K, spectralSummary, subspaceOverlap, type SpectralSummary } from './spectral';
 import { matrixView } from './stacked-split';
 
+/** The randomised SVD's seed: fixed, so that the numbers are reproducible and the app's equal the CLI's. */
+export const SPECTRAL_SEED = 0;
+
 export interface TensorSpectral {
   name: string;
   /** The matrix view [rows, cols] of the tensor (of one layer of a stacked tensor). */
@@ -91,7 +94,7 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   const [iPre, iAux, iSft, iDown] = ['pre', 'aux', 'sft', 'down'].map(role);
   if (iAux < 0 || iSft < 0) throw new Error('the spectral pass needs θ_aux and θ_sft');
   const k = o.k ?? DEFAULT_SPECTRAL_K;
-  const seed = o.seed ?? 0;
+  const seed = o.seed ?? SPECTRAL_SEED;
   const powerIterations = o.powerIterations ?? 2;
   const chunk = Math.max(1, o.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
   const now = o.now ?? (() => performance.now());

@@ -6,13 +6,11 @@
  * low-rank pass follows over the same tasks (one γ matrix in float64 at a time), its spectra streamed
  * the same way.
  */
-/** The randomised SVD's seed: the CLI's (src/cli/commands/stats.ts), so the app's numbers equal `capvector stats --spectral`. */
-const SPECTRAL_SEED = 0;
 import { describeError } from '../formats/errors';
 import type { Checkpoint } from '../formats/checkpoint';
 import { chooseEngine } from '../compute/select';
 import { planStatsTasks, runStats, type StatsProgress, type TensorStats } from '../analysis/run-stats';
-import { runSpectral, spectralBytes, type TensorSpectral } from '../analysis/run-spectral';
+import { runSpectral, SPECTRAL_SEED, spectralBytes, type TensorSpectral } from '../analysis/run-spectral';
 import { alphaFor } from '../analysis/aggregate';
 import { matrixShape } from '../analysis/spectral';
 import { reopenCheckpoint } from './reopen';

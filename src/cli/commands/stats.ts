@@ -8,7 +8,7 @@ import { CpuEngine } from '../../compute/cpu-engine';
 import { alphaFor, buildGrids, type AlphaSpec } from '../../analysis/aggregate';
 import { capvectorPlan, DEFAULT_NEAR_ZERO } from '../../analysis/plan';
 import { planStatsTasks, runStats, type TensorStats } from '../../analysis/run-stats';
-import { runSpectral, type TensorSpectral } from '../../analysis/run-spectral';
+import { runSpectral, SPECTRAL_SEED, type TensorSpectral } from '../../analysis/run-spectral';
 import { DEFAULT_SPECTRAL_K } from '../../analysis/spectral';
 import { metricsTable, toJsonRows, type By } from '../../analysis/tables';
 import { openPaths } from '../../node/paths';
@@ -53,8 +53,6 @@ export function parseStatsArgs(args: string[]): StatsArgs {
   return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower };
 }
 
-/** The randomised SVD's seed: fixed, so that the CLI's numbers are reproducible. */
-export const SPECTRAL_SEED = 0;
 
 /** The --spectral fields of a matrix's JSON row (energy ranks null beyond k: "> k"). */
 export function spectralFields(s: TensorSpectral, down: boolean): Record<string, number | number[] | null> {

@@ -1,6 +1,6 @@
 import { memo, useMemo } from 'react';
 import type { GroupGrid } from '../../analysis/aggregate';
-import type { TensorSpectral } from '../../analysis/run-spectral';
+import { SPECTRAL_SEED, type TensorSpectral } from '../../analysis/run-spectral';
 import type { TensorStats } from '../../analysis/run-stats';
 import {
   ENERGY_QS, SPECTRAL_METRICS, SPECTRAL_VECTORS, spectraAt, spectralAvailable, spectralGridValues, spectralTable, summaryOf,
@@ -46,7 +46,7 @@ export function SpectralSection({ grids, allGrids, tensors, cmap, selected, onSe
     const st = useAnalysis.getState();
     const t = spectralTable(st.tensors, st.spectra, st.spectralRunK);
     if (kind === 'csv') downloadCsv('capvector-spectra-by-tensor.csv', t);
-    else downloadJson('capvector-spectra-by-tensor.json', t, { spectral: { k: st.spectralRunK, oversample: 10, powerIterations: 2, seed: 0, vector: 'gamma' }, alpha: st.view.alpha, perLayerAlpha: st.view.perLayer });
+    else downloadJson('capvector-spectra-by-tensor.json', t, { spectral: { k: st.spectralRunK, oversample: 10, powerIterations: 2, seed: SPECTRAL_SEED, vector: 'gamma' }, alpha: st.view.alpha, perLayerAlpha: st.view.perLayer });
   };
 
   return (
