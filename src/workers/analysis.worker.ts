@@ -12,7 +12,7 @@ import { chooseEngine } from '../compute/select';
 import { planStatsTasks, runStats, type StatsProgress, type TensorStats } from '../analysis/run-stats';
 import { runSpectral, SPECTRAL_SEED, spectralBytes, type TensorSpectral } from '../analysis/run-spectral';
 import { alphaFor } from '../analysis/aggregate';
-import { matrixShape } from '../analysis/spectral';
+import { matrixView } from '../analysis/stacked-split';
 import { reopenCheckpoint } from './reopen';
 import type { AnalysisFromWorker, AnalysisRunRequest } from './analysis-protocol';
 import { serveCancellableRuns } from './cancellable-runs';
@@ -32,7 +32,8 @@ async function run(req: AnalysisRunRequest, signal: AbortSignal): Promise<void> 
     dispose = () => chosen.engine.dispose();
     const bytesTotal = tasks.reduce((s, t) => s + t.entries.reduce((b, e) => b + e.byteLength, 0), 0);
     post({ type: 'start', id: req.id, tensorsTotal: tasks.length, bytesTotal, skipped, engine: { kind: chosen.engine.kind, reason: chosen.reason } });
-    const stats: TensorStats[] = [];
+    // Each tensor's layer, for its α in the spectral pass's Δ.
+    const layerOf = new Map<string, { group: string; block: number | null }>();
     let batch: TensorStats[] = [];
     let last: StatsProgress | null = null;
     let lastPost = 0;
@@ -50,7 +51,7 @@ async function run(req: AnalysisRunRequest, signal: AbortSignal): Promise<void> 
       chunkElements: req.chunkElements,
       onTensor: (t) => {
         batch.push(t);
-        if (req.spectral) stats.push(t);
+        if (req.spectral) layerOf.set(t.name, { group: t.group, block: t.key.block });
       },
       onProgress: (p) => {
         last = p;
@@ -60,8 +61,7 @@ async function run(req: AnalysisRunRequest, signal: AbortSignal): Promise<void> 
     flush();
     if (req.spectral) {
       const sp = req.spectral;
-      const byName = new Map(stats.map((t) => [t.name, t]));
-      post({ type: 'spectral-start', id: req.id, tensorsTotal: tasks.filter((t) => matrixShape(t.entries[0].shape)).length, bytesTotal: spectralBytes(tasks) });
+      post({ type: 'spectral-start', id: req.id, tensorsTotal: tasks.filter((t) => matrixView(t.entries[0].shape)).length, bytesTotal: spectralBytes(tasks) });
       let spectra: TensorSpectral[] = [];
       let lastS: StatsProgress | null = null;
       lastPost = 0;
@@ -75,8 +75,8 @@ async function run(req: AnalysisRunRequest, signal: AbortSignal): Promise<void> 
         plan: req.plan, tasks, k: sp.k, powerIterations: sp.powerIterations, seed: SPECTRAL_SEED, signal, chunkElements: req.chunkElements,
         tauOverlap: sp.tauOverlap, gammaProjections: true,
         alpha: (name) => {
-          const t = byName.get(name);
-          return t ? alphaFor(sp.alpha, t.group, t.key.block) : sp.alpha.global;
+          const l = layerOf.get(name);
+          return l ? alphaFor(sp.alpha, l.group, l.block) : sp.alpha.global;
         },
         onTensor: (t) => spectra.push(t),
         onProgress: (p) => {
