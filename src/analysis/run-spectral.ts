@@ -1,14 +1,15 @@
 /**
  * The spectral pass (issue 13) over the statistics tasks: per matrix (a stacked tensor [L, out, in]
- * gives one per layer, ./stacked-split.ts), γ = θ_aux − θ_sft read in
- * full as float64 (chunk by chunk, so only one float64 matrix and one float32 chunk are held at a time),
+ * gives one per layer, ./stacked-split.ts), γ = θ_aux − θ_sft read in full as float64 (chunk by chunk),
  * its leading singular values, stable rank and energy ranks (./spectral.ts) and, with a downstream
  * checkpoint, the subspace overlap of γ with Δ = θ_down − θ_meta = θ_down − θ_pre − α·γ (the Δ of
- * normDelta and cosGammaDelta). Δ is formed in place over γ's buffer once γ's SVD is taken.
- * Optionally (the app's analysis Worker) also the overlap of τ_aux = θ_aux − θ_pre with τ_sft = θ_sft − θ_pre,
- * and the projections uᵢᵀ·D·vᵢ of D = θ_down − θ_pre on γ's singular pairs, from which the α preview
- * evaluates θ_meta with γ truncated to any rank r ≤ k without reading weights again (./truncate.ts).
- * This function is the one seam of the spectral pass: a GPU engine replaces the SVDs behind it.
+ * normDelta and cosGammaDelta). Optionally (the app's analysis Worker) also the overlap of
+ * τ_aux = θ_aux − θ_pre with τ_sft = θ_sft − θ_pre, and the projections of D = θ_down − θ_pre on γ's
+ * singular pairs, from which the α preview evaluates θ_meta with γ truncated to any rank r ≤ k without
+ * reading weights again (./truncate.ts).
+ * Reading and computing are apart: runSpectral reads at most two float64 matrices at a time (τ_aux and
+ * τ_sft, then γ and Δ) and hands them to tauSpectral / gammaSpectral, pure functions of the buffers:
+ * the seam where an engine's kernels or a worker thread can take the computing over.
  */
 import { readTensorF32, type TensorEntry } from '../formats/checkpoint';
 import { DEFAULT_CHUNK_ELEMENTS, StatsCancelled, type StatsProgress, type StatsTask } from './run-stats';
@@ -67,7 +68,7 @@ export function spectralBytes(tasks: readonly StatsTask[]): number {
   return tasks.reduce((s, t) => s + (matrixView(t.entries[0].shape) ? t.entries.reduce((b, e) => b + e.byteLength, 0) : 0), 0);
 }
 
-/** Cᵀ (n×l) = Mᵀ·U for a row-major m×n matrix and U m×l: γ's right singular vectors are its columns / σ. */
+/** Cᵀ (n×l) = Mᵀ·U for a row-major m×n matrix and U m×l: column i of γᵀ·U is σᵢ·vᵢ. */
 function transposeTimes(data: Float64Array, rows: number, cols: number, u: Float64Array, l: number): Float64Array {
   const out = new Float64Array(cols * l);
   for (let i = 0; i < rows; i++) {
@@ -76,6 +77,44 @@ function transposeTimes(data: Float64Array, rows: number, cols: number, u: Float
       if (a === 0) continue;
       for (let c = 0; c < l; c++) out[j * l + c] += a * u[i * l + c];
     }
+  }
+  return out;
+}
+
+export interface SvdParams {
+  k: number;
+  seed: number;
+  powerIterations: number;
+}
+
+/** The spectra of τ_aux and τ_sft of one matrix and their subspace overlap. */
+export function tauSpectral(rows: number, cols: number, tauAux: Float64Array, tauSft: Float64Array, p: SvdParams):
+  Pick<TensorSpectral, 'tauAux' | 'tauSft' | 'overlapTauAuxTauSft'> {
+  const a = spectralSummary({ rows, cols, data: tauAux }, p);
+  const b = spectralSummary({ rows, cols, data: tauSft }, p);
+  return { tauAux: a.summary, tauSft: b.summary, overlapTauAuxTauSft: subspaceOverlap(a.svd, b.svd, p.k) };
+}
+
+/**
+ * γ's spectrum of one matrix and, given Δ = D − α·γ (D = θ_down − θ_pre), Δ's spectrum, the γ–Δ overlap
+ * and (with `projections`) ⟨D, uᵢuᵢᵀγ⟩ = (Dᵀuᵢ)·(γᵀuᵢ) for each of γ's computed pairs.
+ */
+export function gammaSpectral(rows: number, cols: number, gamma: Float64Array, p: SvdParams, delta?: { data: Float64Array; alpha: number; projections: boolean }):
+  Pick<TensorSpectral, 'gamma' | 'delta' | 'overlapGammaDelta' | 'downDotPairs'> {
+  const g = spectralSummary({ rows, cols, data: gamma }, p);
+  if (!delta) return { gamma: g.summary };
+  const d = spectralSummary({ rows, cols, data: delta.data }, p);
+  const out: ReturnType<typeof gammaSpectral> = { gamma: g.summary, delta: d.summary, overlapGammaDelta: subspaceOverlap(g.svd, d.svd, p.k) };
+  if (delta.projections) {
+    const kk = g.svd.sigma.length;
+    const gtu = transposeTimes(gamma, rows, cols, g.svd.u, kk);
+    const dtu = transposeTimes(delta.data, rows, cols, g.svd.u, kk);
+    const a = delta.alpha;
+    out.downDotPairs = Array.from({ length: kk }, (_, i) => {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += (dtu[j * kk + i] + a * gtu[j * kk + i]) * gtu[j * kk + i];
+      return s;
+    });
   }
   return out;
 }
@@ -93,9 +132,7 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   const role = (r: string) => o.plan.roles.indexOf(r);
   const [iPre, iAux, iSft, iDown] = ['pre', 'aux', 'sft', 'down'].map(role);
   if (iAux < 0 || iSft < 0) throw new Error('the spectral pass needs θ_aux and θ_sft');
-  const k = o.k ?? DEFAULT_SPECTRAL_K;
-  const seed = o.seed ?? SPECTRAL_SEED;
-  const powerIterations = o.powerIterations ?? 2;
+  const svd: SvdParams = { k: o.k ?? DEFAULT_SPECTRAL_K, seed: o.seed ?? SPECTRAL_SEED, powerIterations: o.powerIterations ?? 2 };
   const chunk = Math.max(1, o.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
   const now = o.now ?? (() => performance.now());
   const t0 = now();
@@ -103,61 +140,27 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   const bytesTotal = spectralBytes(matrices);
   let bytesDone = 0;
   let tensorsDone = 0;
-  /** One matrix (one layer of a stacked tensor): γ, its SVD and what depends on it, one float64 buffer (two with τ and Δ). */
-  const sliceSpectral = async (task: StatsTask, layer: number, layerIndex: number | undefined): Promise<TensorSpectral> => {
-    const { rows, cols } = matrixView(task.entries[0].shape)!;
-    const off = layer * rows * cols;
-    const add = (out: Float64Array, role: number, sign: number) => addTensor(out, task.entries[role], sign, chunk, off);
-    const data = new Float64Array(rows * cols);
-    await add(data, iAux, 1);
-    await add(data, iSft, -1);
-    const g = spectralSummary({ rows, cols, data }, { k, seed, powerIterations });
-    const row: TensorSpectral = { name: task.name, matrix: [rows, cols], ...(layerIndex === undefined ? {} : { layer: layerIndex }), gamma: g.summary };
-    const kk = g.svd.sigma.length;
-    const hasDown = iDown >= 0 && iPre >= 0;
-    // γᵀ·U (n × kk) before γ's buffer is overwritten: column i is σᵢ·vᵢ.
-    const gtu = hasDown && o.gammaProjections ? transposeTimes(data, rows, cols, g.svd.u, kk) : null;
-    if (o.tauOverlap && iPre >= 0) {
-      // τ_aux and τ_sft in a second buffer only while γ is still needed for Δ; else over γ's.
-      const buf = hasDown ? new Float64Array(data.length) : data;
-      buf.fill(0);
-      await add(buf, iAux, 1);
-      await add(buf, iPre, -1);
-      const ta = spectralSummary({ rows, cols, data: buf }, { k, seed, powerIterations });
-      buf.fill(0);
-      await add(buf, iSft, 1);
-      await add(buf, iPre, -1);
-      const ts = spectralSummary({ rows, cols, data: buf }, { k, seed, powerIterations });
-      row.overlapTauAuxTauSft = subspaceOverlap(ta.svd, ts.svd, k);
-      row.tauAux = ta.summary;
-      row.tauSft = ts.summary;
-    }
-    if (hasDown) {
-      // Δ = θ_down − θ_pre − α·γ, over γ's buffer.
-      const a = o.alpha(task.name);
-      for (let i = 0; i < data.length; i++) data[i] *= -a;
-      await add(data, iDown, 1);
-      await add(data, iPre, -1);
-      const d = spectralSummary({ rows, cols, data }, { k, seed, powerIterations });
-      row.overlapGammaDelta = subspaceOverlap(g.svd, d.svd, k);
-      row.delta = d.summary;
-      if (gtu) {
-        // ⟨D, uᵢuᵢᵀγ⟩ = (Dᵀuᵢ)·(γᵀuᵢ) with D = Δ + α·γ, and ‖γᵀuᵢ‖² = σᵢ² for the computed pairs.
-        const dtu = transposeTimes(data, rows, cols, g.svd.u, kk);
-        row.downDotPairs = Array.from(g.svd.sigma, (s, i) => {
-          let p = 0;
-          for (let j = 0; j < cols; j++) p += dtu[j * kk + i] * gtu[j * kk + i];
-          return p + a * s * s;
-        });
-      }
-    }
-    return row;
-  };
   for (const task of matrices) {
-    const view = matrixView(task.entries[0].shape)!;
-    for (let layer = 0; layer < view.layers; layer++) {
+    const { rows, cols, layers, stacked } = matrixView(task.entries[0].shape)!;
+    for (let layer = 0; layer < layers; layer++) {
       if (o.signal?.aborted) throw new StatsCancelled();
-      o.onTensor(await sliceSpectral(task, layer, view.stacked ? layer : undefined));
+      // Role a − role b (b < 0: none) of this matrix, into a new buffer or added to `into`.
+      const read = async (a: number, b: number, into?: Float64Array) => {
+        const out = into ?? new Float64Array(rows * cols);
+        await addTensor(out, task.entries[a], 1, chunk, layer * rows * cols);
+        if (b >= 0) await addTensor(out, task.entries[b], -1, chunk, layer * rows * cols);
+        return out;
+      };
+      // τ's buffers first, so that at most two matrices are held at once.
+      const tau = o.tauOverlap && iPre >= 0 ? tauSpectral(rows, cols, await read(iAux, iPre), await read(iSft, iPre), svd) : {};
+      const gamma = await read(iAux, iSft);
+      let delta: Parameters<typeof gammaSpectral>[4];
+      if (iDown >= 0 && iPre >= 0) {
+        // Δ = θ_down − θ_pre − α·γ.
+        const a = o.alpha(task.name);
+        delta = { data: await read(iDown, iPre, Float64Array.from(gamma, (x) => -a * x)), alpha: a, projections: !!o.gammaProjections };
+      }
+      o.onTensor({ name: task.name, matrix: [rows, cols], ...(stacked ? { layer } : {}), ...gammaSpectral(rows, cols, gamma, svd, delta), ...tau });
     }
     tensorsDone++;
     bytesDone += task.entries.reduce((b, e) => b + e.byteLength, 0);
