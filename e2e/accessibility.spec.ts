@@ -151,8 +151,11 @@ test('every view: controls are named and reachable by Tab, graphics have text al
   problems.push(...await audit(page, 'Merge'));
 
   await page.getByRole('tab', { name: 'Analysis' }).click();
+  // With the spectral pass, so the low-rank view's controls, heatmaps and spectrum plot are audited too.
+  await page.getByRole('checkbox', { name: 'Spectral analysis (low-rank view of γ)' }).check();
   await page.getByRole('button', { name: 'Start analysis' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'analysis complete' })).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByRole('status').filter({ hasText: 'spectral pass complete' })).toBeVisible();
   // Open a cell's details with the keyboard, so that panel's controls are audited too.
   const canvas = page.getByRole('figure', { name: 'Language model heatmap' }).locator('canvas[role="img"]');
   await canvas.focus();
@@ -160,6 +163,7 @@ test('every view: controls are named and reachable by Tab, graphics have text al
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('region', { name: 'tensor details' })).toBeVisible();
+  await expect(page.getByRole('figure', { name: /^spectrum of / })).toBeVisible();
   problems.push(...await audit(page, 'Analysis'));
 
   await page.getByRole('tab', { name: 'Finetune' }).click();

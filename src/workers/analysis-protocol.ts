@@ -3,6 +3,8 @@
  * only: Blobs go in (the Worker reopens the checkpoints), per-tensor accumulators come out in batches.
  */
 import type { StatsPlan } from '../analysis/plan';
+import type { AlphaSpec } from '../analysis/aggregate';
+import type { TensorSpectral } from '../analysis/run-spectral';
 import type { SkippedTensor, StatsProgress, TensorStats } from '../analysis/run-stats';
 
 export type AnalysisEngineChoice = 'auto' | 'webgpu' | 'cpu';
@@ -16,6 +18,17 @@ export interface AnalysisRunRequest {
   engine: AnalysisEngineChoice;
   /** Elements per engine call (tests use small chunks to exercise chunking). */
   chunkElements?: number;
+  /** After the statistics, the spectral pass (the low-rank view) over the same tasks. */
+  spectral?: SpectralRequest;
+}
+
+export interface SpectralRequest {
+  k: number;
+  powerIterations: number;
+  /** α of Δ = θ_down − θ_pre − α·γ in the γ–Δ overlap (as `capvector stats --alpha`). */
+  alpha: AlphaSpec;
+  /** Also the overlap of τ_aux and τ_sft (two more SVDs per matrix). */
+  tauOverlap: boolean;
 }
 
 export type AnalysisToWorker = AnalysisRunRequest | { type: 'cancel'; id: number };
@@ -28,6 +41,8 @@ export interface AnalysisEngineInfo {
 export type AnalysisFromWorker =
   | { type: 'start'; id: number; tensorsTotal: number; bytesTotal: number; skipped: SkippedTensor[]; engine: AnalysisEngineInfo }
   | { type: 'tensors'; id: number; tensors: TensorStats[]; progress: StatsProgress }
+  | { type: 'spectral-start'; id: number; tensorsTotal: number; bytesTotal: number }
+  | { type: 'spectra'; id: number; spectra: TensorSpectral[]; progress: StatsProgress }
   | { type: 'done'; id: number; progress: StatsProgress | null }
   | { type: 'cancelled'; id: number }
   | { type: 'error'; id: number; message: string };

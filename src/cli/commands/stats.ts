@@ -8,7 +8,7 @@ import { CpuEngine } from '../../compute/cpu-engine';
 import { alphaFor, buildGrids, type AlphaSpec } from '../../analysis/aggregate';
 import { capvectorPlan, DEFAULT_NEAR_ZERO } from '../../analysis/plan';
 import { planStatsTasks, runStats, type TensorStats } from '../../analysis/run-stats';
-import { runSpectral, type TensorSpectral } from '../../analysis/run-spectral';
+import { runSpectral, SPECTRAL_SEED, type TensorSpectral } from '../../analysis/run-spectral';
 import { DEFAULT_SPECTRAL_K } from '../../analysis/spectral';
 import { metricsTable, toJsonRows, type By } from '../../analysis/tables';
 import { openPaths } from '../../node/paths';
@@ -53,8 +53,6 @@ export function parseStatsArgs(args: string[]): StatsArgs {
   return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower };
 }
 
-/** The randomised SVD's seed: fixed, so that the CLI's numbers are reproducible. */
-export const SPECTRAL_SEED = 0;
 
 /** The --spectral fields of a matrix's JSON row (energy ranks null beyond k: "> k"). */
 export function spectralFields(s: TensorSpectral, down: boolean): Record<string, number | number[] | null> {
@@ -91,11 +89,12 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const grids = buildGrids(plan, tensors);
   const alpha: AlphaSpec = { global: a.alpha, perLayer: {} };
   const table = metricsTable(plan, a.by, tensors, grids, alpha);
-  const spectra = new Map<string, TensorSpectral>();
+  // One spectrum per matrix; a stacked tensor [L, out, in] has one per layer.
+  const spectra = new Map<string, TensorSpectral[]>();
   if (a.spectralK !== null) {
     const byName = new Map(tensors.map((t) => [t.name, t]));
     await runSpectral({
-      plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, s),
+      plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, [...(spectra.get(s.name) ?? []), s]),
       alpha: (name) => { const t = byName.get(name)!; return alphaFor(alpha, t.group, t.key.block); },
     });
   }
@@ -103,7 +102,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   if (a.json) {
     const rows = toJsonRows(table).map((r) => {
       const s = spectra.get(r.name as string);
-      return s ? { ...r, ...spectralFields(s, down) } : r;
+      if (!s) return r;
+      return s[0].layer === undefined ? { ...r, ...spectralFields(s[0], down) } : { ...r, layers: s.map((x) => ({ layer: x.layer, ...spectralFields(x, down) })) };
     });
     io.out(JSON.stringify({
       alpha: a.alpha, by: a.by, nearZero: a.nearZero, engine: 'cpu',
@@ -118,7 +118,13 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     const rank = (r: number | null) => (r === null ? `>${k}` : r);
     table.columns.push('sigma1', 'stableRank', 'energyRank90', 'energyRank95', 'energyRank99', ...(down ? ['overlapGammaDelta'] : []));
     table.rows.forEach((r) => {
-      const s = spectra.get(r[0] as string);
+      const all = spectra.get(r[0] as string);
+      if (all && all[0].layer !== undefined) {
+        // A stacked tensor: its per-layer spectra are in --json.
+        r.push(`${all.length} layers (--json)`, null, null, null, null, ...(down ? [null] : []));
+        return;
+      }
+      const s = all?.[0];
       const g = s?.gamma;
       r.push(...(g ? [g.sigma1, g.stableRank, rank(g.energyRank90), rank(g.energyRank95), rank(g.energyRank99)] : [null, null, null, null, null]));
       if (down) r.push(s?.overlapGammaDelta ?? null);

@@ -15,6 +15,8 @@ import { fmtSeconds } from './format';
 import { Heatmap } from './Heatmap';
 import { LayerCharts } from './LayerCharts';
 import { ViewControls } from './ViewControls';
+import { SpectralRunControls } from './SpectralRunControls';
+import { SpectralSection } from './SpectralSection';
 import { TensorDetails } from './TensorDetails';
 
 /**
@@ -93,6 +95,9 @@ export default function AnalysisPanel() {
   const chartGrid = withBlocks.find((g) => g.group === view.chart) ?? withBlocks.find((g) => g.group === 'language') ?? withBlocks[0];
   const matrixParts = useMemo(() => (view.group ? slow.flatMap((g) => groupParts(g, alpha)) : modelParts(slow, alpha)), [view.group, slow, alpha]);
   const onGlobal = useCallback((a: number) => setView({ alpha: a }), [setView]);
+  const onRank = useCallback((r: number) => setView({ rank: r }), [setView]);
+  const truncation = useMemo(() => (an.spectra.size > 0 ? { tensors, spectra: an.spectra, version: an.spectralVersion, rank: view.rank, k: an.spectralRunK, onRank } : undefined),
+    [tensors, an.spectra, an.spectralVersion, view.rank, an.spectralRunK, onRank]);
   const onToggle = useCallback((id: string, on: boolean) => {
     const vs = useAnalysis.getState().view.vectors;
     setView({ vectors: on ? [...vs.filter((v) => v !== id), id] : vs.filter((v) => v !== id) });
@@ -136,6 +141,7 @@ export default function AnalysisPanel() {
               <option value="auto">auto (measured)</option><option value="webgpu">WebGPU</option><option value="cpu">CPU</option>
             </select>
           </label>
+          <SpectralRunControls on={view.spectral} k={view.spectralK} tau={view.spectralTau} disabled={running} setView={setView} />
           <button type="button" className="cv-btn cv-btn-primary" disabled={!ready || running} onClick={start}>Start analysis</button>
           <button type="button" className="cv-btn cv-btn-danger" disabled={!running} onClick={() => an.cancel()}>Cancel</button>
           {an.engine && <span className="cv-badge cv-badge-accent" title={an.engine.reason}>engine: {an.engine.kind}</span>}
@@ -167,13 +173,14 @@ export default function AnalysisPanel() {
             ))}
             {shown.length === 0 && <p className="cv-muted">{running ? 'Waiting for the first tensors…' : 'No statistics yet.'}</p>}
           </div>
+          <SpectralSection grids={shown} allGrids={grids} tensors={tensors} cmap={view.cmap} selected={an.selected} onSelect={an.select} />
           {an.selected && selGrid && (
             <TensorDetails plan={plan} grid={selGrid} tensors={tensors} cell={an.selected} alpha={alpha} onClose={() => an.select(null)} />
           )}
           {/* Charts, the α table and the matrix follow the stream (throttled): each is a few dozen SVG or
               table elements computed from layer sums, so no update blocks the main thread for long. */}
           {slow.length > 0 && (
-            <AlphaPreview plan={plan} grids={slow} alpha={alpha} onGlobal={onGlobal} onLayer={an.setLayerAlpha} />
+            <AlphaPreview plan={plan} grids={slow} alpha={alpha} onGlobal={onGlobal} onLayer={an.setLayerAlpha} truncation={truncation} />
           )}
           {chartGrid && (
             <section aria-label="per-layer charts">

@@ -1,6 +1,6 @@
 import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { AlphaSpec, GroupGrid } from '../../analysis/aggregate';
-import { gridValues } from '../../analysis/heatmap-grid';
+import { gridValues, type GridValues } from '../../analysis/heatmap-grid';
 import type { MetricDef } from '../../analysis/metrics';
 import type { StatsPlan } from '../../analysis/plan';
 import type { ColorMapId, SelectedCell } from '../../store/analysis';
@@ -21,6 +21,22 @@ interface Props {
   onSelect(c: SelectedCell): void;
 }
 
+interface ViewProps {
+  grid: GroupGrid;
+  /** The cells' values; `beyond` marks values past what was computed (drawn crossed, shown as `beyondText`). */
+  data: GridValues & { beyond?: Uint8Array };
+  /** Colour-map kind ('cosine' → diverging on 'auto'), label and id (for file names) of what is shown. */
+  kind: string;
+  label: string;
+  fileId: string;
+  cmap: ColorMapId;
+  selected: SelectedCell | null;
+  onSelect(c: SelectedCell): void;
+  /** The figure's accessible name; `${grid.label} heatmap` by default. */
+  name?: string;
+  beyondText?: string;
+}
+
 const FONT = '11px system-ui, sans-serif';
 
 function drawStyle(): DrawStyle {
@@ -36,11 +52,17 @@ export function isWideHeatmap(rows: number, cols: number): boolean {
 }
 
 /**
- * One component's blocks × modules heatmap on a canvas, with a hover tooltip and keyboard focus.
- * Memoised: while statistics stream, only the heatmaps of components a batch touched (their grid is a
- * new snapshot, see appendToGrids) recompute and repaint.
+ * One component's blocks × modules heatmap of a statistics metric. Memoised: while statistics stream,
+ * only the heatmaps of components a batch touched (their grid is a new snapshot, see appendToGrids)
+ * recompute and repaint.
  */
 export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, selected, onSelect }: Props) {
+  const data = useMemo(() => gridValues(plan, grid, metric, alpha), [plan, grid, metric, alpha]);
+  return <HeatmapView grid={grid} data={data} kind={metric.kind} label={metric.label} fileId={metric.id} cmap={cmap} selected={selected} onSelect={onSelect} />;
+});
+
+/** Any values on a component's blocks × modules grid, on a canvas, with a hover tooltip and keyboard focus. */
+export const HeatmapView = memo(function HeatmapView({ grid, data, kind, label, fileId, cmap, selected, onSelect, name, beyondText = '> k' }: ViewProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
@@ -60,8 +82,7 @@ export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, 
     return () => ro.disconnect();
   }, []);
 
-  const data = useMemo(() => gridValues(plan, grid, metric, alpha), [plan, grid, metric, alpha]);
-  const map = resolveMap(cmap, metric.kind);
+  const map = resolveMap(cmap, kind);
   const domain = useMemo(() => domainOf(data.values, map), [data, map]);
   // Keyed by the label text: the arrays are new per batch, the labels rarely change.
   const rowKey = data.rowLabels.join('\n');
@@ -115,10 +136,11 @@ export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, 
   const tip = hover ?? (focus ? { ...focus, x: layout.x0 + (focus.c + 1) * layout.cw, y: layout.y0 + focus.r * layout.ch } : null);
   const tipCell = tip ? data.cells[tip.r * layout.cols + tip.c] : null;
   const tipValue = tip ? data.values[tip.r * layout.cols + tip.c] : NaN;
-  const file = `${grid.group.replace(/[^a-z0-9]+/gi, '_')}-${metric.id}`;
+  const tipBeyond = !!tip && !!data.beyond?.[tip.r * layout.cols + tip.c];
+  const file = `${grid.group.replace(/[^a-z0-9]+/gi, '_')}-${fileId}`;
 
   return (
-    <figure className={`cv-card cv-heatmap${isWideHeatmap(layout.rows, layout.cols) ? ' cv-heatmap-wide' : ''}`} data-group={grid.group} aria-label={`${grid.label} heatmap`}>
+    <figure className={`cv-card cv-heatmap${isWideHeatmap(layout.rows, layout.cols) ? ' cv-heatmap-wide' : ''}`} data-group={grid.group} aria-label={name ?? `${grid.label} heatmap`}>
       <figcaption className="cv-heatmap-head">
         <span className="cv-toolbar">
           <strong>{grid.label}</strong>
@@ -127,7 +149,7 @@ export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, 
             Export PNG
           </button>
         </span>
-        <span className="cv-muted cv-small">{plural(grid.blocks.length, 'row')} × {plural(grid.modules.length, 'module')} · {plural(grid.tensorCount, 'tensor')} · {metric.label}</span>
+        <span className="cv-muted cv-small">{plural(grid.blocks.length, 'row')} × {plural(grid.modules.length, 'module')} · {plural(grid.tensorCount, 'tensor')} · {label}</span>
       </figcaption>
       <ColorLegend map={map} domain={domain} />
       <div ref={boxRef} className="cv-heatmap-box">
@@ -135,7 +157,7 @@ export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, 
           ref={canvasRef}
           tabIndex={0}
           role="img"
-          aria-label={`${grid.label}: ${metric.label} by block and module. Arrow keys move, Enter opens the cell.`}
+          aria-label={`${grid.label}: ${label} by block and module. Arrow keys move, Enter opens the cell.`}
           data-layout={JSON.stringify({ x0: layout.x0, y0: layout.y0, cw: layout.cw, ch: layout.ch, rows: data.rowLabels, cols: data.colLabels })}
           onMouseMove={(e) => setHover(at(e))}
           onMouseLeave={() => setHover(null)}
@@ -147,10 +169,10 @@ export const Heatmap = memo(function Heatmap({ plan, grid, metric, alpha, cmap, 
           onBlur={() => setFocus(null)}
         />
         {tip && tipCell && (
-          <div role="tooltip" className="cv-heatmap-tip" data-value={String(tipValue)}
+          <div role="tooltip" className="cv-heatmap-tip" data-value={tipBeyond ? beyondText : String(tipValue)}
             style={{ position: 'absolute', left: Math.min(tip.x + 12, layout.width - 200), top: tip.y + 12 }}>
             <div><strong>{data.rowLabels[tip.r]} · {data.colLabels[tip.c]}</strong></div>
-            <div>{metric.label}: <span className="cv-tip-value">{fmtNum(tipValue)}</span></div>
+            <div>{label}: <span className="cv-tip-value">{tipBeyond ? beyondText : fmtNum(tipValue)}</span></div>
             <div className="cv-muted">{tipCell.tensors.length} tensor{tipCell.tensors.length === 1 ? '' : 's'}</div>
           </div>
         )}

@@ -11,6 +11,8 @@ export interface HeatmapData {
   /** rows × cols, row-major; NaN where a value is undefined, `present` 0 where no tensor exists. */
   values: Float64Array;
   present: Uint8Array;
+  /** 1 where a value lies beyond what was computed (an energy rank "> k"): the map's top colour, crossed. */
+  beyond?: Uint8Array;
 }
 
 export interface HeatmapLayout {
@@ -103,7 +105,11 @@ export function drawHeatmap(
     if (!d.present[k]) continue;
     const v = d.values[k];
     const o = k * 4;
-    if (Number.isFinite(v)) {
+    if (d.beyond?.[k]) {
+      px[o] = lut[765];
+      px[o + 1] = lut[766];
+      px[o + 2] = lut[767];
+    } else if (Number.isFinite(v)) {
       const i = Math.max(0, Math.min(255, Math.round(((v - dom.lo) / span) * 255))) * 3;
       px[o] = lut[i];
       px[o + 1] = lut[i + 1];
@@ -133,6 +139,20 @@ export function drawHeatmap(
   ctx.lineWidth = 1;
   ctx.strokeRect(l.x0 - 0.5, l.y0 - 0.5, l.cols * l.cw + 1, l.rows * l.ch + 1);
   ctx.globalAlpha = 1;
+  if (d.beyond) {
+    // A diagonal across each "> k" cell: apart from the largest computed value, which has the same colour.
+    ctx.strokeStyle = s.background;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    for (let k = 0; k < l.rows * l.cols; k++) {
+      if (!d.beyond[k] || !d.present[k]) continue;
+      const x = l.x0 + (k % l.cols) * l.cw;
+      const y = l.y0 + Math.floor(k / l.cols) * l.ch;
+      ctx.moveTo(x + 2, y + l.ch - 2);
+      ctx.lineTo(x + l.cw - 3, y + 2);
+    }
+    ctx.stroke();
+  }
   if (highlight) {
     ctx.strokeStyle = s.text;
     ctx.lineWidth = 2;
