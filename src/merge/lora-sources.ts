@@ -1,0 +1,101 @@
+/**
+ * A LoRA adapter given for a role: that role's model is θ_pre + ΔW (for the `vector` role, which holds
+ * a difference, the vector is ΔW). The plan sees such a role as a checkpoint with θ_pre's tensors
+ * (adapterRole): tensors the adapter does not touch are θ_pre's own entries, modules_to_save its full
+ * tensors, and each updated tensor a LoraSource naming its dense part and its factors. The executor
+ * then either folds the factors into the tensor's combine as a `lora` op (lora-op.ts: one rounding,
+ * the merge as exact as any other), or, for the ops that need each role's values (TIES, DARE, the
+ * statistics), forms the role's values with the lora op into float32 chunks (readInput). ΔW is formed
+ * per chunk on the engine, never whole.
+ */
+import type { ChunkInput, Engine } from '../compute/engine';
+import { readChunk } from '../compute/read-chunk';
+import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
+import { resolveAdapter, type LoraUpdate } from '../model/lora';
+
+/** How an adapter role's tensor is formed: value = dense (− θ_pre when `minus`) + s·ΔW. */
+export interface LoraSource extends TensorEntry {
+  lora: {
+    dense: TensorEntry;
+    /** θ_pre's entry, subtracted: the `vector` role's values are differences. */
+    minus: TensorEntry | null;
+    update: LoraUpdate | null;
+  };
+}
+
+export const isLoraSource = (e: TensorEntry): e is LoraSource => 'lora' in e;
+
+function loraSource(base: TensorEntry, dense: TensorEntry, minus: TensorEntry | null, update: LoraUpdate | null, file: string): LoraSource {
+  return {
+    name: base.name,
+    dtype: dense.dtype,
+    shape: base.shape,
+    byteLength: dense.byteLength,
+    file,
+    read: () => Promise.reject(new Error(`${base.name}: a LoRA role's tensor is formed by the merge's engine, not read`)),
+    lora: { dense, minus, update },
+  };
+}
+
+/**
+ * The checkpoint a role given as `adapter` plays against θ_pre `pre`. `difference`: the role holds a
+ * difference (the `vector` role): untouched tensors are 0, replaced ones their difference to θ_pre.
+ */
+export function adapterRole(adapter: Checkpoint, pre: Checkpoint, difference: boolean, preLabel = 'θ_pre'): Checkpoint {
+  const { updates, replaced } = resolveAdapter(adapter, pre, preLabel);
+  const file = adapter.files[0] ?? adapter.name;
+  const tensors = pre.tensors.map((t): TensorEntry => {
+    const update = updates.get(t.name) ?? null;
+    const full = replaced.get(t.name);
+    // A modules_to_save tensor stands under θ_pre's name (its own carries PEFT's prefix).
+    const dense: TensorEntry = full ? { name: t.name, dtype: full.dtype, shape: full.shape, byteLength: full.byteLength, file: full.file, read: (s, l) => full.read(s, l) } : t;
+    if (!difference && !update) return dense;
+    return loraSource(t, dense, difference ? t : null, update, file);
+  });
+  return { ...adapter, tensors };
+}
+
+/** The factor reads of a source (A then B), empty when it has none. */
+export function factorEntries(e: TensorEntry): TensorEntry[] {
+  return isLoraSource(e) && e.lora.update ? [e.lora.update.A, e.lora.update.B] : [];
+}
+
+const whole = (e: TensorEntry) => readChunk(e, 0, e.shape.reduce((a, b) => a * b, 1));
+
+/** [rows, cols] of a tensor as the lora op sees it (a vector as one row). */
+export function matrixOf(shape: number[]): { rows: number; cols: number } {
+  const cols = shape.length ? shape[shape.length - 1] : 1;
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { rows: cols ? n / cols : 0, cols };
+}
+
+/**
+ * Elements [first, first + count) of an input: read as stored, or, for a LoRA role's tensor, its
+ * values formed by the engine's lora op and rounded once to float32.
+ */
+export async function readInput(engine: Engine, e: TensorEntry, first: number, count: number, onRead?: (bytes: number) => void): Promise<ChunkInput> {
+  if (!isLoraSource(e)) {
+    const c = await readChunk(e, first, count);
+    onRead?.(c.bytes.length);
+    return c;
+  }
+  const { dense, minus, update } = e.lora;
+  const reads = [dense, ...(minus ? [minus] : [])].map((d) => readChunk(d, first, count));
+  const factors = update ? [whole(update.A), whole(update.B)] : [];
+  const chunks = await Promise.all([...reads, ...factors]);
+  for (const c of chunks) onRead?.(c.bytes.length);
+  const nDense = reads.length;
+  return {
+    dtype: 'F32',
+    bytes: await engine.lora(chunks, {
+      base: 0,
+      terms: minus ? [{ a: 1, b: null, w: -1 }] : [],
+      scale: 1,
+      dense: nDense,
+      factors: update ? [{ a: nDense, b: nDense + 1, rank: update.rank, w: update.scale, transpose: update.transpose }] : [],
+      ...matrixOf(e.shape),
+      first,
+      outDtype: 'F32',
+    }),
+  };
+}
