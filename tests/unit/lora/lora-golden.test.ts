@@ -5,45 +5,15 @@
  * a .bin adapter — on bf16 and f32 bases): every case through runMerge on the CPU engine, whole and in
  * tiny chunks that cut rows (ΔW formed per row block), ≤ 1 ulp and ≥ 99.9 % bit-exact.
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
-import type { Checkpoint } from '../../../src/formats/checkpoint';
 import { memorySink } from '../../../src/merge/memory-sink';
-import { defaultRecipe } from '../../../src/merge/recipe';
 import { runMerge } from '../../../src/merge/run';
-import type { MergeInputs, Recipe } from '../../../src/merge/types';
 import { closeAll } from '../../../src/node/file-source';
 import { openPath } from '../../../src/node/paths';
 import { assertClose, compareCheckpoints, openMemory } from '../merge/golden-helpers';
-
-export const LORA = resolve(__dirname, '../../fixtures/lora');
-
-export interface LoraCase {
-  name: string;
-  method: Recipe['method'];
-  roles: Record<string, string>;
-  params: Recipe['params'];
-  models: { path: string; params: Record<string, number> }[];
-  expected: string;
-}
-export const LORA_CASES: LoraCase[] = JSON.parse(readFileSync(join(LORA, 'cases.json'), 'utf8')).cases;
-
-export function loraRecipe(c: LoraCase): Recipe {
-  return {
-    ...defaultRecipe(c.method),
-    roles: { ...c.roles, ...(c.models.length ? { models: c.models.map((m) => ({ name: m.path, params: m.params })) } : {}) },
-    params: { ...defaultRecipe(c.method).params, ...c.params },
-  };
-}
-
-export async function loraInputs(c: LoraCase): Promise<MergeInputs> {
-  const inputs: MergeInputs = {};
-  for (const [role, p] of Object.entries(c.roles)) (inputs as Record<string, Checkpoint>)[role] = await openPath(join(LORA, p));
-  if (c.models.length) inputs.models = await Promise.all(c.models.map((m) => openPath(join(LORA, m.path))));
-  return inputs;
-}
+import { LORA, LORA_CASES, loraInputs, loraRecipe } from './lora-fixtures';
 
 afterAll(() => closeAll());
 
