@@ -124,3 +124,11 @@ export function loraConfigOf(ck: { format: string; metadata: Record<string, stri
   if (ck.format !== 'lora') return undefined;
   return JSON.parse(ck.metadata['lora.config']) as LoraConfig;
 }
+
+/** What a card lists for an adapter (label, metadata key, value), or [] for any other checkpoint. */
+export function loraCardRows(ck: { format: string; metadata: Record<string, string> }): { label: string; field: string; value: string }[] {
+  if (ck.format !== 'lora') return [];
+  const rows: [string, string][] = [['Rank r', 'lora.r'], ['Alpha', 'lora.alpha'], ['Scale', 'lora.scale'], ['Target modules', 'lora.target_modules'],
+    ['Modules', 'lora.modules'], ['Rank pattern', 'lora.rank_pattern'], ['Alpha pattern', 'lora.alpha_pattern'], ['Modules to save', 'lora.modules_to_save']];
+  return rows.filter(([, k]) => ck.metadata[k] !== undefined).map(([label, k]) => ({ label, field: k, value: ck.metadata[k] }));
+}
