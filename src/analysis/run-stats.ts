@@ -1,5 +1,6 @@
 import type { Engine } from '../compute/engine';
-import { readChunk } from '../compute/read-chunk';
+import { adapterRole, readInput } from '../merge/lora-sources';
+import { isLoraAdapter } from '../model/lora';
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { numel } from '../formats/checkpoint';
 import { isFloatDType } from '../formats/dtype';
@@ -59,6 +60,10 @@ export function planStatsTasks(plan: StatsPlan, byRole: Record<string, Checkpoin
   for (const r of plan.roles) {
     if (!byRole[r]) throw new Error(`no checkpoint for role '${r}'`);
     ordered[r] = byRole[r];
+    // A LoRA adapter's role is θ_pre + ΔW, so its τ is ΔW (formed per chunk by the engine).
+    if (!isLoraAdapter(byRole[r])) continue;
+    if (r === 'pre' || !byRole.pre || isLoraAdapter(byRole.pre)) throw new Error(`${byRole[r].name} is a LoRA adapter: ${r === 'pre' ? 'θ_pre must be a full checkpoint' : 'it needs a full θ_pre'}`);
+    ordered[r] = adapterRole(byRole[r], byRole.pre, false, `θ_pre (${byRole.pre.name})`);
   }
   const report = alignCheckpoints(ordered);
   const tasks: StatsTask[] = [];
@@ -148,7 +153,7 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
     const entries = o.tasks[job.ti].entries;
     const r = job.count === 0
       ? Promise.resolve(null)
-      : Promise.all(entries.map((e) => readChunk(e, job.first, job.count))).then((inputs) => (o.signal?.aborted ? null : o.engine.stats(inputs, spec)));
+      : Promise.all(entries.map((e) => readInput(o.engine, e, job.first, job.count))).then((inputs) => (o.signal?.aborted ? null : o.engine.stats(inputs, spec)));
     r.catch(() => undefined); // rethrown when awaited in order
     return { job, result: r };
   };

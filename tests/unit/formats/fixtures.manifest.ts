@@ -220,6 +220,7 @@ export const MANIFEST: readonly FixtureRow[] = [
   { path: 'lora/bad-dora', error: 'bad-dora/adapter_config.json: DoRA adapters (use_dora: true) are not supported: their magnitude vectors rescale each column of W + ΔW' },
   ...LORA_EXPECTED.map((e): OpensRow => ({ path: `lora/expected/${e}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: e === 'bin-factors' ? 4 : 13 })),
   data('lora/cases.json'),
+  data('lora/stats.json'),
 ];
 
 /** The scripts that write the fixtures: not fixtures themselves. */
