@@ -60,7 +60,6 @@ describe('lora op', () => {
       expect(whole).toEqual(refLora(inputs, spec));
       // Row blocks: 37 elements at a time, most chunks starting and ending mid-row.
       const parts: Uint8Array[] = [];
-      const size = out === 'F32' ? 4 : 2;
       for (let f = 0; f < n; f += 37) {
         const m = Math.min(37, n - f);
         const dense = inputs.slice(0, 2).map((c) => ({ dtype: c.dtype, bytes: c.bytes.subarray(f * (c.dtype === 'F32' ? 4 : 2), (f + m) * (c.dtype === 'F32' ? 4 : 2)) }));
