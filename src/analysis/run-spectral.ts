@@ -6,6 +6,9 @@
  * normDelta and cosGammaDelta). Δ is formed in place over γ's buffer once γ's SVD is taken.
  */
 import { readTensorF32, type TensorEntry } from '../formats/checkpoint';
+import { CpuEngine } from '../compute/cpu-engine';
+import { decodeToF32 } from '../formats/dtype';
+import { isLoraSource, readInput } from '../merge/lora-sources';
 import { DEFAULT_CHUNK_ELEMENTS, StatsCancelled, type StatsTask } from './run-stats';
 import type { StatsPlan } from './plan';
 import { DEFAULT_SPECTRAL_K, matrixShape, spectralSummary, subspaceOverlap, topSvd, type SpectralSummary } from './spectral';
@@ -33,11 +36,14 @@ export interface RunSpectralOptions {
   onTensor(t: TensorSpectral): void;
 }
 
+/** Forms a LoRA role's values (θ_pre + ΔW, merge/lora-sources.ts) for the spectral pass. */
+let loraEngine: CpuEngine | null = null;
+
 /** out[i] (+)= sign·x[i] for the whole tensor, read chunk by chunk as float32. */
 async function addTensor(out: Float64Array, e: TensorEntry, sign: number, chunk: number): Promise<void> {
   for (let first = 0; first < out.length; first += chunk) {
     const n = Math.min(chunk, out.length - first);
-    const x = await readTensorF32(e, first, n);
+    const x = isLoraSource(e) ? decodeToF32('F32', (await readInput((loraEngine ??= new CpuEngine()), e, first, n)).bytes) : await readTensorF32(e, first, n);
     for (let i = 0; i < n; i++) out[first + i] += sign * x[i];
   }
 }

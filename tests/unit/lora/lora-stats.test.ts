@@ -37,6 +37,26 @@ describe('capvector stats with LoRA adapters for roles', () => {
     });
   }
 
+  it('--spectral: γ of two adapters has the rank of their factors together, and its energy is ‖γ‖² of torch', async () => {
+    const g = STATS.adapters;
+    const r = await cli(['stats', ...Object.entries(g.roles).flatMap(([role, p]) => [`--${role}`, join(LORA, p)]), '--by', 'tensor', '--spectral', '--json']);
+    expect(r.code).toBe(0);
+    const rows: { name: string; sigma: number[] | null }[] = JSON.parse(r.out).rows;
+    // plain: r = 4 on q_proj and v_proj; patterns: q_proj r = 2 in layer 0 (rank_pattern), 4 elsewhere, v_proj 4, down_proj 6.
+    const ranks: Record<string, number> = {
+      'model.layers.0.self_attn.q_proj.weight': 6, 'model.layers.1.self_attn.q_proj.weight': 8,
+      'model.layers.0.self_attn.v_proj.weight': 8, 'model.layers.1.self_attn.v_proj.weight': 8,
+      'model.layers.0.mlp.down_proj.weight': 6, 'model.layers.1.mlp.down_proj.weight': 6,
+    };
+    for (const [name, rank] of Object.entries(ranks)) {
+      const sigma = rows.find((x) => x.name === name)!.sigma!;
+      expect(sigma.filter((s) => s > 1e-6 * sigma[0]).length, name).toBe(rank);
+      const energy = sigma.reduce((a, s) => a + s * s, 0);
+      const want = g.tensors[name].normGamma! ** 2;
+      expect(Math.abs(energy - want) / want, name).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
   it('an adapter cannot be θ_pre', async () => {
     const r = await cli(['stats', '--pre', join(LORA, 'plain'), '--aux', join(LORA, 'patterns'), '--sft', join(LORA, 'sft-bf16')]);
     expect(r.code).toBe(1);
