@@ -43,6 +43,11 @@ for (const engine of ['webgpu', 'cpu'] as const) {
     for (const [name, role] of [['pre-bf16', 'pre'], ['plain', 'aux'], ['patterns', 'sft']]) {
       await card(page, name).getByRole('combobox', { name: `Role of ${name}` }).selectOption(role);
     }
+    // The alignment report reads each adapter as θ_pre + ΔW: everything lines up.
+    const adapters = page.getByTestId('adapter-roles');
+    await expect(adapters.locator('[data-role="aux"]')).toHaveText('LoRA adapter aux: θ_pre + ΔW: 4 tensors updated, the rest θ_pre\'s');
+    await expect(adapters.locator('[data-role="sft"]')).toHaveText('LoRA adapter sft: θ_pre + ΔW: 6 tensors updated, the rest θ_pre\'s');
+    await expect(page.getByTestId('alignment-summary')).toContainText('all matched');
     await page.getByRole('tab', { name: 'Merge' }).click();
     await page.getByLabel('Merge method').selectOption('capvector');
     await page.getByLabel('α', { exact: true }).fill('0.8');

@@ -1,6 +1,5 @@
 import type { Engine } from '../compute/engine';
-import { adapterRole, readInput } from '../merge/lora-sources';
-import { isLoraAdapter } from '../model/lora';
+import { adapterRoles, readInput } from '../merge/lora-sources';
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { numel } from '../formats/checkpoint';
 import { isFloatDType } from '../formats/dtype';
@@ -56,15 +55,15 @@ export interface StatsTasks {
 
 /** Aligns the role checkpoints and keeps the float tensors present everywhere with one shape. */
 export function planStatsTasks(plan: StatsPlan, byRole: Record<string, Checkpoint>): StatsTasks {
-  const ordered: Record<string, Checkpoint> = {};
+  const given: Record<string, Checkpoint> = {};
   for (const r of plan.roles) {
     if (!byRole[r]) throw new Error(`no checkpoint for role '${r}'`);
-    ordered[r] = byRole[r];
-    // A LoRA adapter's role is θ_pre + ΔW, so its τ is ΔW (formed per chunk by the engine).
-    if (!isLoraAdapter(byRole[r])) continue;
-    if (r === 'pre' || !byRole.pre || isLoraAdapter(byRole.pre)) throw new Error(`${byRole[r].name} is a LoRA adapter: ${r === 'pre' ? 'θ_pre must be a full checkpoint' : 'it needs a full θ_pre'}`);
-    ordered[r] = adapterRole(byRole[r], byRole.pre, false, `θ_pre (${byRole.pre.name})`);
+    given[r] = byRole[r];
   }
+  // A LoRA adapter's role is θ_pre + ΔW, so its τ is ΔW (formed per chunk by the engine).
+  const { byRole: ordered, adapters } = adapterRoles(given);
+  const fault = adapters.find((a) => a.fault);
+  if (fault) throw new Error(fault.fault!);
   const report = alignCheckpoints(ordered);
   const tasks: StatsTask[] = [];
   const skipped: SkippedTensor[] = [];

@@ -11,7 +11,7 @@
 import type { ChunkInput, Engine } from '../compute/engine';
 import { readChunk } from '../compute/read-chunk';
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
-import { resolveAdapter, type LoraUpdate } from '../model/lora';
+import { isLoraAdapter, resolveAdapter, type LoraUpdate } from '../model/lora';
 
 /** How an adapter role's tensor is formed: value = dense (− θ_pre when `minus`) + s·ΔW. */
 export interface LoraSource extends TensorEntry {
@@ -53,6 +53,47 @@ export function adapterRole(adapter: Checkpoint, pre: Checkpoint, difference: bo
     return loraSource(t, dense, difference ? t : null, update, file);
   });
   return { ...adapter, tensors };
+}
+
+/** What became of a role given as an adapter (for the alignment report): tensors updated, replaced, or why it cannot play. */
+export interface AdapterRoleInfo {
+  role: string;
+  name: string;
+  updated: number;
+  replaced: number;
+  fault: string | null;
+}
+
+/**
+ * The roles with every adapter read as θ_pre + ΔW against the `pre` role (the alignment report and the
+ * statistics): an adapter that cannot play (θ_pre missing or itself an adapter, factors that do not fit)
+ * is left out of `byRole` with its fault.
+ */
+export function adapterRoles(byRole: Record<string, Checkpoint>): { byRole: Record<string, Checkpoint>; adapters: AdapterRoleInfo[] } {
+  const out: Record<string, Checkpoint> = {};
+  const adapters: AdapterRoleInfo[] = [];
+  const pre = byRole.pre;
+  for (const [role, ck] of Object.entries(byRole)) {
+    if (!isLoraAdapter(ck)) {
+      out[role] = ck;
+      continue;
+    }
+    const info: AdapterRoleInfo = { role, name: ck.name, updated: 0, replaced: 0, fault: null };
+    adapters.push(info);
+    if (role === 'pre') info.fault = `${ck.name} is a LoRA adapter: θ_pre must be a full checkpoint`;
+    else if (!pre || isLoraAdapter(pre)) info.fault = `${ck.name} is a LoRA adapter: it needs a full θ_pre`;
+    else {
+      try {
+        const on = resolveAdapter(ck, pre, `θ_pre (${pre.name})`);
+        info.updated = on.updates.size;
+        info.replaced = on.replaced.size;
+        out[role] = adapterRole(ck, pre, false);
+      } catch (e) {
+        info.fault = e instanceof Error ? e.message : String(e);
+      }
+    }
+  }
+  return { byRole: out, adapters };
 }
 
 /** The factor reads of a source (A then B), empty when it has none. */
