@@ -13,7 +13,7 @@ import { runMerge } from '../../../src/merge/run';
 import { closeAll } from '../../../src/node/file-source';
 import { openPath } from '../../../src/node/paths';
 import { assertClose, compareCheckpoints, openMemory } from '../merge/golden-helpers';
-import { LORA, LORA_CASES, loraInputs, loraRecipe } from './lora-fixtures';
+import { LORA, LORA_CASES, loraInputs, loraRecipe, type LoraCase } from './lora-fixtures';
 
 afterAll(() => closeAll());
 
@@ -27,6 +27,32 @@ describe('LoRA adapters as roles: merges equal the float64 reference rounded onc
         expect(sink.committed).toBe(true);
         assertClose(await compareCheckpoints(await openMemory(sink.files), expected), `${c.name} (chunks of ${chunkElements ?? 'a whole tensor'})`);
       }
+    });
+  }
+});
+
+describe('TIES and DARE read an adapter role as its values θ_pre + ΔW, formed once in float32', () => {
+  /** The role's model as a full F32 checkpoint: `apply --dtype F32` rounds θ_pre + ΔW once, as the lora op does for these methods. */
+  async function asFullF32(adapter: string) {
+    const sink = memorySink();
+    await runMerge({ ...loraRecipe({ name: '', method: 'apply', roles: { pre: 'pre-bf16', vector: adapter }, params: { alpha: 1 }, models: [], expected: '' }), outDtype: 'F32' },
+      await loraInputs({ name: '', method: 'apply', roles: { pre: 'pre-bf16', vector: adapter }, params: {}, models: [], expected: '' }), { engine: new CpuEngine(), sink });
+    return openMemory(sink.files);
+  }
+
+  for (const method of ['dare', 'ties'] as const) {
+    it(`${method} over two adapters = ${method} over their models saved in float32, bit for bit`, async () => {
+      const params: LoraCase['params'] = method === 'dare' ? { p: 0.3, seed: 7, ties: true } : { lambda: 1 };
+      const c: LoraCase = { name: method, method, roles: { pre: 'pre-bf16' }, params,
+        models: ['plain', 'patterns'].map((path) => ({ path, params: method === 'ties' ? { weight: 1, density: 0.5 } : { weight: 1 } as Record<string, number> })), expected: '' };
+      const viaAdapters = memorySink();
+      await runMerge(loraRecipe(c), await loraInputs(c), { engine: new CpuEngine(), sink: viaAdapters, chunkElements: 53 });
+      const viaModels = memorySink();
+      const inputs = await loraInputs({ ...c, models: [] });
+      await runMerge(loraRecipe(c), { ...inputs, models: [await asFullF32('plain'), await asFullF32('patterns')] }, { engine: new CpuEngine(), sink: viaModels, chunkElements: 53 });
+      const a = await openMemory(viaAdapters.files);
+      const b = await openMemory(viaModels.files);
+      for (let i = 0; i < b.tensors.length; i++) expect(Buffer.from(await a.tensors[i].read()), b.tensors[i].name).toEqual(Buffer.from(await b.tensors[i].read()));
     });
   }
 });
