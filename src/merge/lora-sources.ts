@@ -11,7 +11,8 @@
 import type { ChunkInput, Engine } from '../compute/engine';
 import { readChunk } from '../compute/read-chunk';
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
-import { isLoraAdapter, resolveAdapter, type LoraUpdate } from '../model/lora';
+import { FormatError } from '../formats/errors';
+import { adapterTargets, isLoraAdapter, resolveAdapter, type LoraUpdate } from '../model/lora';
 
 /** How an adapter role's tensor is formed: value = dense (− θ_pre when `minus`) + s·ΔW. */
 export interface LoraSource extends TensorEntry {
@@ -53,6 +54,25 @@ export function adapterRole(adapter: Checkpoint, pre: Checkpoint, difference: bo
     return loraSource(t, dense, difference ? t : null, update, file);
   });
   return { ...adapter, tensors };
+}
+
+/**
+ * θ_pre for adapters given without one (`extract` from two adapters, γ = ΔW_a − ΔW_s): a float32 zero
+ * for every tensor any of them updates, in the order they name them. Full tensors (modules_to_save)
+ * need the real θ_pre.
+ */
+export function zeroBase(adapters: Checkpoint[]): Checkpoint {
+  const tensors = new Map<string, TensorEntry>();
+  for (const a of adapters) {
+    const { file, shapes, full } = adapterTargets(a);
+    if (full.length) throw new FormatError(file, `'${full[0]}' replaces a tensor of θ_pre (modules_to_save), so this adapter needs θ_pre`);
+    for (const [name, shape] of shapes) {
+      if (tensors.has(name)) continue;
+      const byteLength = shape[0] * shape[1] * 4;
+      tensors.set(name, { name, dtype: 'F32', shape, byteLength, file: '(zero)', read: (s = 0, l = byteLength - s) => Promise.resolve(new Uint8Array(l)) });
+    }
+  }
+  return { name: 'zero', format: 'zero', files: [], sharded: false, tensors: [...tensors.values()], metadata: {}, fileBytes: 0 };
 }
 
 /** What became of a role given as an adapter (for the alignment report): tensors updated, replaced, or why it cannot play. */

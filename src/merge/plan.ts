@@ -8,7 +8,7 @@ import { dtypeSize, isComputeDType, isFloatDType, type DType } from '../formats/
 import { alignCheckpoints, describeMapping } from '../model/align';
 import { bufferKind } from '../model/buffers';
 import { isLoraAdapter } from '../model/lora';
-import { adapterRole } from './lora-sources';
+import { adapterRole, zeroBase } from './lora-sources';
 import { getMethod } from './registry';
 import type { MethodDef, TensorParams } from './define';
 import { LayerIndex } from './layer';
@@ -45,17 +45,22 @@ export function checkpointFor(inputs: MergeInputs, role: string): Checkpoint | u
  */
 function bindAdapters(byRole: Record<string, Checkpoint>, inputRoles: string[], inputs: MergeInputs, method: string): void {
   const roleName = (r: string) => ROLE_FALLBACK[r] ?? r;
-  for (const role of inputRoles) {
+  const adapters = inputRoles.filter((r) => isLoraAdapter(byRole[r]));
+  if (!adapters.length) return;
+  const readsPre = inputRoles.includes('pre') && inputs.pre;
+  for (const role of adapters) {
     const ck = byRole[role];
-    if (!isLoraAdapter(ck)) continue;
-    if (role === inputRoles[0] || role === 'pre') {
+    if (role === 'pre' || (readsPre && role === inputRoles[0])) {
       throw new MergePlanError(`${ck.name} is a LoRA adapter: ${roleName(role)} must be a full checkpoint (the model an adapter changes)`, []);
     }
-    if (!inputs.pre || !inputRoles.includes('pre')) {
-      throw new MergePlanError(`${ck.name} (${roleName(role)}) is a LoRA adapter, θ_pre + ΔW, but ${method} does not read θ_pre: give the full checkpoint instead`, []);
+    // Without θ_pre, only differences of adapters are defined (extract: γ = ΔW_a − ΔW_s).
+    if (!readsPre && adapters.length < inputRoles.length) {
+      throw new MergePlanError(`${ck.name} (${roleName(role)}) is a LoRA adapter, θ_pre + ΔW, but ${method} does not read θ_pre: give the full checkpoint instead, or adapters for all its roles`, []);
     }
-    byRole[role] = adapterRole(ck, inputs.pre, role === 'vector', `θ_pre (${inputs.pre.name})`);
   }
+  const base = readsPre ? inputs.pre! : zeroBase(adapters.map((r) => byRole[r]));
+  const label = readsPre ? `θ_pre (${base.name})` : 'the other adapter';
+  for (const role of adapters) byRole[role] = adapterRole(byRole[role], base, role === 'vector', label);
 }
 
 export interface PlanDetail extends MergePlan {

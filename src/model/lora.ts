@@ -38,12 +38,14 @@ const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 export const isLoraAdapter = (ck: Pick<Checkpoint, 'format'>) => ck.format === 'lora';
 
-/** Reads the adapter's tensors against `base`; throws one FormatError naming the adapter's weights file. */
-export function resolveAdapter(adapter: Checkpoint, base: Checkpoint, baseLabel = 'θ_pre'): AdapterOnBase {
+interface Factors { A?: TensorEntry; B?: TensorEntry; embedding: boolean }
+
+/** The adapter's tensors sorted out: factor pairs by module, full tensors by base name (PEFT's prefixes off). */
+function parseAdapter(adapter: Checkpoint) {
   const cfg = loraConfigOf(adapter);
   const file = adapter.files[0] ?? adapter.name;
   if (!cfg) throw new FormatError(file, 'not a LoRA adapter');
-  const factors = new Map<string, { A?: TensorEntry; B?: TensorEntry; embedding: boolean }>();
+  const factors = new Map<string, Factors>();
   const full = new Map<string, TensorEntry>();
   for (const t of adapter.tensors) {
     const name = t.name.startsWith(PEFT_PREFIX) ? t.name.slice(PEFT_PREFIX.length) : t.name;
@@ -59,6 +61,26 @@ export function resolveAdapter(adapter: Checkpoint, base: Checkpoint, baseLabel 
     if (name.includes('lora_magnitude_vector')) throw new FormatError(file, `DoRA adapters are not supported ('${t.name}')`);
     full.set(name.replace(/\.modules_to_save\.[^.]+\./, '.'), t);
   }
+  return { cfg, file, factors, full };
+}
+
+/**
+ * The base tensors an adapter updates, with the shapes its factors give them (the module's weight:
+ * [out, in], or [in, out] with fan_in_fan_out, [vocab, dim] for embeddings), and its full tensors.
+ */
+export function adapterTargets(adapter: Checkpoint): { file: string; shapes: Map<string, number[]>; full: string[] } {
+  const { cfg, file, factors, full } = parseAdapter(adapter);
+  const shapes = new Map<string, number[]>();
+  for (const [module, f] of factors) {
+    if (f.A?.shape.length !== 2 || f.B?.shape.length !== 2) continue; // resolveAdapter names the fault
+    shapes.set(`${module}.weight`, f.embedding || cfg.fanInFanOut ? [f.A.shape[1], f.B.shape[0]] : [f.B.shape[0], f.A.shape[1]]);
+  }
+  return { file, shapes, full: [...full.keys()] };
+}
+
+/** Reads the adapter's tensors against `base`; throws one FormatError naming the adapter's weights file. */
+export function resolveAdapter(adapter: Checkpoint, base: Checkpoint, baseLabel = 'θ_pre'): AdapterOnBase {
+  const { cfg, file, factors, full } = parseAdapter(adapter);
   const baseNames = new Set(base.tensors.map((t) => t.name));
   const wanted = [...[...factors.keys()].map((m) => `${m}.weight`), ...full.keys()];
   const mapping = bestPrefixMapping(wanted, baseNames) ?? undefined;

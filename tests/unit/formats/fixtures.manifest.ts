@@ -98,7 +98,7 @@ function adapter(folder: string, card: Record<string, string>): OpensRow {
 }
 const LORA_EXPECTED = [
   'apply-plain', 'apply-rslora', 'apply-patterns', 'apply-fan-in-fan-out', 'apply-embedding', 'apply-bin', 'apply-f32-plain', 'apply-embedding-half',
-  'capvector-adapters', 'capvector-mixed', 'task-arithmetic-mixed', 'ties-adapters', 'bin-factors',
+  'capvector-adapters', 'capvector-mixed', 'task-arithmetic-mixed', 'ties-adapters', 'bin-factors', 'extract-adapters',
 ];
 
 export const MANIFEST: readonly FixtureRow[] = [
@@ -218,7 +218,7 @@ export const MANIFEST: readonly FixtureRow[] = [
   { path: 'lora/bad-no-config', error: "bad-no-config/adapter_model.safetensors: a PEFT adapter's weights without its adapter_config.json (r and lora_alpha are in it): open the adapter's folder, or both files" },
   { path: 'lora/bad-peft-type', error: "bad-peft-type/adapter_config.json: peft_type 'IA3' is not supported (only LoRA adapters are read)" },
   { path: 'lora/bad-dora', error: 'bad-dora/adapter_config.json: DoRA adapters (use_dora: true) are not supported: their magnitude vectors rescale each column of W + ΔW' },
-  ...LORA_EXPECTED.map((e): OpensRow => ({ path: `lora/expected/${e}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: e === 'bin-factors' ? 4 : 13 })),
+  ...LORA_EXPECTED.map((e): OpensRow => ({ path: `lora/expected/${e}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: e === 'bin-factors' ? 4 : e === 'extract-adapters' ? 6 : 13 })),
   data('lora/cases.json'),
   data('lora/stats.json'),
 ];

@@ -1,7 +1,8 @@
 /**
  * The CLI with LoRA adapters as roles (PATH = the adapter's folder): `merge` with two adapters, `apply`
  * as PEFT's merge-and-unload, task arithmetic over an adapter and a full checkpoint, each against the
- * float64 PyTorch golden of make_lora_golden.py; and a bad adapter's one `error:` line naming its file.
+ * float64 PyTorch golden of make_lora_golden.py, `extract` from two adapters (γ = ΔW_a − ΔW_s, no θ_pre);
+ * and a bad adapter's one `error:` line naming its file.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +26,7 @@ describe('capvector with LoRA adapters', () => {
     ['apply-f32-plain', ['apply', '--pre', 'pre-f32', '--vector', 'f32-plain/adapter_config.json', '--alpha', '1']],
     ['apply-bin', ['apply', '--pre', 'pre-bf16', '--vector', 'bin', '--alpha', '1', '--threads', '0']],
     ['task-arithmetic-mixed', ['merge', '--method', 'task-arithmetic', '--pre', 'pre-bf16', '--models', 'embedding,sft-bf16', '--weight', '0.7,0.4']],
+    ['extract-adapters', ['extract', '--aux', 'plain', '--sft', 'patterns']],
   ];
   for (const [golden, args] of cases) {
     it(`${args.join(' ')} equals ${golden}`, async () => {
@@ -60,6 +62,12 @@ describe('capvector with LoRA adapters', () => {
       }
     });
   }
+
+  it('extract from an adapter and a full checkpoint needs θ_pre, which extract does not read', () => {
+    const r = cli(['extract', '--aux', 'plain', '--sft', 'sft-bf16', '--out', join(tmpdir(), 'never.safetensors'), '--no-hash']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('error: plain (θ_aux) is a LoRA adapter, θ_pre + ΔW, but extract does not read θ_pre: give the full checkpoint instead, or adapters for all its roles');
+  });
 
   it('an adapter cannot be θ_pre', () => {
     const r = cli(['apply', '--pre', 'plain', '--vector', 'embedding', '--out', join(tmpdir(), 'never.safetensors'), '--no-hash']);
