@@ -32,22 +32,35 @@ function factorsOf(inputs: ChunkInput[], spec: LoraSpec): Factor[] {
 
 const P = new Float64Array(BLOCK);
 
-/** p for elements [c0, c1) of one row into P[o …]: Σ_k in ascending order, as loraProduct. */
+/**
+ * p for elements [c0, c1) of one row into P[o …]: Σ_k in ascending order, as loraProduct. Each element's
+ * row of the product is a coefficient c_k (B's) times a contiguous run v_k (A's); four k at a time keep
+ * the partial sum in a register, still added in ascending k: the same bits as one k at a time.
+ */
 function rowProducts(f: Factor, rows: number, cols: number, row: number, c0: number, c1: number, o: number): void {
   const { A, Bk, r } = f;
   const m = c1 - c0;
-  for (let k = 0; k < r; k++) {
-    if (f.transpose) {
-      const a = A[k * rows + row];
-      const bo = k * cols + c0;
-      if (k === 0) for (let j = 0; j < m; j++) P[o + j] = Bk[bo + j] * a;
-      else for (let j = 0; j < m; j++) P[o + j] = P[o + j] + Bk[bo + j] * a;
-    } else {
-      const b = Bk[row * r + k];
-      const ao = k * cols + c0;
-      if (k === 0) for (let j = 0; j < m; j++) P[o + j] = b * A[ao + j];
-      else for (let j = 0; j < m; j++) P[o + j] = P[o + j] + b * A[ao + j];
+  // Product k at element j is coef(k)·V[at(k) + j] (multiplication commutes exactly).
+  const coef = (k: number) => (f.transpose ? A[k * rows + row] : Bk[row * r + k]);
+  const V = f.transpose ? Bk : A;
+  const at = (k: number) => k * cols + c0;
+  const c = coef(0), v = at(0);
+  for (let j = 0; j < m; j++) P[o + j] = c * V[v + j];
+  let k = 1;
+  for (; k + 3 < r; k += 4) {
+    const c1_ = coef(k), c2 = coef(k + 1), c3 = coef(k + 2), c4 = coef(k + 3);
+    const v1 = at(k), v2 = at(k + 1), v3 = at(k + 2), v4 = at(k + 3);
+    for (let j = 0; j < m; j++) {
+      let p = P[o + j];
+      p = p + c1_ * V[v1 + j];
+      p = p + c2 * V[v2 + j];
+      p = p + c3 * V[v3 + j];
+      P[o + j] = p + c4 * V[v4 + j];
     }
+  }
+  for (; k < r; k++) {
+    const ck = coef(k), vk = at(k);
+    for (let j = 0; j < m; j++) P[o + j] = P[o + j] + ck * V[vk + j];
   }
 }
 
