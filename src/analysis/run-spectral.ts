@@ -4,7 +4,10 @@
  * its leading singular values, stable rank and energy ranks (./spectral.ts) and, with a downstream
  * checkpoint, the subspace overlap of γ with Δ = θ_down − θ_meta = θ_down − θ_pre − α·γ (the Δ of
  * normDelta and cosGammaDelta). Δ is formed in place over γ's buffer once γ's SVD is taken.
+ * With a WebGPU engine the randomised SVD's products run as WGSL kernels (src/compute/linalg/);
+ * otherwise (the CLI, the CPU engine) in float64 on the CPU.
  */
+import type { Engine } from '../compute/engine';
 import { readTensorF32, type TensorEntry } from '../formats/checkpoint';
 import { CpuEngine } from '../compute/cpu-engine';
 import { decodeToF32 } from '../formats/dtype';
@@ -33,6 +36,8 @@ export interface RunSpectralOptions {
   seed?: number;
   signal?: AbortSignal;
   chunkElements?: number;
+  /** Where the randomised SVD's products run: a WebGPU engine runs the WGSL kernels; absent or CPU, float64 on the CPU. */
+  engine?: Engine;
   onTensor(t: TensorSpectral): void;
 }
 
@@ -56,6 +61,7 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   const seed = o.seed ?? 0;
   const powerIterations = o.powerIterations ?? 2;
   const chunk = Math.max(1, o.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
+  const svd = { k, seed, powerIterations, signal: o.signal };
   for (const task of o.tasks) {
     if (o.signal?.aborted) throw new StatsCancelled();
     const mv = matrixShape(task.entries[0].shape);
@@ -64,16 +70,22 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
     const data = new Float64Array(rows * cols);
     await addTensor(data, task.entries[iAux], 1, chunk);
     await addTensor(data, task.entries[iSft], -1, chunk);
-    const g = spectralSummary({ rows, cols, data }, { k, seed, powerIterations });
-    const row: TensorSpectral = { name: task.name, matrix: mv, gamma: g.summary };
-    if (iDown >= 0 && iPre >= 0) {
-      // Δ = θ_down − θ_pre − α·γ, over γ's buffer.
-      const a = o.alpha(task.name);
-      for (let i = 0; i < data.length; i++) data[i] *= -a;
-      await addTensor(data, task.entries[iDown], 1, chunk);
-      await addTensor(data, task.entries[iPre], -1, chunk);
-      row.overlapGammaDelta = subspaceOverlap(g.svd, topSvd({ rows, cols, data }, { k, seed, powerIterations }), k);
+    try {
+      const g = await spectralSummary({ rows, cols, data }, svd, o.engine);
+      const row: TensorSpectral = { name: task.name, matrix: mv, gamma: g.summary };
+      if (iDown >= 0 && iPre >= 0) {
+        // Δ = θ_down − θ_pre − α·γ, over γ's buffer.
+        const a = o.alpha(task.name);
+        for (let i = 0; i < data.length; i++) data[i] *= -a;
+        await addTensor(data, task.entries[iDown], 1, chunk);
+        await addTensor(data, task.entries[iPre], -1, chunk);
+        row.overlapGammaDelta = subspaceOverlap(g.svd, await topSvd({ rows, cols, data }, svd, o.engine), k);
+      }
+      o.onTensor(row);
+    } catch (e) {
+      // An abort inside an SVD (between its products) reads like one between tensors.
+      if (o.signal?.aborted) throw new StatsCancelled();
+      throw e;
     }
-    o.onTensor(row);
   }
 }

@@ -1,43 +1,22 @@
 /**
- * The low-rank view of a matrix (../shared/SCIENCE.md, "The low-rank view"), float64 on the CPU:
- * leading singular values by randomised SVD (Halko, Martinsson, Tropp), stable rank, energy ranks and
- * the subspace overlap of two matrices. Pure and deterministic for a seed; no engine, no I/O.
+ * The low-rank view of a matrix (../shared/SCIENCE.md, "The low-rank view"): leading singular values,
+ * stable rank, energy ranks and the subspace overlap of two matrices. Deterministic for a seed; no I/O.
  *
- * Randomised SVD of M (m×n), l = k + oversample: Ω Gaussian n×l from a seeded PRNG; Y = M·Ω,
- * Q = qr(Y); `powerIterations` times Z = qr(Mᵀ·Q), Q = qr(M·Z) (re-orthonormalised every step);
- * then the exact SVD of the small B = QᵀM by one-sided Jacobi on Bᵀ (n×l): Bᵀ·V = W·Σ, so B = V·Σ·Wᵀ
- * and M ≈ (Q·V)·Σ·Wᵀ. Where min(m, n) ≤ l the SVD of M itself is exact (one-sided Jacobi on M or Mᵀ).
- * QR is modified Gram–Schmidt applied twice ("twice is enough").
+ * Where min(m, n) ≤ k + oversample the SVD of M itself is exact (one-sided Jacobi on M or Mᵀ, float64).
+ * Otherwise the randomised SVD of ./randomized-svd.ts runs on the engine's linear-algebra backend
+ * (src/compute/linalg/linalg.ts): float64 on the CPU (no engine, or the CPU engine), the WGSL GEMM
+ * kernels when the engine is WebGPU.
  */
-import { mulberry32 } from './rng';
+import type { Engine } from '../compute/engine';
+import type { DenseMatrix } from '../compute/linalg/backend';
+import { linalgFor } from '../compute/linalg/linalg';
+import { columnsOf, descending, oneSidedJacobi } from './jacobi';
+import { randomizedSvd, type SvdOptions, type TopSvd } from './randomized-svd';
+import { gaussian, mulberry32 } from './rng';
 
 /** A dense row-major float64 matrix. */
-export interface Matrix {
-  rows: number;
-  cols: number;
-  data: Float64Array;
-}
-
-export interface SvdOptions {
-  /** Leading singular triplets wanted (default 32). */
-  k?: number;
-  /** Extra test vectors (default 10). */
-  oversample?: number;
-  /** Power iterations (default 2). */
-  powerIterations?: number;
-  /** PRNG seed of the Gaussian test matrix (default 0). */
-  seed?: number;
-}
-
-export interface TopSvd {
-  /** min(k, m, n) singular values, descending. */
-  sigma: Float64Array;
-  /** Left singular vectors, m × sigma.length, row-major (column j belongs to sigma[j]). */
-  u: Float64Array;
-  rows: number;
-  /** True when the SVD was exact (min(m, n) ≤ k + oversample). */
-  exact: boolean;
-}
+export type Matrix = DenseMatrix;
+export type { SvdOptions, TopSvd };
 
 export const DEFAULT_SPECTRAL_K = 32;
 export const ENERGY_LEVELS = [0.9, 0.95, 0.99] as const;
@@ -53,20 +32,7 @@ export function matrixShape(shape: readonly number[]): [number, number] | null {
   return rows > 0 && cols > 0 ? [rows, cols] : null;
 }
 
-export { mulberry32 };
-
-/** Standard normal samples (Box–Muller) from a seeded PRNG. */
-export function gaussian(seed: number, count: number): Float64Array {
-  const u = mulberry32(seed);
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - u()));
-    const t = 2 * Math.PI * u();
-    out[i] = r * Math.cos(t);
-    if (i + 1 < count) out[i + 1] = r * Math.sin(t);
-  }
-  return out;
-}
+export { gaussian, mulberry32 };
 
 /** ‖M‖²_F, exact (compensated sum). */
 export function frobeniusSq(m: Matrix): number {
@@ -81,138 +47,8 @@ export function frobeniusSq(m: Matrix): number {
   return s;
 }
 
-/** C (m×l) = M (m×n) · X (n×l), all row-major. */
-function mulRight(m: Matrix, x: Float64Array, l: number): Float64Array {
-  const { rows, cols, data } = m;
-  const out = new Float64Array(rows * l);
-  for (let i = 0; i < rows; i++) {
-    const o = i * l;
-    for (let j = 0; j < cols; j++) {
-      const a = data[i * cols + j];
-      if (a === 0) continue;
-      const xo = j * l;
-      for (let c = 0; c < l; c++) out[o + c] += a * x[xo + c];
-    }
-  }
-  return out;
-}
-
-/** C (n×l) = Mᵀ (n×m) · X (m×l), all row-major. */
-function mulLeftT(m: Matrix, x: Float64Array, l: number): Float64Array {
-  const { rows, cols, data } = m;
-  const out = new Float64Array(cols * l);
-  for (let i = 0; i < rows; i++) {
-    const xo = i * l;
-    for (let j = 0; j < cols; j++) {
-      const a = data[i * cols + j];
-      if (a === 0) continue;
-      const o = j * l;
-      for (let c = 0; c < l; c++) out[o + c] += a * x[xo + c];
-    }
-  }
-  return out;
-}
-
-/**
- * Orthonormalises the columns of A (r×l, row-major) in place by modified Gram–Schmidt, twice.
- * A column that vanishes against the earlier ones (rank deficiency) becomes zero.
- */
-export function orthonormalise(a: Float64Array, r: number, l: number): void {
-  const norms0 = new Float64Array(l);
-  for (let c = 0; c < l; c++) {
-    let s = 0;
-    for (let i = 0; i < r; i++) s += a[i * l + c] ** 2;
-    norms0[c] = Math.sqrt(s);
-  }
-  const dead = new Uint8Array(l);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let c = 0; c < l; c++) {
-      if (dead[c]) continue;
-      for (let p = 0; p < c; p++) {
-        if (dead[p]) continue;
-        let d = 0;
-        for (let i = 0; i < r; i++) d += a[i * l + p] * a[i * l + c];
-        for (let i = 0; i < r; i++) a[i * l + c] -= d * a[i * l + p];
-      }
-      let s = 0;
-      for (let i = 0; i < r; i++) s += a[i * l + c] ** 2;
-      const nrm = Math.sqrt(s);
-      if (!(nrm > 1e-13 * norms0[c]) || nrm === 0) {
-        dead[c] = 1;
-        for (let i = 0; i < r; i++) a[i * l + c] = 0;
-      } else {
-        for (let i = 0; i < r; i++) a[i * l + c] /= nrm;
-      }
-    }
-  }
-}
-
-interface Jacobi {
-  /** Column norms after convergence (the singular values), unsorted. */
-  sigma: Float64Array;
-  /** The accumulated rotations V (c×c, row-major). */
-  v: Float64Array;
-  /** The rotated columns A·V = W·Σ, column by column. */
-  cols: Float64Array[];
-}
-
-/**
- * One-sided Jacobi (Hestenes) on the columns of A given as c columns of length r: rotates pairs of
- * columns until all are mutually orthogonal. Then A·V = W·Σ with Σ the column norms.
- */
-function oneSidedJacobi(cols: Float64Array[]): Jacobi {
-  const c = cols.length;
-  const r = c ? cols[0].length : 0;
-  const v = new Float64Array(c * c);
-  for (let i = 0; i < c; i++) v[i * c + i] = 1;
-  const eps = 1e-15;
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let rotated = false;
-    for (let p = 0; p < c - 1; p++) {
-      for (let q = p + 1; q < c; q++) {
-        const x = cols[p], y = cols[q];
-        let alpha = 0, beta = 0, gamma = 0;
-        for (let i = 0; i < r; i++) {
-          alpha += x[i] * x[i];
-          beta += y[i] * y[i];
-          gamma += x[i] * y[i];
-        }
-        if (gamma === 0 || Math.abs(gamma) <= eps * Math.sqrt(alpha * beta)) continue;
-        rotated = true;
-        const zeta = (beta - alpha) / (2 * gamma);
-        const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
-        const cs = 1 / Math.sqrt(1 + t * t);
-        const sn = cs * t;
-        for (let i = 0; i < r; i++) {
-          const xi = x[i], yi = y[i];
-          x[i] = cs * xi - sn * yi;
-          y[i] = sn * xi + cs * yi;
-        }
-        for (let i = 0; i < c; i++) {
-          const vp = v[i * c + p], vq = v[i * c + q];
-          v[i * c + p] = cs * vp - sn * vq;
-          v[i * c + q] = sn * vp + cs * vq;
-        }
-      }
-    }
-    if (!rotated) break;
-  }
-  const sigma = new Float64Array(c);
-  for (let j = 0; j < c; j++) {
-    let s = 0;
-    for (let i = 0; i < r; i++) s += cols[j][i] ** 2;
-    sigma[j] = Math.sqrt(s);
-  }
-  return { sigma, v, cols };
-}
-
-/** Indices of sigma in descending order (ties by index, so deterministic). */
-function descending(sigma: Float64Array): number[] {
-  return Array.from(sigma.keys()).sort((a, b) => sigma[b] - sigma[a] || a - b);
-}
-
 /** The leading min(k, m, n) singular values and left singular vectors of M. */
-export function topSvd(m: Matrix, opts: SvdOptions = {}): TopSvd {
+export async function topSvd(m: Matrix, opts: SvdOptions = {}, engine?: Engine): Promise<TopSvd> {
   const k = Math.max(1, Math.floor(opts.k ?? DEFAULT_SPECTRAL_K));
   const over = Math.max(0, Math.floor(opts.oversample ?? 10));
   const power = Math.max(0, Math.floor(opts.powerIterations ?? 2));
@@ -223,13 +59,7 @@ export function topSvd(m: Matrix, opts: SvdOptions = {}): TopSvd {
   if (Math.min(rows, cols) <= l) {
     if (cols <= rows) {
       // Jacobi on the columns of M: M·V = W·Σ, U = W (columns normalised).
-      const cs: Float64Array[] = [];
-      for (let j = 0; j < cols; j++) {
-        const col = new Float64Array(rows);
-        for (let i = 0; i < rows; i++) col[i] = m.data[i * cols + j];
-        cs.push(col);
-      }
-      const jac = oneSidedJacobi(cs);
+      const jac = oneSidedJacobi(columnsOf(m.data, rows, cols));
       const order = descending(jac.sigma).slice(0, Math.min(k, cols));
       const u = new Float64Array(rows * order.length);
       order.forEach((j, o) => {
@@ -250,36 +80,12 @@ export function topSvd(m: Matrix, opts: SvdOptions = {}): TopSvd {
     return { sigma: Float64Array.from(order, (j) => jac.sigma[j]), u, rows, exact: true };
   }
 
-  const omega = gaussian(opts.seed ?? 0, cols * l);
-  let q = mulRight(m, omega, l);
-  orthonormalise(q, rows, l);
-  for (let it = 0; it < power; it++) {
-    const z = mulLeftT(m, q, l);
-    orthonormalise(z, cols, l);
-    q = mulRight(m, z, l);
-    orthonormalise(q, rows, l);
+  const backend = await linalgFor(m, engine);
+  try {
+    return await randomizedSvd(backend, { k, oversample: over, powerIterations: power, seed: opts.seed, signal: opts.signal });
+  } finally {
+    backend.dispose();
   }
-  // Bᵀ = Mᵀ·Q (n×l); Jacobi on its columns: Bᵀ·V = W·Σ, so B = V·Σ·Wᵀ and M ≈ (Q·V)·Σ·Wᵀ.
-  const bt = mulLeftT(m, q, l);
-  const cs: Float64Array[] = [];
-  for (let c = 0; c < l; c++) {
-    const col = new Float64Array(cols);
-    for (let j = 0; j < cols; j++) col[j] = bt[j * l + c];
-    cs.push(col);
-  }
-  const jac = oneSidedJacobi(cs);
-  const order = descending(jac.sigma).slice(0, k);
-  const kk = order.length;
-  const u = new Float64Array(rows * kk);
-  for (let i = 0; i < rows; i++) {
-    for (let o = 0; o < kk; o++) {
-      const j = order[o];
-      let s = 0;
-      for (let c = 0; c < l; c++) s += q[i * l + c] * jac.v[c * l + j];
-      u[i * kk + o] = s;
-    }
-  }
-  return { sigma: Float64Array.from(order, (j) => jac.sigma[j]), u, rows, exact: false };
 }
 
 /**
@@ -338,8 +144,8 @@ export interface SpectralSummary {
 }
 
 /** The spectral summary of one matrix and its SVD (kept for overlaps). */
-export function spectralSummary(m: Matrix, opts: SvdOptions = {}): { summary: SpectralSummary; svd: TopSvd } {
-  const svd = topSvd(m, opts);
+export async function spectralSummary(m: Matrix, opts: SvdOptions = {}, engine?: Engine): Promise<{ summary: SpectralSummary; svd: TopSvd }> {
+  const svd = await topSvd(m, opts, engine);
   const f = frobeniusSq(m);
   const sigma = Array.from(svd.sigma);
   const sigma1 = sigma.length ? sigma[0] : 0;

@@ -221,7 +221,7 @@ export class WebGpuEngine extends EngineBase implements GpuDispatch {
 }
 
 /** queue.writeBuffer needs 4-byte multiples: the ragged tail of a 16-bit input goes in a zero-padded word. */
-function writePadded(queue: GPUQueue, buf: GPUBuffer, offset: number, bytes: Uint8Array): void {
+export function writePadded(queue: GPUQueue, buf: GPUBuffer, offset: number, bytes: Uint8Array): void {
   const whole = bytes.byteLength & ~3;
   if (whole > 0) queue.writeBuffer(buf, offset, bytes as Uint8Array<ArrayBuffer>, 0, whole);
   if (whole < bytes.byteLength) {

@@ -27,9 +27,9 @@ const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 describe('spectral: golden against torch.linalg.svd (float64)', () => {
   for (const [name, c] of Object.entries(golden.cases)) {
-    it(`${name} ${JSON.stringify(c.shape)}, k = ${c.k}: leading singular values, stable rank, energy ranks`, () => {
+    it(`${name} ${JSON.stringify(c.shape)}, k = ${c.k}: leading singular values, stable rank, energy ranks`, async () => {
       const m = matrix(c);
-      const { summary } = spectralSummary(m, { k: c.k, seed: 7 });
+      const { summary } = await spectralSummary(m, { k: c.k, seed: 7 });
       const kk = Math.min(c.k, m.rows, m.cols);
       expect(summary.exact).toBe(Math.min(m.rows, m.cols) <= c.k + 10);
       expect(summary.sigma.length).toBe(kk);
@@ -55,16 +55,16 @@ describe('spectral: golden against torch.linalg.svd (float64)', () => {
   }
 
   for (const p of golden.overlaps) {
-    it(`subspace overlap ${p.a} vs ${p.b}, k = ${p.k}`, () => {
-      const a = topSvd(matrix(golden.cases[p.a]), { k: golden.cases[p.a].k, seed: 1 });
-      const b = topSvd(matrix(golden.cases[p.b]), { k: golden.cases[p.b].k, seed: 2 });
+    it(`subspace overlap ${p.a} vs ${p.b}, k = ${p.k}`, async () => {
+      const a = await topSvd(matrix(golden.cases[p.a]), { k: golden.cases[p.a].k, seed: 1 });
+      const b = await topSvd(matrix(golden.cases[p.b]), { k: golden.cases[p.b].k, seed: 2 });
       expect(Math.abs(subspaceOverlap(a, b, p.k)! - p.overlap)).toBeLessThan(1e-3);
     });
   }
 });
 
 describe('spectral: definitions', () => {
-  it('matrix views: linear [out, in], conv [out, in·k·k], 1-D and empty skipped', () => {
+  it('matrix views: linear [out, in], conv [out, in·k·k], 1-D and empty skipped', async () => {
     expect(matrixShape([16, 8])).toEqual([16, 8]);
     expect(matrixShape([16, 8, 3, 3])).toEqual([16, 72]);
     expect(matrixShape([8])).toBeNull();
@@ -72,37 +72,37 @@ describe('spectral: definitions', () => {
     expect(matrixShape([0, 4])).toBeNull();
   });
 
-  it('is deterministic for a seed, and the seed only moves the randomised path within rounding', () => {
+  it('is deterministic for a seed, and the seed only moves the randomised path within rounding', async () => {
     const c = golden.cases['tall'];
-    const a = topSvd(matrix(c), { k: c.k, seed: 3 });
-    const b = topSvd(matrix(c), { k: c.k, seed: 3 });
-    const d = topSvd(matrix(c), { k: c.k, seed: 4 });
+    const a = await topSvd(matrix(c), { k: c.k, seed: 3 });
+    const b = await topSvd(matrix(c), { k: c.k, seed: 3 });
+    const d = await topSvd(matrix(c), { k: c.k, seed: 4 });
     expect(a.exact).toBe(false);
     expect(Array.from(a.sigma)).toEqual(Array.from(b.sigma));
     expect(Array.from(a.u)).toEqual(Array.from(b.u));
     for (let i = 0; i < 4; i++) expect(rel(d.sigma[i], a.sigma[i])).toBeLessThan(1e-9);
   });
 
-  it('energy rank: smallest r reaching q, null beyond the computed spectrum, 0 for a zero matrix', () => {
+  it('energy rank: smallest r reaching q, null beyond the computed spectrum, 0 for a zero matrix', async () => {
     expect(energyRank([3, 1], 10, 0.9)).toBe(1);
     expect(energyRank([3, 1], 10, 0.95)).toBe(2);
     expect(energyRank([3, 1], 20, 0.9)).toBeNull();
     expect(energyRank([], 0, 0.9)).toBe(0);
   });
 
-  it('a zero matrix: σ = 0, no stable rank, energy ranks 0', () => {
-    const z = spectralSummary({ rows: 60, cols: 50, data: new Float64Array(3000) }, { k: 4 });
+  it('a zero matrix: σ = 0, no stable rank, energy ranks 0', async () => {
+    const z = await spectralSummary({ rows: 60, cols: 50, data: new Float64Array(3000) }, { k: 4 });
     expect(z.summary.sigma).toEqual([0, 0, 0, 0]);
     expect(z.summary.stableRank).toBeNull();
     expect(z.summary.energyRank90).toBe(0);
     expect(frobeniusSq({ rows: 1, cols: 2, data: Float64Array.from([3, 4]) })).toBe(25);
   });
 
-  it('rank-deficient randomised input: exact rank-2 matrix gives two singular values and zeros after', () => {
+  it('rank-deficient randomised input: exact rank-2 matrix gives two singular values and zeros after', async () => {
     const rows = 80, cols = 60;
     const data = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[i * cols + j] = 3 * Math.sin(i + 1) * Math.cos(j) + Math.cos(2 * i) * Math.sin(3 * j + 1);
-    const s = topSvd({ rows, cols, data }, { k: 8 });
+    const s = await topSvd({ rows, cols, data }, { k: 8 });
     expect(s.exact).toBe(false);
     expect(s.sigma[1]).toBeGreaterThan(1);
     for (let i = 2; i < 8; i++) expect(s.sigma[i]).toBeLessThan(1e-9 * s.sigma[0]);

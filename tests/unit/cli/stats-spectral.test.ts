@@ -78,12 +78,12 @@ async function reference(cks: Record<string, Checkpoint>, name: string, k: numbe
   const [rows, cols] = matrixShape(shape)!;
   const [aux, sft] = await Promise.all([f64(cks.aux, name), f64(cks.sft, name)]);
   const gamma = aux.map((x, i) => x - sft[i]);
-  const g = spectralSummary({ rows, cols, data: gamma }, { k, seed: 0 });
+  const g = await spectralSummary({ rows, cols, data: gamma }, { k, seed: 0 });
   let overlap: number | null | undefined;
   if (cks.down) {
     const [down, pre] = await Promise.all([f64(cks.down, name), f64(cks.pre, name)]);
     const delta = down.map((x, i) => x - pre[i] - alpha * gamma[i]);
-    overlap = subspaceOverlap(g.svd, topSvd({ rows, cols, data: delta }, { k, seed: 0 }), k);
+    overlap = subspaceOverlap(g.svd, await topSvd({ rows, cols, data: delta }, { k, seed: 0 }), k);
   }
   return { ...g.summary, overlap };
 }
