@@ -81,6 +81,8 @@ export interface AdapterRoleInfo {
   name: string;
   updated: number;
   replaced: number;
+  /** False when no θ_pre was given and the adapters are read against each other (ΔW alone). */
+  onPre: boolean;
   fault: string | null;
 }
 
@@ -92,22 +94,32 @@ export interface AdapterRoleInfo {
 export function adapterRoles(byRole: Record<string, Checkpoint>): { byRole: Record<string, Checkpoint>; adapters: AdapterRoleInfo[] } {
   const out: Record<string, Checkpoint> = {};
   const adapters: AdapterRoleInfo[] = [];
-  const pre = byRole.pre;
+  const given = Object.values(byRole);
+  let pre: Checkpoint | undefined = byRole.pre;
+  // Only adapters and no θ_pre: their differences are defined (extract), against zeros where they update.
+  if (!pre && given.length > 1 && given.every(isLoraAdapter)) {
+    try {
+      pre = zeroBase(given);
+    } catch {
+      // a modules_to_save tensor: each adapter reports that it needs θ_pre below
+    }
+  }
   for (const [role, ck] of Object.entries(byRole)) {
     if (!isLoraAdapter(ck)) {
       out[role] = ck;
       continue;
     }
-    const info: AdapterRoleInfo = { role, name: ck.name, updated: 0, replaced: 0, fault: null };
+    const info: AdapterRoleInfo = { role, name: ck.name, updated: 0, replaced: 0, onPre: pre === byRole.pre, fault: null };
     adapters.push(info);
     if (role === 'pre') info.fault = `${ck.name} is a LoRA adapter: θ_pre must be a full checkpoint`;
     else if (!pre || isLoraAdapter(pre)) info.fault = `${ck.name} is a LoRA adapter: it needs a full θ_pre`;
     else {
       try {
-        const on = resolveAdapter(ck, pre, `θ_pre (${pre.name})`);
+        const label = pre === byRole.pre ? `θ_pre (${pre.name})` : 'the other adapter';
+        const on = resolveAdapter(ck, pre, label);
         info.updated = on.updates.size;
         info.replaced = on.replaced.size;
-        out[role] = adapterRole(ck, pre, false);
+        out[role] = adapterRole(ck, pre, false, label);
       } catch (e) {
         info.fault = e instanceof Error ? e.message : String(e);
       }

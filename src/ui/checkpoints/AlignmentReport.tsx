@@ -55,7 +55,9 @@ export function AlignmentReport() {
           {asModels.adapters.map((a) => (
             <li key={a.role} data-role={a.role}>
               <span className={`cv-badge ${a.fault ? 'cv-badge-warn' : ''}`}>LoRA adapter</span> {a.role}: {a.fault
-                ?? `θ_pre + ΔW: ${a.updated} tensor${a.updated === 1 ? '' : 's'} updated${a.replaced ? `, ${a.replaced} replaced (modules_to_save)` : ''}, the rest θ_pre's`}
+                ?? (a.onPre
+                  ? `θ_pre + ΔW: ${a.updated} tensor${a.updated === 1 ? '' : 's'} updated${a.replaced ? `, ${a.replaced} replaced (modules_to_save)` : ''}, the rest θ_pre's`
+                  : `ΔW alone (no θ_pre): ${a.updated} tensor${a.updated === 1 ? '' : 's'}; only differences of adapters (extract) are defined`)}
             </li>
           ))}
         </ul>

@@ -9,6 +9,12 @@ import { moduleScaling, parseLoraConfig, patternKey } from '../../../src/formats
 import { openCheckpoints } from '../../../src/formats/registry';
 import { resolveAdapter } from '../../../src/model/lora';
 import { buildSafetensors } from '../formats/st-builder';
+import { join } from 'node:path';
+import { adapterRoles } from '../../../src/merge/lora-sources';
+import { alignCheckpoints } from '../../../src/model/align';
+import { closeAll } from '../../../src/node/file-source';
+import { openPaths } from '../../../src/node/paths';
+import { LORA } from './lora-fixtures';
 
 const enc = new TextEncoder();
 const config = (o: Record<string, unknown> = {}) => JSON.stringify({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj'], ...o });
@@ -92,5 +98,22 @@ describe('PEFT LoRA semantics', () => {
     expect(await fault(config(), { ...q(), 'base_model.model.model.layers.0.q_proj.lora_magnitude_vector': [6] })).toBe("x/adapter_model.safetensors: DoRA adapters are not supported ('base_model.model.model.layers.0.q_proj.lora_magnitude_vector' is a magnitude vector: DoRA rescales each column of W + ΔW)");
     await expect(open([bytesSource('y/adapter_config.json', enc.encode('{"peft_type": "LORA"}')), st('y/adapter_model.safetensors', q())])).rejects.toThrow('y/adapter_config.json: adapter_config.json: r is not a positive integer');
     await expect(open([bytesSource('z/adapter_config.json', enc.encode(config()))])).rejects.toThrow('z/adapter_config.json: no adapter_model.safetensors or adapter_model.bin beside it');
+  });
+
+  it('the alignment report reads adapter roles as θ_pre + ΔW, or against each other without θ_pre', async () => {
+    const [pre, plain, patterns, embedding] = await openPaths(['pre-bf16', 'plain', 'patterns', 'embedding'].map((p) => join(LORA, p)));
+    const withPre = adapterRoles({ pre, aux: plain, sft: patterns });
+    expect(withPre.adapters).toEqual([
+      { role: 'aux', name: 'plain', updated: 4, replaced: 0, onPre: true, fault: null },
+      { role: 'sft', name: 'patterns', updated: 6, replaced: 0, onPre: true, fault: null },
+    ]);
+    expect(alignCheckpoints(withPre.byRole).issues).toEqual([]);
+    const alone = adapterRoles({ aux: plain, sft: patterns });
+    expect(alone.adapters.map((a) => [a.updated, a.onPre, a.fault])).toEqual([[4, false, null], [6, false, null]]);
+    expect(alone.byRole.aux.tensors.map((t) => t.name)).toEqual(alone.byRole.sft.tensors.map((t) => t.name));
+    expect(alone.byRole.aux.tensors.length).toBe(6);
+    expect(adapterRoles({ aux: embedding, sft: plain }).adapters[0].fault).toBe('embedding is a LoRA adapter: it needs a full θ_pre');
+    expect(adapterRoles({ pre: plain, aux: embedding }).adapters[0].fault).toBe('plain is a LoRA adapter: θ_pre must be a full checkpoint');
+    await closeAll();
   });
 });
