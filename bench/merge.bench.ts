@@ -6,7 +6,7 @@
  * runs first and warms it), so the comparison is of work, not of disk speed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -141,7 +141,7 @@ export async function run(): Promise<string> {
       `Load average at the start: ${loadAtStart.map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores shared with other sessions; the file cache was warm (the floor runs first).`,
       `Outputs agree: ${((100 * same) / total).toFixed(4)}% of ${total.toLocaleString()} bf16 elements bit-identical between the CLI (exact result rounded once) and PyTorch's float32 baseline, ${((100 * (same + oneUlp)) / total).toFixed(4)}% within 1 ulp.`,
     ];
-    lines.push('', ...(await sevenBShaped()));
+    lines.push('', ...(await sevenBShaped()), '', ...(await loraSevenB()));
     return lines.join('\n');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -201,6 +201,76 @@ export async function sevenBShaped(): Promise<string[]> {
         (code === 0 ? ' to the end' : `, reached ${pct.toFixed(1)}% of its bytes and was interrupted (SIGINT; exit ${code})`) +
         `; peak RSS ${(Math.max(...rss) / 2 ** 20).toFixed(0)} MiB, per quarter of the run ${[0, 1, 2, 3].map((q) => quarter(q).toFixed(0)).join(' / ')} MiB (${rss.length} samples);` +
         ` files left in the output folder after the interrupt: ${code === 0 ? 'n/a (completed)' : left.length === 0 ? 'none' : left.join(', ')}.`,
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A LoRA adapter on the 7B-shaped base: OpenVLA's finetune (PEFT LoRA, r = 32, lora_alpha = 16, every
+ * linear layer but lm_head, bf16) applied as PEFT's merge-and-unload (`capvector apply --vector ADAPTER`),
+ * ΔW formed per chunk by the lora op. Sparse files (zeros; the arithmetic is the same), run for
+ * SEVEN_B_SECONDS with RSS sampled, then interrupted like sevenBShaped. LORA_BENCH_SCALE divides every
+ * width (the check at small scale: LORA_BENCH_SCALE=16 runs it to the end in seconds).
+ */
+export async function loraSevenB(scale = Number(process.env.LORA_BENCH_SCALE ?? 1)): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'cv-bench-7b-lora-'));
+  try {
+    const layout = openvla7bLayout(scale);
+    const baseBytes = writeSparseFile(join(dir, 'pre.safetensors'), layout);
+    const r = 32;
+    const linear = layout.filter((t) => t.shape.length === 2 && t.name.endsWith('.weight') && !/embed_tokens|lm_head|pos_embed|_token/.test(t.name));
+    const factors = linear.flatMap((t) => {
+      const m = `base_model.model.${t.name.slice(0, -'.weight'.length)}`;
+      return [{ name: `${m}.lora_A.weight`, shape: [r, t.shape[1]] }, { name: `${m}.lora_B.weight`, shape: [t.shape[0], r] }];
+    });
+    const adapter = join(dir, 'lora_adapter');
+    mkdirSync(adapter);
+    const adapterBytes = writeSparseFile(join(adapter, 'adapter_model.safetensors'), factors);
+    const targets = [...new Set(linear.map((t) => t.name.split('.').at(-2)!))];
+    writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r, lora_alpha: 16, target_modules: targets, lora_dropout: 0, use_rslora: false }));
+    const out = join(dir, 'out');
+    const child = spawn(process.execPath, [
+      'bin/capvector.mjs', 'apply', '--pre', join(dir, 'pre.safetensors'), '--vector', adapter, '--alpha', '1', '--no-hash', '--progress', '--shard-size', '5GB', '--out', out,
+    ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let lastProgress = '';
+    let stderr = '';
+    let tail = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      tail = (tail + d.toString()).slice(-2000);
+      const lines = stderr.split('\n');
+      stderr = lines.pop()!;
+      for (const l of lines) if (l.startsWith('merging')) lastProgress = l;
+    });
+    child.stdout.resume();
+    const rss: number[] = [];
+    const sampler = setInterval(() => {
+      try {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) rss.push(Number(m[1]) * 1024);
+      } catch {
+        // exited
+      }
+    }, 100);
+    const load = loadavg();
+    const t0 = performance.now();
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const timer = setTimeout(() => child.kill('SIGINT'), SEVEN_B_SECONDS * 1000);
+    const code = await exited;
+    clearTimeout(timer);
+    clearInterval(sampler);
+    const seconds = (performance.now() - t0) / 1000;
+    if (code !== 0 && code !== null && !lastProgress) throw new Error(`the LoRA apply failed (${code}):\n${tail}`);
+    const pct = code === 0 ? 100 : Number(/merging ([\d.]+)%/.exec(lastProgress)?.[1] ?? NaN);
+    const left = existsSync(out) ? readdirSync(out) : [];
+    return [
+      `LoRA on the 7B-shaped base (${scale === 1 ? 'OpenVLA-7B layout' : `OpenVLA-7B layout with widths ÷ ${scale}`}, ${(baseBytes / 1e9).toFixed(2)} GB bf16; adapter r = ${r}, lora_alpha = 16, ` +
+        `${linear.length} linear modules, ${(adapterBytes / 1e6).toFixed(0)} MB of bf16 factors): \`capvector apply --vector lora_adapter --alpha 1\` (merge-and-unload, --no-hash) ran ${seconds.toFixed(1)} s` +
+        (code === 0 ? ' to the end' : `, reached ${pct.toFixed(1)}% of its bytes and was interrupted (SIGINT; exit ${code})`) +
+        `, ≈ ${((pct / 100) * baseBytes / 1e9 / seconds).toFixed(2)} GB of θ_pre per second; peak RSS ${(Math.max(...rss, 0) / 2 ** 20).toFixed(0)} MiB (${rss.length} samples);` +
+        ` files left after an interrupt: ${code === 0 ? 'n/a (completed)' : left.length === 0 ? 'none' : left.join(', ')}. Load average at the start ${load.map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores.`,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,9 @@
  */
 import type { Engine } from '../compute/engine';
 import { readTensorF32, type TensorEntry } from '../formats/checkpoint';
+import { CpuEngine } from '../compute/cpu-engine';
+import { decodeToF32 } from '../formats/dtype';
+import { isLoraSource, readInput } from '../merge/lora-sources';
 import { DEFAULT_CHUNK_ELEMENTS, StatsCancelled, type StatsProgress, type StatsTask } from './run-stats';
 import type { StatsPlan } from './plan';
 import { DEFAULT_SPECTRAL_K, spectralSummary, subspaceOverlap, type SpectralSummary } from './spectral';
@@ -126,11 +129,16 @@ export async function gammaSpectral(rows: number, cols: number, gamma: Float64Ar
   return out;
 }
 
+/** Forms a LoRA role's values (θ_pre + ΔW, merge/lora-sources.ts) for the spectral pass. */
+let loraEngine: CpuEngine | null = null;
+
 /** out[i] (+)= sign·x[offset + i] over out's length, read chunk by chunk as float32. */
 async function addTensor(out: Float64Array, e: TensorEntry, sign: number, chunk: number, offset = 0): Promise<void> {
   for (let first = 0; first < out.length; first += chunk) {
     const n = Math.min(chunk, out.length - first);
-    const x = await readTensorF32(e, offset + first, n);
+    const x = isLoraSource(e)
+      ? decodeToF32('F32', (await readInput((loraEngine ??= new CpuEngine()), e, offset + first, n)).bytes)
+      : await readTensorF32(e, offset + first, n);
     for (let i = 0; i < n; i++) out[first + i] += sign * x[i];
   }
 }

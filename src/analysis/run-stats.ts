@@ -1,5 +1,5 @@
 import type { Engine } from '../compute/engine';
-import { readChunk } from '../compute/read-chunk';
+import { adapterRoles, readInput } from '../merge/lora-sources';
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { numel } from '../formats/checkpoint';
 import { isFloatDType } from '../formats/dtype';
@@ -55,11 +55,15 @@ export interface StatsTasks {
 
 /** Aligns the role checkpoints and keeps the float tensors present everywhere with one shape. */
 export function planStatsTasks(plan: StatsPlan, byRole: Record<string, Checkpoint>): StatsTasks {
-  const ordered: Record<string, Checkpoint> = {};
+  const given: Record<string, Checkpoint> = {};
   for (const r of plan.roles) {
     if (!byRole[r]) throw new Error(`no checkpoint for role '${r}'`);
-    ordered[r] = byRole[r];
+    given[r] = byRole[r];
   }
+  // A LoRA adapter's role is θ_pre + ΔW, so its τ is ΔW (formed per chunk by the engine).
+  const { byRole: ordered, adapters } = adapterRoles(given);
+  const fault = adapters.find((a) => a.fault);
+  if (fault) throw new Error(fault.fault!);
   const report = alignCheckpoints(ordered);
   const tasks: StatsTask[] = [];
   const skipped: SkippedTensor[] = [];
@@ -148,7 +152,7 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
     const entries = o.tasks[job.ti].entries;
     const r = job.count === 0
       ? Promise.resolve(null)
-      : Promise.all(entries.map((e) => readChunk(e, job.first, job.count))).then((inputs) => (o.signal?.aborted ? null : o.engine.stats(inputs, spec)));
+      : Promise.all(entries.map((e) => readInput(o.engine, e, job.first, job.count))).then((inputs) => (o.signal?.aborted ? null : o.engine.stats(inputs, spec)));
     r.catch(() => undefined); // rethrown when awaited in order
     return { job, result: r };
   };

@@ -13,6 +13,7 @@ export type { ChunkInput, DeltaTerm } from './kernels/common/inputs';
 export type { CombineSpec } from './kernels/combine/combine.ref';
 export type { TiesSpec } from './kernels/ties/ties.ref';
 export type { DareSpec } from './kernels/dare/dare.ref';
+export type { LoraFactor, LoraSpec } from './kernels/lora/lora.ref';
 export type { StatsSpec, VectorStats, PairStats, StatsResult } from './kernels/stats/stats.ref';
 import type { ChunkInput } from './kernels/common/inputs';
 import { OP_NAMES, type OpName, type OpResult, type OpSpec } from './ops';

@@ -14,9 +14,12 @@ export interface GpuDispatch {
   readonly twoProd: TwoProdMode;
   /** Elements per dispatch: inputs (plus padding) and `outBytesPerElement` of output must each fit one binding. */
   dispatchElements(inputs: ChunkInput[], outBytesPerElement: number): number;
-  /** Uploads elements [s, s+m) of every input, runs `plan` once and hands the mapped output words to `take`. */
+  /**
+   * Uploads elements [s, s+m) of every input, and all of each `whole` input after them (the lora op's
+   * factors), runs `plan` once and hands the mapped output words to `take`.
+   */
   dispatch(plan: KernelPlan, inputs: ChunkInput[], s: number, m: number, first: number, groups: number,
-    rowThreads: number, outWords: number, take: (words: ArrayBuffer) => void): Promise<void>;
+    rowThreads: number, outWords: number, take: (words: ArrayBuffer) => void, whole?: ChunkInput[]): Promise<void>;
 }
 
 /** An elementwise WGSL program: the engine runs it over every element into the spec's output dtype. */

@@ -7,6 +7,7 @@
 import type { OpDef } from './op';
 import { combineOp } from './kernels/combine/combine.op';
 import { dareOp } from './kernels/dare/dare.op';
+import { loraOp } from './kernels/lora/lora.op';
 import { statsOp } from './kernels/stats/stats.op';
 import { tiesOp } from './kernels/ties/ties.op';
 
@@ -15,6 +16,7 @@ export const OPS = {
   ties: tiesOp,
   dare: dareOp,
   stats: statsOp,
+  lora: loraOp,
 };
 
 export type OpName = keyof typeof OPS;

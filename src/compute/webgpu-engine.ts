@@ -108,7 +108,7 @@ export class WebGpuEngine extends EngineBase implements GpuDispatch {
    * (GpuDispatch, for op drivers).
    */
   async dispatch(plan: KernelPlan, inputs: ChunkInput[], s: number, m: number, first: number, groups: number,
-    rowThreads: number, outWords: number, take: (words: ArrayBuffer) => void): Promise<void> {
+    rowThreads: number, outWords: number, take: (words: ArrayBuffer) => void, whole: ChunkInput[] = []): Promise<void> {
     if (this.disposed) throw new Error('WebGPU engine was disposed');
     const pipeline = await this.pipeline(plan);
     const dev = this.device;
@@ -117,6 +117,10 @@ export class WebGpuEngine extends EngineBase implements GpuDispatch {
     for (const x of inputs) {
       offsets.push(words);
       words += Math.ceil((m * ELEMENT_BYTES[x.dtype]) / 4);
+    }
+    for (const x of whole) {
+      offsets.push(words);
+      words += Math.ceil(x.bytes.byteLength / 4);
     }
     const [gx, gy] = this.grid(groups);
     const params = new Uint32Array([m, gx * rowThreads, first >>> 0, Math.floor(first / 4294967296), 0, ...offsets, ...plan.params]);
@@ -137,6 +141,7 @@ export class WebGpuEngine extends EngineBase implements GpuDispatch {
         const size = ELEMENT_BYTES[x.dtype];
         writePadded(dev.queue, src, offsets[k] * 4, x.bytes.subarray(s * size, (s + m) * size));
       });
+      whole.forEach((x, k) => writePadded(dev.queue, src, offsets[inputs.length + k] * 4, x.bytes));
       dev.queue.writeBuffer(prm, 0, params);
       const bind = dev.createBindGroup({
         layout: this.layout,

@@ -16,6 +16,7 @@ import { pytorchReader } from './pytorch';
 import type { FormatReader } from './reader';
 import { safetensorsReader } from './safetensors';
 import { indexReaderOf, type ShardFormats } from './sharded';
+import { loraReader } from './lora';
 import { tfjsReader } from './tfjs';
 
 /** The registered readers, in the order the formats are listed to people. */
@@ -25,9 +26,10 @@ const REGISTERED = [
   npyReader,
   npzReader,
   tfjsReader,
+  loraReader,
 ] as const;
 
-/** 'safetensors' | 'pytorch' | 'numpy' | 'tfjs': what Checkpoint.format holds for an opened checkpoint. */
+/** 'safetensors' | 'pytorch' | 'numpy' | 'tfjs' | 'lora': what Checkpoint.format holds for an opened checkpoint. */
 export type FormatId = (typeof REGISTERED)[number]['format'];
 
 const registered: readonly FormatReader<FormatId>[] = REGISTERED;

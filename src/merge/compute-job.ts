@@ -4,7 +4,7 @@
  * name; what an op needs per chunk or per tensor comes from its TensorOp (./define.ts).
  */
 import type { ChunkInput, Engine } from '../compute/engine';
-import { readChunk } from '../compute/read-chunk';
+import { readInput } from './lora-sources';
 import type { ComputeDType } from '../formats/dtype';
 import type { ChunkSite, TensorOp, TensorReads } from './define';
 import type { Job } from './merge-jobs';
@@ -72,7 +72,7 @@ function tensorReads(c: JobContext, i: number, whole: ChunkInput[] | null): Tens
       for (let f = 0; f < numel; f += c.chunkElems) {
         c.io.check();
         const n = Math.min(c.chunkElems, numel - f);
-        const chunks = await Promise.all(entries.map((e) => readChunk(e, f, n)));
+        const chunks = await Promise.all(entries.map((e) => readInput(c.engine, e, f, n)));
         c.io.onRead(chunks.reduce((s, x) => s + x.bytes.length, 0));
         visit(chunks);
         c.io.report();

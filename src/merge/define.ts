@@ -69,6 +69,7 @@ export interface TensorReads {
 interface PerChunkFields {
   ties: 'thresholds';
   dare: 'salts' | 'firstElement';
+  lora: 'first';
 }
 type ChunkFields<K extends ChunkOpName> = K extends keyof PerChunkFields ? PerChunkFields[K] & keyof OpSpec<K> : never;
 

@@ -7,6 +7,8 @@ import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { dtypeSize, isComputeDType, isFloatDType, type DType } from '../formats/dtype';
 import { alignCheckpoints, describeMapping } from '../model/align';
 import { bufferKind } from '../model/buffers';
+import { isLoraAdapter } from '../model/lora';
+import { adapterRole, zeroBase } from './lora-sources';
 import { getMethod } from './registry';
 import type { MethodDef, TensorParams } from './define';
 import { LayerIndex } from './layer';
@@ -37,6 +39,30 @@ export function checkpointFor(inputs: MergeInputs, role: string): Checkpoint | u
   return (inputs as Record<string, Checkpoint | undefined>)[role];
 }
 
+/**
+ * A role given as a LoRA adapter becomes θ_pre + ΔW (the `vector` role: ΔW), against θ_pre's tensors
+ * (lora-sources.ts); the base role and θ_pre itself must be full checkpoints.
+ */
+function bindAdapters(byRole: Record<string, Checkpoint>, inputRoles: string[], inputs: MergeInputs, method: string): void {
+  const roleName = (r: string) => ROLE_FALLBACK[r] ?? r;
+  const adapters = inputRoles.filter((r) => isLoraAdapter(byRole[r]));
+  if (!adapters.length) return;
+  const readsPre = inputRoles.includes('pre') && inputs.pre;
+  for (const role of adapters) {
+    const ck = byRole[role];
+    if (role === 'pre' || (readsPre && role === inputRoles[0])) {
+      throw new MergePlanError(`${ck.name} is a LoRA adapter: ${roleName(role)} must be a full checkpoint (the model an adapter changes)`, []);
+    }
+    // Without θ_pre, only differences of adapters are defined (extract: γ = ΔW_a − ΔW_s).
+    if (!readsPre && adapters.length < inputRoles.length) {
+      throw new MergePlanError(`${ck.name} (${roleName(role)}) is a LoRA adapter, θ_pre + ΔW, but ${method} does not read θ_pre: give the full checkpoint instead, or adapters for all its roles`, []);
+    }
+  }
+  const base = readsPre ? inputs.pre! : zeroBase(adapters.map((r) => byRole[r]));
+  const label = readsPre ? `θ_pre (${base.name})` : 'the other adapter';
+  for (const role of adapters) byRole[role] = adapterRole(byRole[role], base, role === 'vector', label);
+}
+
 export interface PlanDetail extends MergePlan {
   method: MethodDef;
   /** Role keys of the per-tensor inputs (the method's input list). */
@@ -64,6 +90,7 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
     byRole[role] = ck;
   }
   for (const c of method.check?.(recipe, modelCount) ?? []) throw new MergePlanError(c, []);
+  bindAdapters(byRole, inputRoles, inputs, recipe.method);
 
   const base = byRole[inputRoles[0]];
   const report = alignCheckpoints(byRole);

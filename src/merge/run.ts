@@ -88,19 +88,20 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
       if (endsTensor(plan, raw, job)) progress.tensorsDone += 1;
       report();
     };
-    let next: Promise<ChunkInput[]> | null = jobs.length ? readJob(plan, raw, jobs[0], onRead) : null;
+    let next: Promise<ChunkInput[]> | null = jobs.length ? readJob(plan, raw, jobs[0], onRead, engine, ops[jobs[0].tensor]) : null;
     if (jobs.length === 0) await writer.openFirst(); // an output without tensors is still a file
     for (let n = 0; n < jobs.length; n++) {
       check();
       const job = jobs[n];
       const chunk = await next!;
       // Double buffering: the next chunk's reads run while this one computes and writes.
-      next = n + 1 < jobs.length ? readJob(plan, raw, jobs[n + 1], onRead) : null;
+      next = n + 1 < jobs.length ? readJob(plan, raw, jobs[n + 1], onRead, engine, ops[jobs[n + 1].tensor]) : null;
       next?.catch(() => undefined); // its error is rethrown when awaited
       const out = computeJob(ctx, job, chunk);
       out.catch(() => undefined); // rethrown by drainOne
       // Raw copies write their input as the output; every other job is done with its inputs here.
-      if (opts.recycle && !raw[job.tensor]) out.then(() => opts.recycle!(chunk), () => undefined);
+      // (Once each: inputs sharing one read, θ_pre under a LoRA role, are one chunk.)
+      if (opts.recycle && !raw[job.tensor]) out.then(() => opts.recycle!([...new Set(chunk)]), () => undefined);
       inflight.push({ job, out });
       while (inflight.length >= depth) await drainOne();
     }

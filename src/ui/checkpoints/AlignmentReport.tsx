@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { alignCheckpoints, describeMapping, ROLE_LABELS } from '../../model/align';
 import type { Checkpoint } from '../../formats/checkpoint';
+import { adapterRoles } from '../../merge/lora-sources';
 import { useWorkbench } from '../../store/workbench';
 import { ROLE_ORDER } from './role-guess';
 import { autoAssignRoles } from './roles';
@@ -20,8 +21,9 @@ export function AlignmentReport() {
     }
     return out;
   }, [checkpoints, roles]);
-  const assigned = Object.keys(byRole);
-  const report = useMemo(() => (assigned.length >= 2 ? alignCheckpoints(byRole) : null), [byRole, assigned.length]);
+  // LoRA adapters line up as θ_pre + ΔW (merge/lora-sources.ts), as the merge and the statistics read them.
+  const asModels = useMemo(() => adapterRoles(byRole), [byRole]);
+  const report = useMemo(() => (Object.keys(asModels.byRole).length >= 2 ? alignCheckpoints(asModels.byRole) : null), [asModels]);
 
   const counts = report && {
     missing: report.issues.filter((i) => i.kind === 'missing').length,
@@ -48,6 +50,18 @@ export function AlignmentReport() {
           );
         })}
       </ul>
+      {asModels.adapters.length > 0 && (
+        <ul className="cv-small" aria-label="LoRA adapters" data-testid="adapter-roles" style={{ listStyle: 'none', padding: 0 }}>
+          {asModels.adapters.map((a) => (
+            <li key={a.role} data-role={a.role}>
+              <span className={`cv-badge ${a.fault ? 'cv-badge-warn' : ''}`}>LoRA adapter</span> {a.role}: {a.fault
+                ?? (a.onPre
+                  ? `θ_pre + ΔW: ${a.updated} tensor${a.updated === 1 ? '' : 's'} updated${a.replaced ? `, ${a.replaced} replaced (modules_to_save)` : ''}, the rest θ_pre's`
+                  : `ΔW alone (no θ_pre): ${a.updated} tensor${a.updated === 1 ? '' : 's'}; only differences of adapters (extract) are defined`)}
+            </li>
+          ))}
+        </ul>
+      )}
       {!report ? (
         <p className="cv-muted cv-small">Assign at least two roles to check that their tensors line up.</p>
       ) : (

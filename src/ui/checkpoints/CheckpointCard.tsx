@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { dtypeMix, parameterCount } from '../../formats/checkpoint';
+import { loraCardRows } from '../../formats/lora-config';
 import { useWorkbench, type LoadedCheckpoint } from '../../store/workbench';
 import { formatBytes } from '../../text/bytes';
 import { dtypeColor, humanCount } from './format';
@@ -38,6 +39,7 @@ export function CheckpointCard({ item, inspected, onInspect }: { item: LoadedChe
   const params = useMemo(() => parameterCount(ck), [ck]);
   const mix = useMemo(() => dtypeMix(ck), [ck]);
   const meta = Object.entries(ck.metadata ?? {});
+  const lora = loraCardRows(ck);
   const shards = ck.sharded ? ck.files.filter((f) => !/\.json$/i.test(f)).length : 0;
 
   const changeRole = (next: string) => {
@@ -51,7 +53,7 @@ export function CheckpointCard({ item, inspected, onInspect }: { item: LoadedChe
       <div className="cv-toolbar" style={{ justifyContent: 'space-between' }}>
         <h3 style={{ margin: 0 }}>{ck.name}</h3>
         <span>
-          <span className="cv-badge cv-badge-accent" data-testid="format">{ck.format}</span>{' '}
+          <span className="cv-badge cv-badge-accent" data-testid="format">{lora.length ? 'LoRA adapter' : ck.format}</span>{' '}
           {item.origin !== 'user' && <span className="cv-badge">{item.origin}</span>}
         </span>
       </div>
@@ -66,6 +68,12 @@ export function CheckpointCard({ item, inspected, onInspect }: { item: LoadedChe
         <dd data-field="bytes" data-value={ck.fileBytes}>{formatBytes(ck.fileBytes)}</dd>
         <dt>Tensors</dt>
         <dd data-field="tensors" data-value={ck.tensors.length}>{ck.tensors.length.toLocaleString('en-US')}</dd>
+        {lora.map((r) => (
+          <div key={r.field} style={{ display: 'contents' }}>
+            <dt>{r.label}</dt>
+            <dd data-field={r.field}>{r.value}</dd>
+          </div>
+        ))}
       </dl>
       <DtypeMixBar mix={mix} />
       {meta.length > 0 && (

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
 import type { ChunkInput } from '../../../src/compute/engine';
-import { refCombine, refDare, refTies } from '../../../src/compute/kernels/common/run.ref';
+import { refCombine, refDare, refLora, refTies } from '../../../src/compute/kernels/common/run.ref';
 import { OP_NAMES, type OpName, type OpResult, type OpSpec } from '../../../src/compute/ops';
 import { cpuPool, type CpuPool } from '../../../src/node/cpu-pool';
 import { nearChunk, randomChunk, seeded } from './chunks';
@@ -22,11 +22,16 @@ const SAMPLES: { [K in OpName]: OpSpec<K> } = {
   ties: { base: 0, terms, thresholds: [0.001, 0, 0.01], lambda: 0.9, normalize: true, outDtype: 'F16' },
   dare: { base: 0, terms, p: [0.3, 0.1, 0.5], seed: 4, salts: [1, 2, 3], firstElement: 77, scale: 1, ties: true, normalize: false, outDtype: 'F32' },
   stats: { vectors: [{ a: 1, b: 0 }, { a: 2, b: 0 }], pairs: [[0, 1]], nearZero: 1e-4 },
+  // Inputs 2 and 3 as rank-1 factors of a [5000, 5000] tensor, once as B·A and once as (B·A)ᵀ; rows 0 and 1.
+  lora: {
+    base: 0, terms: [{ a: 1, b: 0, w: 1 }], scale: 0.8, outDtype: 'F32', dense: 2, rows: 5000, cols: 5000, first: 77,
+    factors: [{ a: 2, b: 3, rank: 1, w: 0.7, transpose: false }, { a: 3, b: 2, rank: 1, w: -0.3, transpose: true }],
+  },
 };
 
 /** What the CPU engine must equal bit for bit (statistics: the reference block by block, as the engine sums). */
 const REFERENCES: { [K in OpName]: (inputs: ChunkInput[], spec: OpSpec<K>) => OpResult<K> } = {
-  combine: refCombine, ties: refTies, dare: refDare, stats: blockwiseRef,
+  combine: refCombine, ties: refTies, dare: refDare, stats: blockwiseRef, lora: refLora,
 };
 
 const engine = new CpuEngine();

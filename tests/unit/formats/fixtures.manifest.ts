@@ -44,7 +44,7 @@ export interface RefusedRow {
 
 export type FixtureRow = OpensRow | RefusedRow;
 
-const NOT_A_CHECKPOINT = 'not a recognised checkpoint (safetensors, PyTorch .bin/.pt/.pth, NumPy .npy/.npz, or tfjs model.json)';
+const NOT_A_CHECKPOINT = 'not a recognised checkpoint (safetensors, PyTorch .bin/.pt/.pth, NumPy .npy/.npz, tfjs model.json, or PEFT LoRA adapter_config.json)';
 const data = (path: string): RefusedRow => ({ path, error: `${path.split('/').pop()}: ${NOT_A_CHECKPOINT}` });
 const hostile = (file: string, global: string): RefusedRow => ({
   path: `torch/${file}`,
@@ -84,6 +84,22 @@ const POLICY = [
 const policy = (role: string): OpensRow => ({
   path: `buffers/${role}`, format: 'safetensors', golden: 'decoded', tensors: POLICY, name: role, sharded: false, files: [`${role}/model.safetensors`], metadata: { format: 'pt' },
 });
+
+const LORA_BASES = ['pre-bf16', 'pre-f32', 'sft-bf16'];
+function loraBase(role: string): OpensRow {
+  return { path: `lora/${role}`, format: 'safetensors', golden: 'decoded', tensors: 13, name: role, sharded: false, files: [`${role}/model.safetensors`], metadata: { format: 'pt' } };
+}
+/** An adapter folder: one checkpoint named after it, its factors as saved, the config on its card. */
+function adapter(folder: string, card: Record<string, string>): OpensRow {
+  return {
+    path: `lora/${folder}`, format: 'lora', golden: 'decoded', name: folder, sharded: false,
+    files: [`${folder}/adapter_model.safetensors`, `${folder}/adapter_config.json`], metadataIncludes: { ...card, 'lora.weights': 'safetensors' },
+  };
+}
+const LORA_EXPECTED = [
+  'apply-plain', 'apply-rslora', 'apply-patterns', 'apply-fan-in-fan-out', 'apply-embedding', 'apply-bin', 'apply-f32-plain', 'apply-embedding-half',
+  'capvector-adapters', 'capvector-mixed', 'task-arithmetic-mixed', 'ties-adapters', 'bin-factors', 'extract-adapters',
+];
 
 export const MANIFEST: readonly FixtureRow[] = [
   // safetensors written by make_safetensors_fixtures.py, values from PyTorch
@@ -183,6 +199,28 @@ export const MANIFEST: readonly FixtureRow[] = [
 
   // torch.linalg.svd float64 spectra written by make_spectral_golden.py (spectral.test.ts)
   data('spectral/golden.json'),
+
+  // PEFT LoRA adapters, their bases and merge goldens written by make_lora_golden.py (tests/unit/lora)
+  ...LORA_BASES.map(loraBase),
+  adapter('plain', { 'lora.r': '4', 'lora.alpha': '8', 'lora.scale': '2 (alpha/r)', 'lora.target_modules': 'q_proj, v_proj', 'lora.modules': '4' }),
+  adapter('rslora', { 'lora.r': '4', 'lora.alpha': '16', 'lora.scale': '8 (rsLoRA: alpha/√r)', 'lora.target_modules': 'up_proj, down_proj', 'lora.modules': '4' }),
+  adapter('patterns', {
+    'lora.r': '4', 'lora.alpha': '8', 'lora.modules': '6', 'lora.rank_pattern': '{"layers.0.self_attn.q_proj":2,"down_proj":6}', 'lora.alpha_pattern': '{"v_proj":3}',
+  }),
+  adapter('fan-in-fan-out', { 'lora.r': '3', 'lora.alpha': '6', 'lora.fan_in_fan_out': 'true', 'lora.modules': '2' }),
+  adapter('embedding', { 'lora.target_modules': 'embed_tokens, q_proj', 'lora.modules': '3', 'lora.modules_to_save': 'lm_head', 'lora.scale': '1 (alpha/r)' }),
+  adapter('f32-plain', { 'lora.modules': '4' }),
+  {
+    path: 'lora/bin', format: 'lora', golden: { like: 'lora/expected/bin-factors.safetensors', prefix: '' }, name: 'bin', sharded: false,
+    files: ['bin/adapter_model.bin', 'bin/adapter_config.json'], tensors: 4, metadataIncludes: { 'lora.r': '2', 'lora.alpha': '5', 'lora.scale': '2.5 (alpha/r)', 'lora.weights': 'PyTorch' },
+  },
+  adapter('bad-shape', { 'lora.modules': '1' }),
+  { path: 'lora/bad-no-config', error: "bad-no-config/adapter_model.safetensors: a PEFT adapter's weights without its adapter_config.json (r and lora_alpha are in it): open the adapter's folder, or both files" },
+  { path: 'lora/bad-peft-type', error: "bad-peft-type/adapter_config.json: peft_type 'IA3' is not supported (only LoRA adapters are read)" },
+  { path: 'lora/bad-dora', error: 'bad-dora/adapter_config.json: DoRA adapters (use_dora: true) are not supported: their magnitude vectors rescale each column of W + ΔW' },
+  ...LORA_EXPECTED.map((e): OpensRow => ({ path: `lora/expected/${e}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: e === 'bin-factors' ? 4 : e === 'extract-adapters' ? 6 : 13 })),
+  data('lora/cases.json'),
+  data('lora/stats.json'),
 ];
 
 /** The scripts that write the fixtures: not fixtures themselves. */

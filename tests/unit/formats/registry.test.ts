@@ -87,7 +87,7 @@ describe('openCheckpoints grouping', () => {
     const none = await openCheckpoints(junk());
     expect(none.checkpoints).toEqual([]);
     expect(none.errors.map((e) => e.file)).toEqual(['openvla-tiny/config.json', 'openvla-tiny/README.md', 'openvla-tiny/tokenizer.model']);
-    expect(none.errors[0].message).toBe('openvla-tiny/config.json: not a recognised checkpoint (safetensors, PyTorch .bin/.pt/.pth, NumPy .npy/.npz, or tfjs model.json)');
+    expect(none.errors[0].message).toBe('openvla-tiny/config.json: not a recognised checkpoint (safetensors, PyTorch .bin/.pt/.pth, NumPy .npy/.npz, tfjs model.json, or PEFT LoRA adapter_config.json)');
     expect(await openCheckpoints([])).toEqual({ checkpoints: [], errors: [] });
   });
 
@@ -117,7 +117,7 @@ describe('openCheckpoints grouping', () => {
 
 describe('the registry derives everything from its readers', () => {
   it('tries index and model.json readers before the single-file sniffers', () => {
-    expect(READERS.map((r) => r.id)).toEqual(['safetensors-index', 'pytorch-index', 'tfjs', 'safetensors', 'pytorch', 'npy', 'npz']);
+    expect(READERS.map((r) => r.id)).toEqual(['safetensors-index', 'pytorch-index', 'tfjs', 'lora', 'safetensors', 'pytorch', 'npy', 'npz']);
   });
 
   it('names the formats for people in registration order, with shard sets marked', () => {
@@ -126,6 +126,7 @@ describe('the registry derives everything from its readers', () => {
       { id: 'pytorch', name: 'PyTorch .bin/.pt/.pth', sharded: true },
       { id: 'numpy', name: 'NumPy .npy/.npz', sharded: false },
       { id: 'tfjs', name: 'tfjs model.json', sharded: false },
+      { id: 'lora', name: 'PEFT LoRA adapter_config.json', sharded: false },
     ]);
   });
 

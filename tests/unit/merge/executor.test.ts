@@ -54,7 +54,7 @@ describe('streaming executor', () => {
         for (const c of x) meter.live -= c.bytes.length;
         return out;
       },
-      ties: cpu.ties.bind(cpu), dare: cpu.dare.bind(cpu), stats: cpu.stats.bind(cpu), dispose: () => undefined,
+      ties: cpu.ties.bind(cpu), dare: cpu.dare.bind(cpu), stats: cpu.stats.bind(cpu), lora: cpu.lora.bind(cpu), dispose: () => undefined,
     };
     let written = 0;
     let maxWrite = 0;

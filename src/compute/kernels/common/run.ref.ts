@@ -8,8 +8,10 @@ import type { CombineSpec } from '../combine/combine.ref';
 import type { DareSpec } from '../dare/dare.ref';
 import type { StatsResult, StatsSpec } from '../stats/stats.ref';
 import type { TiesSpec } from '../ties/ties.ref';
+import type { LoraSpec } from '../lora/lora.ref';
 import { decodeF64, encodeF64 } from './f64.ref';
 import { combineRef } from '../combine/combine.ref';
+import { loraRef } from '../lora/lora.ref';
 import { tiesRef } from '../ties/ties.ref';
 import { dareTermRef } from '../dare/dare.ref';
 import { accumulatePair, accumulateVector, emptyPairStats, emptyVectorStats, vectorValues } from '../stats/stats.ref';
@@ -74,4 +76,12 @@ export function refStats(inputs: ChunkInput[], spec: StatsSpec): StatsResult {
       return s;
     }),
   };
+}
+
+export function refLora(inputs: ChunkInput[], spec: LoraSpec): Uint8Array {
+  const size = (inp: ChunkInput) => inp.bytes.byteLength / (inp.dtype === 'F32' ? 4 : 2);
+  const x = inputs.map((inp) => decodeF64(inp.dtype, inp.bytes, new Float64Array(size(inp))));
+  const out = new Float64Array(size(inputs[0]));
+  loraRef(x, spec, out);
+  return encodeF64(spec.outDtype, out);
 }

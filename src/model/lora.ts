@@ -1,0 +1,117 @@
+/**
+ * What a PEFT LoRA adapter (formats/lora.ts) means for a base model, with PEFT's semantics: PEFT's
+ * `base_model.model.` is stripped, `<module>.lora_A.weight` [r, in] and `.lora_B.weight` [out, r]
+ * update the base's `<module>.weight` by ΔW = s·B·A ((B·A)ᵀ·s with fan_in_fan_out, whose base weight is
+ * [in, out], and for `lora_embedding_A` [r, vocab] / `lora_embedding_B` [dim, r]), s from the module's
+ * rank and alpha (formats/lora-config.ts); any other tensor (modules_to_save, saved under the base's
+ * own name or as `…modules_to_save.<adapter>.…`) replaces the base's. Names are lined up with the
+ * base's like any role's (DDP's `module.`, a missing `model.`). Every fault names the adapter's file.
+ */
+import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
+import { FormatError } from '../formats/errors';
+import { loraConfigOf, moduleScaling } from '../formats/lora-config';
+import { bestPrefixMapping, mapName } from './align';
+
+/** The factors of one base tensor's update. */
+export interface LoraUpdate {
+  /** The module as the adapter names it (without `base_model.model.`). */
+  module: string;
+  A: TensorEntry;
+  B: TensorEntry;
+  rank: number;
+  /** PEFT's scaling: alpha / r, or alpha / √r with rsLoRA. */
+  scale: number;
+  /** ΔW = (B·A)ᵀ·s (fan_in_fan_out, embeddings). */
+  transpose: boolean;
+}
+
+export interface AdapterOnBase {
+  /** Base tensor name → its low-rank update. */
+  updates: Map<string, LoraUpdate>;
+  /** Base tensor name → the adapter's full tensor that replaces it (modules_to_save). */
+  replaced: Map<string, TensorEntry>;
+}
+
+const PEFT_PREFIX = 'base_model.model.';
+const FACTOR = /^(.*)\.(lora_A|lora_B|lora_embedding_A|lora_embedding_B)(?:\.([^.]+))?(?:\.weight)?$/;
+const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+export const isLoraAdapter = (ck: Pick<Checkpoint, 'format'>) => ck.format === 'lora';
+
+interface Factors { A?: TensorEntry; B?: TensorEntry; embedding: boolean }
+
+/** The adapter's tensors sorted out: factor pairs by module, full tensors by base name (PEFT's prefixes off). */
+function parseAdapter(adapter: Checkpoint) {
+  const cfg = loraConfigOf(adapter);
+  const file = adapter.files[0] ?? adapter.name;
+  if (!cfg) throw new FormatError(file, 'not a LoRA adapter');
+  const factors = new Map<string, Factors>();
+  const full = new Map<string, TensorEntry>();
+  for (const t of adapter.tensors) {
+    const name = t.name.startsWith(PEFT_PREFIX) ? t.name.slice(PEFT_PREFIX.length) : t.name;
+    const m = FACTOR.exec(name);
+    if (m && m[3] === 'bias') throw new FormatError(file, `'${t.name}' is a LoRA bias (lora_bias), which is not supported`);
+    if (m) {
+      const f = factors.get(m[1]) ?? { embedding: m[2].startsWith('lora_embedding') };
+      factors.set(m[1], f);
+      if (m[2].endsWith('A')) f.A = t;
+      else f.B = t;
+      continue;
+    }
+    if (name.includes('lora_magnitude_vector')) throw new FormatError(file, `DoRA adapters are not supported ('${t.name}')`);
+    full.set(name.replace(/\.modules_to_save\.[^.]+\./, '.'), t);
+  }
+  return { cfg, file, factors, full };
+}
+
+/**
+ * The base tensors an adapter updates, with the shapes its factors give them (the module's weight:
+ * [out, in], or [in, out] with fan_in_fan_out, [vocab, dim] for embeddings), and its full tensors.
+ */
+export function adapterTargets(adapter: Checkpoint): { file: string; shapes: Map<string, number[]>; full: string[] } {
+  const { cfg, file, factors, full } = parseAdapter(adapter);
+  const shapes = new Map<string, number[]>();
+  for (const [module, f] of factors) {
+    if (f.A?.shape.length !== 2 || f.B?.shape.length !== 2) continue; // resolveAdapter names the fault
+    shapes.set(`${module}.weight`, f.embedding || cfg.fanInFanOut ? [f.A.shape[1], f.B.shape[0]] : [f.B.shape[0], f.A.shape[1]]);
+  }
+  return { file, shapes, full: [...full.keys()] };
+}
+
+/** Reads the adapter's tensors against `base`; throws one FormatError naming the adapter's weights file. */
+export function resolveAdapter(adapter: Checkpoint, base: Checkpoint, baseLabel = 'θ_pre'): AdapterOnBase {
+  const { cfg, file, factors, full } = parseAdapter(adapter);
+  const baseNames = new Set(base.tensors.map((t) => t.name));
+  const wanted = [...[...factors.keys()].map((m) => `${m}.weight`), ...full.keys()];
+  const mapping = bestPrefixMapping(wanted, baseNames) ?? undefined;
+  const byName = new Map(base.tensors.map((t) => [t.name, t] as const));
+
+  const updates = new Map<string, LoraUpdate>();
+  for (const [module, f] of factors) {
+    if (!f.A || !f.B) throw new FormatError(file, `module '${module}' has ${f.A ? 'lora_A' : 'lora_B'} but no ${f.A ? 'lora_B' : 'lora_A'}`);
+    const target = mapName(`${module}.weight`, mapping);
+    const w = byName.get(target);
+    if (!w) throw new FormatError(file, `module '${module}' updates '${target}', which ${baseLabel} does not have`);
+    if (f.A.shape.length !== 2 || f.B.shape.length !== 2) {
+      throw new FormatError(file, `module '${module}': factors of shape ${fmt(f.A.shape)} and ${fmt(f.B.shape)} are not matrices (convolution LoRA is not supported)`);
+    }
+    const [r, inA] = f.A.shape;
+    const [outB, rB] = f.B.shape;
+    if (r !== rB) throw new FormatError(file, `module '${module}': lora_A ${fmt(f.A.shape)} and lora_B ${fmt(f.B.shape)} disagree on the rank`);
+    const { r: rCfg, scale } = moduleScaling(cfg, module);
+    if (rCfg !== r) throw new FormatError(file, `module '${module}': its factors have rank ${r} but adapter_config.json gives r = ${rCfg}`);
+    const transpose = f.embedding || cfg.fanInFanOut;
+    const shape = transpose ? [inA, outB] : [outB, inA];
+    if (w.shape.length !== 2 || w.shape[0] !== shape[0] || w.shape[1] !== shape[1]) {
+      throw new FormatError(file, `module '${module}': its factors (A ${fmt(f.A.shape)}, B ${fmt(f.B.shape)}) make a ${fmt(shape)} update, but ${baseLabel}'s '${target}' is ${fmt(w.shape)}`);
+    }
+    updates.set(target, { module, A: f.A, B: f.B, rank: r, scale, transpose });
+  }
+  const replaced = new Map<string, TensorEntry>();
+  for (const [name, t] of full) {
+    const target = mapName(name, mapping);
+    if (!byName.has(target)) throw new FormatError(file, `'${t.name}' replaces '${target}', which ${baseLabel} does not have`);
+    replaced.set(target, t);
+  }
+  return { updates, replaced };
+}

@@ -1,0 +1,119 @@
+/**
+ * PEFT's semantics on small in-memory adapters: rank_pattern / alpha_pattern keys as PEFT's
+ * get_pattern_key matches them, the scale, the two files dropped without a folder, modules_to_save under
+ * either saved name, DDP-style names lined up with the base, and each fault's one message.
+ */
+import { describe, expect, it } from 'vitest';
+import { bytesSource } from '../../../src/formats/byte-source';
+import { moduleScaling, parseLoraConfig, patternKey } from '../../../src/formats/lora-config';
+import { openCheckpoints } from '../../../src/formats/registry';
+import { resolveAdapter } from '../../../src/model/lora';
+import { buildSafetensors } from '../formats/st-builder';
+import { join } from 'node:path';
+import { adapterRoles } from '../../../src/merge/lora-sources';
+import { alignCheckpoints } from '../../../src/model/align';
+import { closeAll } from '../../../src/node/file-source';
+import { openPaths } from '../../../src/node/paths';
+import { LORA } from './lora-fixtures';
+
+const enc = new TextEncoder();
+const config = (o: Record<string, unknown> = {}) => JSON.stringify({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj'], ...o });
+
+/** A safetensors file of F32 zeros with these tensor shapes. */
+function st(name: string, tensors: Record<string, number[]>) {
+  let off = 0;
+  const header: Record<string, unknown> = {};
+  for (const [n, shape] of Object.entries(tensors)) {
+    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+    header[n] = { dtype: 'F32', shape, data_offsets: [off, off + bytes] };
+    off += bytes;
+  }
+  return bytesSource(name, buildSafetensors(header, off));
+}
+
+async function open(files: ReturnType<typeof st>[]) {
+  const { checkpoints, errors } = await openCheckpoints(files);
+  if (errors.length) throw errors[0];
+  return checkpoints;
+}
+
+const base = () => st('base/model.safetensors', { 'model.layers.0.q_proj.weight': [6, 5], 'model.embed.weight': [7, 6], 'lm_head.weight': [7, 6] });
+const q = (r = 4) => ({ 'base_model.model.model.layers.0.q_proj.lora_A.weight': [r, 5], 'base_model.model.model.layers.0.q_proj.lora_B.weight': [6, r] });
+
+describe('PEFT LoRA semantics', () => {
+  it('rank_pattern and alpha_pattern keys match a module name as a regex suffix, first key in file order', () => {
+    expect(patternKey(['q_proj', 'layers.0.q_proj'], 'model.layers.0.q_proj')).toBe('q_proj');
+    expect(patternKey(['layers.0.q_proj', 'q_proj'], 'model.layers.0.q_proj')).toBe('layers.0.q_proj');
+    expect(patternKey(['q_proj'], 'model.layers.0.xq_proj')).toBeUndefined(); // a whole name part, not any suffix
+    expect(patternKey(['^model.layers.0.q_proj'], 'model.layers.0.q_proj')).toBe('^model.layers.0.q_proj'); // Python's re anchors ^ there too
+    expect(patternKey(['layers\\.[01]\\.q_proj'], 'model.layers.1.q_proj')).toBe('layers\\.[01]\\.q_proj');
+    expect(patternKey(['model.layers.0.q_proj'], 'model.layers.0.q_proj')).toBe('model.layers.0.q_proj'); // the whole name
+    const cfg = parseLoraConfig(config({ rank_pattern: { 'layers.1.q_proj': 2 }, alpha_pattern: { q_proj: 3 }, use_rslora: true }), 'adapter_config.json');
+    expect(moduleScaling(cfg, 'model.layers.0.q_proj')).toEqual({ r: 4, alpha: 3, scale: 1.5 });
+    expect(moduleScaling(cfg, 'model.layers.1.q_proj')).toEqual({ r: 2, alpha: 3, scale: 3 / Math.SQRT2 });
+    expect(moduleScaling(parseLoraConfig(config(), 'c'), 'x.q_proj').scale).toBe(2);
+  });
+
+  it('the two files dropped without a folder open as one adapter', async () => {
+    const cks = await open([bytesSource('adapter_config.json', enc.encode(config())), st('adapter_model.safetensors', q())]);
+    expect(cks.map((c) => [c.name, c.format, c.files])).toEqual([['adapter_model.safetensors', 'lora', ['adapter_model.safetensors', 'adapter_config.json']]]);
+  });
+
+  it('modules_to_save under PEFT\'s saved name or as modules_to_save.<adapter>, and DDP-style base names', async () => {
+    const [b, a1, a2] = await open([
+      base(),
+      bytesSource('a1/adapter_config.json', enc.encode(config({ modules_to_save: ['lm_head'] }))),
+      st('a1/adapter_model.safetensors', { ...q(), 'base_model.model.lm_head.weight': [7, 6] }),
+      bytesSource('a2/adapter_config.json', enc.encode(config({ modules_to_save: ['lm_head'] }))),
+      st('a2/adapter_model.safetensors', { ...q(), 'base_model.model.lm_head.modules_to_save.default.weight': [7, 6] }),
+    ]);
+    for (const a of [a1, a2]) {
+      const on = resolveAdapter(a, b);
+      expect([...on.updates.keys()]).toEqual(['model.layers.0.q_proj.weight']);
+      expect(on.updates.get('model.layers.0.q_proj.weight')).toMatchObject({ rank: 4, scale: 2, transpose: false, module: 'model.layers.0.q_proj' });
+      expect([...on.replaced.keys()]).toEqual(['lm_head.weight']);
+    }
+    const [ddp] = await open([st('ddp/pytorch_model.safetensors', { 'module.model.layers.0.q_proj.weight': [6, 5], 'module.lm_head.weight': [7, 6] })]);
+    expect([...resolveAdapter(a1, ddp).updates.keys()]).toEqual(['module.model.layers.0.q_proj.weight']);
+  });
+
+  it('faults: one message naming the adapter file', async () => {
+    const [b] = await open([base()]);
+    const adapter = async (cfg: string, tensors: Record<string, number[]>) =>
+      (await open([bytesSource('x/adapter_config.json', enc.encode(cfg)), st('x/adapter_model.safetensors', tensors)]))[0];
+    const fault = async (cfg: string, tensors: Record<string, number[]>) => {
+      try {
+        resolveAdapter(await adapter(cfg, tensors), b, 'θ_pre (base)');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no fault';
+    };
+    expect(await fault(config({ r: 8 }), q())).toBe("x/adapter_model.safetensors: module 'model.layers.0.q_proj': its factors have rank 4 but adapter_config.json gives r = 8");
+    expect(await fault(config(), { 'base_model.model.model.layers.0.q_proj.lora_A.weight': [4, 5] })).toBe("x/adapter_model.safetensors: module 'model.layers.0.q_proj' has lora_A but no lora_B");
+    expect(await fault(config(), { ...q(), 'base_model.model.model.layers.0.q_proj.lora_B.bias': [6] })).toBe("x/adapter_model.safetensors: 'base_model.model.model.layers.0.q_proj.lora_B.bias' is a LoRA bias (lora_bias), which is not supported");
+    expect(await fault(config(), { 'base_model.model.model.layers.0.k_proj.lora_A.weight': [4, 5], 'base_model.model.model.layers.0.k_proj.lora_B.weight': [6, 4] }))
+      .toBe("x/adapter_model.safetensors: module 'model.layers.0.k_proj' updates 'model.layers.0.k_proj.weight', which θ_pre (base) does not have");
+    expect(await fault(config({ fan_in_fan_out: true }), q())).toBe("x/adapter_model.safetensors: module 'model.layers.0.q_proj': its factors (A [4, 5], B [6, 4]) make a [5, 6] update, but θ_pre (base)'s 'model.layers.0.q_proj.weight' is [6, 5]");
+    expect(await fault(config(), { ...q(), 'base_model.model.model.layers.0.q_proj.lora_magnitude_vector': [6] })).toBe("x/adapter_model.safetensors: DoRA adapters are not supported ('base_model.model.model.layers.0.q_proj.lora_magnitude_vector' is a magnitude vector: DoRA rescales each column of W + ΔW)");
+    await expect(open([bytesSource('y/adapter_config.json', enc.encode('{"peft_type": "LORA"}')), st('y/adapter_model.safetensors', q())])).rejects.toThrow('y/adapter_config.json: adapter_config.json: r is not a positive integer');
+    await expect(open([bytesSource('z/adapter_config.json', enc.encode(config()))])).rejects.toThrow('z/adapter_config.json: no adapter_model.safetensors or adapter_model.bin beside it');
+  });
+
+  it('the alignment report reads adapter roles as θ_pre + ΔW, or against each other without θ_pre', async () => {
+    const [pre, plain, patterns, embedding] = await openPaths(['pre-bf16', 'plain', 'patterns', 'embedding'].map((p) => join(LORA, p)));
+    const withPre = adapterRoles({ pre, aux: plain, sft: patterns });
+    expect(withPre.adapters).toEqual([
+      { role: 'aux', name: 'plain', updated: 4, replaced: 0, onPre: true, fault: null },
+      { role: 'sft', name: 'patterns', updated: 6, replaced: 0, onPre: true, fault: null },
+    ]);
+    expect(alignCheckpoints(withPre.byRole).issues).toEqual([]);
+    const alone = adapterRoles({ aux: plain, sft: patterns });
+    expect(alone.adapters.map((a) => [a.updated, a.onPre, a.fault])).toEqual([[4, false, null], [6, false, null]]);
+    expect(alone.byRole.aux.tensors.map((t) => t.name)).toEqual(alone.byRole.sft.tensors.map((t) => t.name));
+    expect(alone.byRole.aux.tensors.length).toBe(6);
+    expect(adapterRoles({ aux: embedding, sft: plain }).adapters[0].fault).toBe('embedding is a LoRA adapter: it needs a full θ_pre');
+    expect(adapterRoles({ pre: plain, aux: embedding }).adapters[0].fault).toBe('plain is a LoRA adapter: θ_pre must be a full checkpoint');
+    await closeAll();
+  });
+});
