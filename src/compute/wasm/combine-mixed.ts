@@ -1,0 +1,73 @@
+/**
+ * Runs combine-mixed.wat: the CPU engine's combine for the input-dtype mixes and shapes the specialised
+ * kernels of combine.wat do not take (inputs of different dtypes, 16-bit inputs into another output
+ * dtype, several terms on f16 or f32). Each call fills one block of the values combine.cpu.ts's loops
+ * put in S (the float64 formula rounded once to the output's precision, as float32 bits); the caller
+ * writes them out and redoes any block whose values leave the fast range, as it does for its own loops.
+ */
+import type { ComputeDType } from '../../formats/dtype';
+import type { CombineSpec } from '../kernels/combine/combine.ref';
+import { WASM_BASE64 } from './combine-mixed.wasm';
+import { wasmKernel } from './enabled';
+
+interface Kernel {
+  memory: WebAssembly.Memory;
+  run: (pbase: number, kbase: number, ptab: number, k: number, po: number, n: number, sc: number, c: number) => void;
+}
+
+/** The words of one input as the caller holds them (one of the two views, by dtype). */
+export interface MixedInput {
+  dtype: ComputeDType;
+  u16: Uint16Array;
+  u32: Int32Array;
+}
+
+/** Blocks the kernel computed (tests and benches check it ran). */
+export const mixedCounters = { blocks: 0 };
+
+const load = wasmKernel(WASM_BASE64, (inst): Kernel => ({ memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.combine_mixed as Kernel['run'] }));
+const KIND: Record<string, number> = { F32: 0, BF16: 1, F16: 2 };
+
+/**
+ * A block runner for `xs` under `spec` (block ≤ `block` elements, a multiple of 4): `run(st, m)` returns
+ * the m float32 words of the rounded values of elements [st, st + m), a view into the module's memory
+ * valid until the next call. Null where WebAssembly is off or missing, for an input dtype it does not
+ * read, or without terms.
+ */
+export function mixedCombiner(xs: MixedInput[], spec: CombineSpec, c: number, block: number): ((st: number, m: number) => Int32Array) | null {
+  if (spec.terms.length === 0 || xs.some((x) => !(x.dtype in KIND))) return null;
+  const k = load();
+  if (!k) return null;
+  const R = block * 4;
+  // Layout: −0.0 words (no base), +0.0 words (no b), the term records, one region per input, the output.
+  const NEG0 = 0, POS0 = R, TAB = 2 * R, IN = TAB + Math.ceil((24 * spec.terms.length) / 16) * 16;
+  const OUT = IN + xs.length * R;
+  const need = OUT + R;
+  if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+  const buf = k.memory.buffer;
+  const u16 = new Uint16Array(buf), u32 = new Int32Array(buf);
+  u32.fill(0x80000000 | 0, NEG0 / 4, NEG0 / 4 + block);
+  u32.fill(0, POS0 / 4, POS0 / 4 + block);
+  const at = (i: number) => IN + i * R;
+  const tab = new DataView(buf, TAB, 24 * spec.terms.length);
+  spec.terms.forEach((t, j) => {
+    tab.setInt32(24 * j, at(t.a), true);
+    tab.setInt32(24 * j + 4, t.b === null ? POS0 : at(t.b), true);
+    tab.setInt32(24 * j + 8, KIND[xs[t.a].dtype], true);
+    tab.setInt32(24 * j + 12, t.b === null ? 0 : KIND[xs[t.b].dtype], true);
+    tab.setFloat64(24 * j + 16, t.w, true);
+  });
+  const used = [...new Set([...(spec.base === null ? [] : [spec.base]), ...spec.terms.flatMap((t) => (t.b === null ? [t.a] : [t.a, t.b]))])];
+  const pbase = spec.base === null ? NEG0 : at(spec.base);
+  const kbase = spec.base === null ? 0 : KIND[xs[spec.base].dtype];
+  return (st, m) => {
+    for (const i of used) {
+      const x = xs[i];
+      if (x.dtype === 'F32') u32.set(x.u32.subarray(st, st + m), at(i) / 4);
+      else u16.set(x.u16.subarray(st, st + m), at(i) / 2);
+    }
+    k.run(pbase, kbase, TAB, spec.terms.length, OUT, m, spec.scale, c);
+    mixedCounters.blocks++;
+    return u32.subarray(OUT / 4, OUT / 4 + m);
+  };
+}
