@@ -5,6 +5,7 @@ import { numel } from '../formats/checkpoint';
 import { isFloatDType } from '../formats/dtype';
 import { alignCheckpoints, type AlignmentIssue } from '../model/align';
 import { groupOf, parseLayerKey, type LayerKey } from '../model/layer-key';
+import { layerOf, stackedLayout, type StackedLayout } from '../model/stacked';
 import type { Acc } from './gram';
 import { addInto, emptyAcc } from './gram';
 import type { StatsPlan } from './plan';
@@ -24,6 +25,8 @@ export interface TensorStats {
   /** dtype per role, in plan.roles order. */
   dtypes: string[];
   acc: Acc;
+  /** A stacked tensor's (key.stacked, ../model/stacked.ts) accumulators per layer on axis 0; they add up to acc. */
+  layers?: Acc[];
 }
 
 export interface SkippedTensor {
@@ -124,13 +127,24 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
 
   // Jobs in tensor order (an empty tensor is one empty job), made lazily: a 7B model has thousands.
   const numels = o.tasks.map((t) => numel(t.entries[0]));
+  // A stacked tensor's chunks stop at its layer boundaries, so each chunk adds into one layer.
+  const stacks = new Map<number, StackedLayout>();
+  const layoutOf = (ti: number) => {
+    if (!stacks.has(ti)) {
+      const s = stackedLayout(o.tasks[ti].name, o.tasks[ti].entries[0].shape);
+      if (s) stacks.set(ti, s);
+    }
+    return stacks.get(ti) ?? null;
+  };
   let nextTi = 0, nextFirst = 0;
   const nextJob = (): Job | null => {
     while (nextTi < o.tasks.length) {
       const n = numels[nextTi];
       if (n === 0 || nextFirst < n) {
-        const job = { ti: nextTi, first: nextFirst, count: Math.min(chunk, n - nextFirst) };
-        nextFirst += chunk;
+        const s = layoutOf(nextTi);
+        const end = s ? Math.min(n, (layerOf(s, nextFirst) + 1) * s.perLayer) : n;
+        const job = { ti: nextTi, first: nextFirst, count: Math.min(chunk, end - nextFirst) };
+        nextFirst += job.count;
         if (nextFirst >= n) {
           nextTi++;
           nextFirst = 0;
@@ -165,6 +179,7 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
     throw new StatsCancelled();
   };
   let acc = o.tasks.length ? emptyAcc(o.plan) : null;
+  let layerAccs: Acc[] | null = null;
   if (o.signal?.aborted) throw new StatsCancelled();
   fill();
   while (window.length) {
@@ -174,8 +189,11 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
     fill();
     const task = o.tasks[job.ti];
     const n = numels[job.ti];
+    const stack = layoutOf(job.ti);
+    if (stack && job.first === 0) layerAccs = Array.from({ length: stack.layers }, () => emptyAcc(o.plan));
     if (r) {
       addInto(acc!, r);
+      if (stack) addInto(layerAccs![layerOf(stack, job.first)], r);
       bytesDone += task.entries.reduce((s, e) => s + (e.byteLength * job.count) / n, 0);
     }
     if (job.first + job.count >= n) {
@@ -188,8 +206,10 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
         numel: n,
         dtypes: task.entries.map((e) => e.dtype),
         acc: acc!,
+        ...(stack ? { layers: layerAccs! } : {}),
       });
       acc = emptyAcc(o.plan);
+      stacks.delete(job.ti);
       progress(job.ti + 1);
     }
   }

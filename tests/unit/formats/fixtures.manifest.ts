@@ -181,6 +181,10 @@ export const MANIFEST: readonly FixtureRow[] = [
   data('stats/expected.json'),
   data('stats/demo_expected.json'),
 
+  // the stacked-layer (JAX/openpi layout) family of make_stacked_golden.py (stacked.test.ts)
+  ...['pre', 'aux', 'sft', 'down'].map((r): OpensRow => ({ path: `stacked/${r}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: 8 })),
+  data('stacked/expected.json'),
+
   // torch.linalg.svd float64 spectra written by make_spectral_golden.py (spectral.test.ts)
   data('spectral/golden.json'),
 ];
