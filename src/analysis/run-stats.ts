@@ -2,6 +2,7 @@ import type { Engine } from '../compute/engine';
 import { readChunk } from '../compute/read-chunk';
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { numel } from '../formats/checkpoint';
+import { oftOf } from '../formats/oft';
 import { isFloatDType } from '../formats/dtype';
 import { alignCheckpoints, type AlignmentIssue } from '../model/align';
 import { groupOf, parseLayerKey, type LayerKey } from '../model/layer-key';
@@ -48,6 +49,8 @@ export interface StatsProgress {
 export interface StatsTask {
   name: string;
   entries: TensorEntry[];
+  /** The name parsed into component/block/module when not `name` (an OpenVLA-OFT component file's tensors under its component). */
+  keyName?: string;
 }
 
 export interface StatsTasks {
@@ -64,13 +67,15 @@ export function planStatsTasks(plan: StatsPlan, byRole: Record<string, Checkpoin
     ordered[r] = byRole[r];
   }
   const report = alignCheckpoints(ordered);
+  // An OpenVLA-OFT component file (action_head--….pt) names its tensors without the component: parse them under it.
+  const oft = oftOf(ordered[plan.roles[0]].metadata);
   const tasks: StatsTask[] = [];
   const skipped: SkippedTensor[] = [];
   for (const m of report.matched) {
     const entries = plan.roles.map((r) => m.entries[r]);
     const bad = entries.find((e) => !isFloatDType(e.dtype));
     if (bad) skipped.push({ name: m.name, reason: `${bad.dtype} is not a float dtype` });
-    else tasks.push({ name: m.name, entries });
+    else tasks.push({ name: m.name, entries, ...(oft ? { keyName: `${oft}.${m.name}` } : {}) });
   }
   for (const i of report.issues) if (i.kind !== 'dtype') skipped.push({ name: i.name, reason: `${i.kind}: ${i.detail}` });
   return { tasks, skipped, issues: report.issues };
@@ -197,7 +202,7 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
       bytesDone += task.entries.reduce((s, e) => s + (e.byteLength * job.count) / n, 0);
     }
     if (job.first + job.count >= n) {
-      const key = parseLayerKey(task.name);
+      const key = parseLayerKey(task.keyName ?? task.name);
       o.onTensor({
         name: task.name,
         key,
