@@ -4,7 +4,7 @@ import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { numel } from '../formats/checkpoint';
 import { oftOf } from '../formats/oft';
 import { isFloatDType } from '../formats/dtype';
-import { alignCheckpoints, type AlignmentIssue } from '../model/align';
+import { alignCheckpoints, type AlignmentIssue, type NameMapOverride } from '../model/align';
 import { groupOf, parseLayerKey, type LayerKey } from '../model/layer-key';
 import { layerOf, stackedLayout, type StackedLayout } from '../model/stacked';
 import type { Acc } from './gram';
@@ -59,14 +59,14 @@ export interface StatsTasks {
   issues: AlignmentIssue[];
 }
 
-/** Aligns the role checkpoints and keeps the float tensors present everywhere with one shape. */
-export function planStatsTasks(plan: StatsPlan, byRole: Record<string, Checkpoint>): StatsTasks {
+/** Aligns the role checkpoints (name mappings set by hand in `nameMaps`) and keeps the float tensors present everywhere with one shape. */
+export function planStatsTasks(plan: StatsPlan, byRole: Record<string, Checkpoint>, nameMaps: Readonly<Record<string, NameMapOverride>> = {}): StatsTasks {
   const ordered: Record<string, Checkpoint> = {};
   for (const r of plan.roles) {
     if (!byRole[r]) throw new Error(`no checkpoint for role '${r}'`);
     ordered[r] = byRole[r];
   }
-  const report = alignCheckpoints(ordered);
+  const report = alignCheckpoints(ordered, nameMaps);
   // An OpenVLA-OFT component file (action_head--….pt) names its tensors without the component: parse them under it.
   const oft = oftOf(ordered[plan.roles[0]].metadata);
   const tasks: StatsTask[] = [];
