@@ -65,7 +65,7 @@ export interface AnalysisState {
   setView(p: Partial<AnalysisView>): void;
   setLayerAlpha(layer: string, alpha: number | undefined): void;
   select(c: SelectedCell | null): void;
-  start(plan: StatsPlan, inputs: AnalysisRunRequest['inputs'], engine?: AnalysisEngineChoice): Promise<void>;
+  start(plan: StatsPlan, inputs: AnalysisRunRequest['inputs'], engine?: AnalysisEngineChoice, nameMaps?: AnalysisRunRequest['nameMaps']): Promise<void>;
   cancel(): void;
 }
 
@@ -130,12 +130,12 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
       return { view: { ...s.view, perLayer } };
     }),
   select: (c) => set({ selected: c }),
-  async start(plan, inputs, engine = 'auto') {
+  async start(plan, inputs, engine = 'auto', nameMaps = {}) {
     current?.cancel();
     // Marks bracket the streaming window for tests and profiles (long tasks while statistics stream).
     performance.mark('analysis-start');
     set({ status: 'running', error: undefined, plan, tensors: [], grids: [], version: get().version + 1, skipped: [], tensorsTotal: 0, progress: undefined, engine: undefined, selected: null });
-    const run = startAnalysis({ plan, inputs, engine }, {
+    const run = startAnalysis({ plan, inputs, engine, nameMaps }, {
       onMessage(m) {
         if (current !== run) return;
         // After Cancel nothing more is shown from this run, even a batch already in flight; a run that

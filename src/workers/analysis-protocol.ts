@@ -4,6 +4,7 @@
  */
 import type { StatsPlan } from '../analysis/plan';
 import type { SkippedTensor, StatsProgress, TensorStats } from '../analysis/run-stats';
+import type { NameMapOverride } from '../model/align';
 
 export type AnalysisEngineChoice = 'auto' | 'webgpu' | 'cpu';
 
@@ -16,6 +17,8 @@ export interface AnalysisRunRequest {
   engine: AnalysisEngineChoice;
   /** Elements per engine call (tests use small chunks to exercise chunking). */
   chunkElements?: number;
+  /** Name mappings set by hand (role → mapping onto θ_pre's names). */
+  nameMaps?: Record<string, NameMapOverride>;
 }
 
 export type AnalysisToWorker = AnalysisRunRequest | { type: 'cancel'; id: number };

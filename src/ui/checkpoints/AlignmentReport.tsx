@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { alignCheckpoints, describeMapping, ROLE_LABELS } from '../../model/align';
 import type { Checkpoint } from '../../formats/checkpoint';
 import { useWorkbench } from '../../store/workbench';
+import { NameMapEditor } from './NameMapEditor';
 import { ROLE_ORDER } from './role-guess';
 import { autoAssignRoles } from './roles';
 
@@ -11,6 +12,7 @@ const KIND_LABEL = { missing: 'missing', shape: 'shape mismatch', dtype: 'dtype 
 export function AlignmentReport() {
   const checkpoints = useWorkbench((s) => s.checkpoints);
   const roles = useWorkbench((s) => s.roles);
+  const nameMaps = useWorkbench((s) => s.nameMaps);
   const byRole = useMemo(() => {
     const out: Record<string, Checkpoint> = {};
     const known = [...ROLE_ORDER, ...Object.keys(roles).filter((r) => !(ROLE_ORDER as readonly string[]).includes(r))];
@@ -21,7 +23,7 @@ export function AlignmentReport() {
     return out;
   }, [checkpoints, roles]);
   const assigned = Object.keys(byRole);
-  const report = useMemo(() => (assigned.length >= 2 ? alignCheckpoints(byRole) : null), [byRole, assigned.length]);
+  const report = useMemo(() => (assigned.length >= 2 ? alignCheckpoints(byRole, nameMaps) : null), [byRole, assigned.length, nameMaps]);
 
   const counts = report && {
     missing: report.issues.filter((i) => i.kind === 'missing').length,
@@ -67,11 +69,18 @@ export function AlignmentReport() {
             <ul className="cv-small cv-mono" aria-label="Name mappings" data-testid="name-mappings">
               {report.mappings.map((m) => (
                 <li key={m.role} data-role={m.role}>
-                  <span className="cv-badge">names lined up</span> {m.role}: {describeMapping(m)} ({m.count} tensors; {report.roles[0]}'s names are kept)
+                  <span className="cv-badge">{m.manual ? 'set by hand' : 'names lined up'}</span> {m.role}: {describeMapping(m)} ({m.count} tensors; {report.roles[0]}'s names are kept)
                 </li>
               ))}
             </ul>
           )}
+          <details open={Object.keys(nameMaps).length > 0}>
+            <summary>Change the name mapping</summary>
+            <p className="cv-muted cv-small">How each role's tensor names are read against {report.roles[0]}'s (outputs keep {report.roles[0]}'s names).</p>
+            <ul style={{ listStyle: 'none', padding: 0 }} aria-label="Name mapping by hand" data-testid="name-map-editor">
+              {report.roles.slice(1).map((r) => <NameMapEditor key={r} role={r} checkpoint={byRole[r]} reference={byRole[report.roles[0]]} />)}
+            </ul>
+          </details>
           {report.issues.length > 0 && (
             <details open={report.issues.length <= 20}>
               <summary>Issues ({report.issues.length})</summary>
