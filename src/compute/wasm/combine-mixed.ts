@@ -12,7 +12,8 @@ import { wasmKernel } from './enabled';
 
 interface Kernel {
   memory: WebAssembly.Memory;
-  run: (pbase: number, kbase: number, ptab: number, k: number, po: number, n: number, sc: number, c: number) => void;
+  run: (pbase: number, ptab: number, k: number, po: number, n: number, sc: number, c: number) => void;
+  widen: (src: number, kind: number, dst: number, n: number) => void;
 }
 
 /** The words of one input as the caller holds them (one of the two views, by dtype). */
@@ -25,7 +26,9 @@ export interface MixedInput {
 /** Blocks the kernel computed (tests and benches check it ran). */
 export const mixedCounters = { blocks: 0 };
 
-const load = wasmKernel(WASM_BASE64, (inst): Kernel => ({ memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.combine_mixed as Kernel['run'] }));
+const load = wasmKernel(WASM_BASE64, (inst): Kernel => ({
+  memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.combine_mixed as Kernel['run'], widen: inst.exports.widen as Kernel['widen'],
+}));
 const KIND: Record<string, number> = { F32: 0, BF16: 1, F16: 2 };
 
 /**
@@ -39,8 +42,9 @@ export function mixedCombiner(xs: MixedInput[], spec: CombineSpec, c: number, bl
   const k = load();
   if (!k) return null;
   const R = block * 4;
-  // Layout: −0.0 words (no base), +0.0 words (no b), the term records, one region per input, the output.
-  const NEG0 = 0, POS0 = R, TAB = 2 * R, IN = TAB + Math.ceil((24 * spec.terms.length) / 16) * 16;
+  // Layout: −0.0 words (no base), +0.0 words (no b), a staging block for 16-bit words, the term records,
+  // one float32 region per input, the output.
+  const NEG0 = 0, POS0 = R, STAGE = 2 * R, TAB = 3 * R, IN = TAB + 16 * spec.terms.length;
   const OUT = IN + xs.length * R;
   const need = OUT + R;
   if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
@@ -49,24 +53,24 @@ export function mixedCombiner(xs: MixedInput[], spec: CombineSpec, c: number, bl
   u32.fill(0x80000000 | 0, NEG0 / 4, NEG0 / 4 + block);
   u32.fill(0, POS0 / 4, POS0 / 4 + block);
   const at = (i: number) => IN + i * R;
-  const tab = new DataView(buf, TAB, 24 * spec.terms.length);
+  const tab = new DataView(buf, TAB, 16 * spec.terms.length);
   spec.terms.forEach((t, j) => {
-    tab.setInt32(24 * j, at(t.a), true);
-    tab.setInt32(24 * j + 4, t.b === null ? POS0 : at(t.b), true);
-    tab.setInt32(24 * j + 8, KIND[xs[t.a].dtype], true);
-    tab.setInt32(24 * j + 12, t.b === null ? 0 : KIND[xs[t.b].dtype], true);
-    tab.setFloat64(24 * j + 16, t.w, true);
+    tab.setInt32(16 * j, at(t.a), true);
+    tab.setInt32(16 * j + 4, t.b === null ? POS0 : at(t.b), true);
+    tab.setFloat64(16 * j + 8, t.w, true);
   });
   const used = [...new Set([...(spec.base === null ? [] : [spec.base]), ...spec.terms.flatMap((t) => (t.b === null ? [t.a] : [t.a, t.b]))])];
   const pbase = spec.base === null ? NEG0 : at(spec.base);
-  const kbase = spec.base === null ? 0 : KIND[xs[spec.base].dtype];
   return (st, m) => {
     for (const i of used) {
       const x = xs[i];
       if (x.dtype === 'F32') u32.set(x.u32.subarray(st, st + m), at(i) / 4);
-      else u16.set(x.u16.subarray(st, st + m), at(i) / 2);
+      else {
+        u16.set(x.u16.subarray(st, st + m), STAGE / 2);
+        k.widen(STAGE, KIND[x.dtype], at(i), m);
+      }
     }
-    k.run(pbase, kbase, TAB, spec.terms.length, OUT, m, spec.scale, c);
+    k.run(pbase, TAB, spec.terms.length, OUT, m, spec.scale, c);
     mixedCounters.blocks++;
     return u32.subarray(OUT / 4, OUT / 4 + m);
   };

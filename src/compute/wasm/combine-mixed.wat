@@ -7,11 +7,10 @@
 ;; the caller writes it into the output words with writeFastBlock, which judges the fast range and
 ;; hands the block to the generic path when a value leaves it (NaN, ±Inf, subnormal, overflow).
 ;;
-;; Every input is read in its own dtype (kind 0 float32, 1 bfloat16, 2 IEEE half) and widened exactly
-;; to float32 lanes, then to float64. Term j is a record at ptab + 24j: a (i32), b (i32), a's kind (i32),
-;; b's kind (i32), w (f64); a missing b points at +0.0 float32 words, a missing base at −0.0 words
-;; (a − (+0) = a and −0 + x = x for every x, signed zeros too). Output: n float32 words at po.
-;; n is a multiple of 4; k ≥ 1.
+;; The 16-bit inputs are first widened exactly to float32 words (`widen`: kind 1 bfloat16, 2 IEEE half),
+;; so the combine itself reads float32 words only. Term j is a record at ptab + 16j: a (i32), b (i32),
+;; w (f64); a missing b points at +0.0 float32 words, a missing base at −0.0 words (a − (+0) = a and
+;; −0 + x = x for every x, signed zeros too). Output: n float32 words at po. n is a multiple of 4; k ≥ 1.
 (module
   (memory (export "memory") 1)
 
@@ -38,10 +37,21 @@
             (i32x4.ge_s (local.get $m) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00))))
         (i32x4.lt_s (local.get $m) (v128.const i32x4 0x400 0x400 0x400 0x400)))))
 
+  ;; widen(src, kind, dst, n): n words of `kind` at src as float32 words at dst (exact)
+  (func (export "widen") (param $src i32) (param $kind i32) (param $dst i32) (param $n i32)
+    (local $i i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (v128.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))
+          (call $load4 (local.get $src) (local.get $kind) (local.get $i)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
+
   (func (export "combine_mixed")
-    (param $pbase i32) (param $kbase i32) (param $ptab i32) (param $k i32) (param $po i32) (param $n i32)
+    (param $pbase i32) (param $ptab i32) (param $k i32) (param $po i32) (param $n i32)
     (param $sc f64) (param $c f64)
-    (local $i i32) (local $j i32) (local $rec i32)
+    (local $i i32) (local $at i32) (local $j i32) (local $rec i32)
     (local $vsc v128) (local $vc v128) (local $w v128) (local $x v128) (local $y v128)
     (local $slo v128) (local $shi v128) (local $dlo v128) (local $dhi v128) (local $acclo v128) (local $acchi v128)
     (local $v v128) (local $t v128) (local $rlo v128) (local $rhi v128)
@@ -50,15 +60,16 @@
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $x (call $load4 (local.get $pbase) (local.get $kbase) (local.get $i)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $pbase) (local.get $at))))
         (local.set $slo (f64x2.promote_low_f32x4 (local.get $x)))
         (local.set $shi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))))
         (local.set $j (i32.const 0))
         (loop $term
-          (local.set $rec (i32.add (local.get $ptab) (i32.mul (local.get $j) (i32.const 24))))
-          (local.set $w (f64x2.splat (f64.load offset=16 (local.get $rec))))
-          (local.set $x (call $load4 (i32.load offset=0 (local.get $rec)) (i32.load offset=8 (local.get $rec)) (local.get $i)))
-          (local.set $y (call $load4 (i32.load offset=4 (local.get $rec)) (i32.load offset=12 (local.get $rec)) (local.get $i)))
+          (local.set $rec (i32.add (local.get $ptab) (i32.shl (local.get $j) (i32.const 4))))
+          (local.set $w (f64x2.splat (f64.load offset=8 (local.get $rec))))
+          (local.set $x (v128.load (i32.add (i32.load offset=0 (local.get $rec)) (local.get $at))))
+          (local.set $y (v128.load (i32.add (i32.load offset=4 (local.get $rec)) (local.get $at))))
           (local.set $dlo (f64x2.mul (local.get $w)
             (f64x2.sub (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $y)))))
           (local.set $dhi (f64x2.mul (local.get $w)
@@ -81,7 +92,7 @@
         (local.set $v (f64x2.add (local.get $shi) (f64x2.mul (local.get $vsc) (local.get $acchi))))
         (local.set $t (f64x2.mul (local.get $v) (local.get $vc)))
         (local.set $rhi (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $v)))))
-        (v128.store (i32.add (local.get $po) (i32.shl (local.get $i) (i32.const 2)))
+        (v128.store (i32.add (local.get $po) (local.get $at))
           (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $rlo) (local.get $rhi)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next))))
