@@ -10,7 +10,6 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run as statsRun, parseStatsArgs } from '../../../src/cli/commands/stats';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
-import type { Checkpoint } from '../../../src/formats/checkpoint';
 import { memorySink } from '../../../src/merge/memory-sink';
 import { planMerge } from '../../../src/merge/plan';
 import { defaultRecipe, validateRecipe } from '../../../src/merge/recipe';
@@ -20,18 +19,13 @@ import { alignCheckpoints, candidateMappings, parseNameMap } from '../../../src/
 import { closeAll } from '../../../src/node/file-source';
 import { openPath, openPaths } from '../../../src/node/paths';
 import { assertClose, compareCheckpoints, openMemory } from '../merge/golden-helpers';
+import { headerCheckpoint } from './header-checkpoint';
 
 const BUF = resolve(__dirname, '../../fixtures/buffers');
 const GOLDEN = join(BUF, 'expected', 'capvector-buffers-f32.safetensors');
 const NAMES = ['backbone.0.weight', 'backbone.0.bias', 'head.weight'];
 
-/** A header-only checkpoint with these names (shape [2], F32). */
-function ck(names: string[]): Checkpoint {
-  return {
-    name: 'x', format: 'safetensors', files: ['x'], sharded: false, metadata: {}, fileBytes: 0,
-    tensors: names.map((name) => ({ name, dtype: 'F32', shape: [2], byteLength: 8, file: 'x', read: async () => new Uint8Array(8) })),
-  };
-}
+const ck = headerCheckpoint;
 
 afterAll(() => closeAll());
 
