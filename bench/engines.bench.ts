@@ -37,7 +37,7 @@ async function cpuOps(): Promise<string[]> {
 /**
  * Mixed dtypes (a bf16 θ_pre beside float32 finetunes; LeRobot's π0 keeps float32 norms beside bf16):
  * the combine on its fast path (WebAssembly, combine-mixed.wat) against the JavaScript loops it had before
- * (and keeps as the fallback), one 4M-element chunk, best of a few runs each, outputs compared.
+ * (and keeps as the fallback), one 4M-element chunk, best of 5 alternating runs each, outputs compared.
  * `npx tsx -e "import('./bench/engines.bench.ts').then(async (m) => console.log(await m.mixedDtypes()))"` runs it alone.
  */
 export async function mixedDtypes(): Promise<string> {
@@ -55,25 +55,25 @@ export async function mixedDtypes(): Promise<string> {
     ['f32 θ_pre, bf16 θ_aux and θ_sft → f32', [f32(bf[0]), bf[1], bf[2]], { ...BENCH_SPEC, outDtype: 'F32' }],
   ];
   const e = new CpuEngine();
-  const best = async (x: ChunkInput[], spec: typeof BENCH_SPEC) => {
-    let ms = Infinity, out: Uint8Array = new Uint8Array(0);
-    for (let r = 0; r < 4; r++) {
-      const t0 = performance.now();
-      out = await e.combine(x, spec);
-      ms = Math.min(ms, performance.now() - t0);
-    }
-    return { ms, out };
+  // WebAssembly and JavaScript runs alternate (best of 5 each), so a load change on the shared machine hits both.
+  const timed = async (wasm: boolean, x: ChunkInput[], spec: typeof BENCH_SPEC) => {
+    setWasmEnabled(wasm);
+    const t0 = performance.now();
+    const out = await e.combine(x, spec);
+    setWasmEnabled(true);
+    return { ms: performance.now() - t0, out };
   };
   const rows = [`Mixed dtypes, capvector α = 0.8, ${n / 2 ** 20}M elements, one thread; load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} (${cpus().length} cores).`, '',
     '| inputs → output | WebAssembly (ns / element) | JavaScript fallback (ns / element) | speed-up | outputs bit-identical |', '|---|---|---|---|---|'];
   for (const [name, x, spec] of cases) {
-    setWasmEnabled(true);
-    const fast = await best(x, spec);
-    setWasmEnabled(false);
-    const slow = await best(x, spec);
-    setWasmEnabled(true);
-    const same = fast.out.length === slow.out.length && fast.out.every((b, i) => b === slow.out[i]);
-    rows.push(`| ${name} | ${((fast.ms * 1e6) / n).toFixed(1)} | ${((slow.ms * 1e6) / n).toFixed(1)} | ${(slow.ms / fast.ms).toFixed(1)}× | ${same ? 'yes' : 'NO'} |`);
+    let fast = Infinity, slow = Infinity, same = true;
+    for (let r = 0; r < 5; r++) {
+      const a = await timed(true, x, spec), b = await timed(false, x, spec);
+      fast = Math.min(fast, a.ms);
+      slow = Math.min(slow, b.ms);
+      same &&= a.out.length === b.out.length && a.out.every((v, i) => v === b.out[i]);
+    }
+    rows.push(`| ${name} | ${((fast * 1e6) / n).toFixed(1)} | ${((slow * 1e6) / n).toFixed(1)} | ${(slow / fast).toFixed(1)}× | ${same ? 'yes' : 'NO'} |`);
   }
   return rows.join('\n');
 }
