@@ -48,10 +48,13 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next))))
 
+  ;; $bf16 = 0: the rounded values as float32 words at po (result 1). $bf16 = 1 (bfloat16 output): their top
+  ;; halves, the bfloat16 words, at po, and the result says whether every value was in the fast range
+  ;; (exponent 1..254 or ±0, judged as combine.wat's combine_bf16 and writeFastBlock do); 0: redo the block.
   (func (export "combine_mixed")
     (param $pbase i32) (param $ptab i32) (param $k i32) (param $po i32) (param $n i32)
-    (param $sc f64) (param $c f64)
-    (local $i i32) (local $at i32) (local $j i32) (local $rec i32)
+    (param $sc f64) (param $c f64) (param $bf16 i32) (result i32)
+    (local $i i32) (local $at i32) (local $j i32) (local $rec i32) (local $q v128) (local $ax v128) (local $flag v128)
     (local $vsc v128) (local $vc v128) (local $w v128) (local $x v128) (local $y v128)
     (local $slo v128) (local $shi v128) (local $dlo v128) (local $dhi v128) (local $acclo v128) (local $acchi v128)
     (local $v v128) (local $t v128) (local $rlo v128) (local $rhi v128)
@@ -92,8 +95,19 @@
         (local.set $v (f64x2.add (local.get $shi) (f64x2.mul (local.get $vsc) (local.get $acchi))))
         (local.set $t (f64x2.mul (local.get $v) (local.get $vc)))
         (local.set $rhi (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $v)))))
-        (v128.store (i32.add (local.get $po) (local.get $at))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $rlo) (local.get $rhi)))
+        (local.set $q (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $rlo) (local.get $rhi)))
+        (if (local.get $bf16)
+          (then
+            ;; fast range: x = |bits|; (x + 2^23) | ((x − 2^23) & −x) is negative for exponent 255 and nonzero subnormals
+            (local.set $ax (v128.and (local.get $q) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+            (local.set $flag (v128.or (local.get $flag)
+              (v128.or
+                (i32x4.add (local.get $ax) (v128.const i32x4 0x00800000 0x00800000 0x00800000 0x00800000))
+                (v128.and (i32x4.sub (local.get $ax) (v128.const i32x4 0x00800000 0x00800000 0x00800000 0x00800000)) (i32x4.neg (local.get $ax))))))
+            (v128.store64_lane 0 (i32.add (local.get $po) (i32.shl (local.get $i) (i32.const 1)))
+              (i16x8.narrow_i32x4_u (i32x4.shr_u (local.get $q) (i32.const 16)) (i32x4.shr_u (local.get $q) (i32.const 16)))))
+          (else (v128.store (i32.add (local.get $po) (local.get $at)) (local.get $q))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $next))))
+        (br $next)))
+    (i32.eqz (i32x4.bitmask (local.get $flag))))
 )

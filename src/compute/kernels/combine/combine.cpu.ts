@@ -259,11 +259,19 @@ export function fusedCombine(inputs: ChunkInput[], spec: CombineSpec, n: number)
  * Returns the number of leading elements done (0 where the kernel cannot run).
  */
 function mixedBlocks(xs: Packed[], spec: CombineSpec, out: OutBuffer, n: number): number {
-  const run = mixedCombiner(xs, spec, roundingOf(spec.outDtype).c, BLOCK);
-  if (!run) return 0;
+  const k = mixedCombiner(xs, spec, roundingOf(spec.outDtype).c, BLOCK);
+  if (!k) return 0;
   const full = n - (n % BLOCK);
+  const bf16 = spec.outDtype === 'BF16';
   for (let st = 0; st < full; st += BLOCK) {
-    S32.set(run(st, BLOCK));
+    const ok = k.run(st, BLOCK);
+    if (bf16) {
+      // the kernel wrote the words and judged the fast range itself
+      if (ok) out.u16.set(k.u16, st);
+      else combineRange(xs, spec, out, st, st + BLOCK);
+      continue;
+    }
+    S32.set(k.s32);
     if (!writeFastBlock(out, st, BLOCK)) combineRange(xs, spec, out, st, st + BLOCK);
   }
   return full;
