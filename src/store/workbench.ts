@@ -80,7 +80,8 @@ export const useWorkbench = create<WorkbenchState>()((set) => ({
     set((s) => ({ errors: s.errors.filter((e) => e.id !== id) }));
   },
   setRole(role, checkpointId) {
-    set((s) => (s.roles[role] === checkpointId ? s : { roles: { ...s.roles, [role]: checkpointId }, nameMaps: withoutMaps(s.nameMaps, [role]) }));
+    // A new θ_pre is a new reference: every mapping was made against the old one's names.
+    set((s) => (s.roles[role] === checkpointId ? s : { roles: { ...s.roles, [role]: checkpointId }, nameMaps: role === 'pre' ? {} : withoutMaps(s.nameMaps, [role]) }));
   },
   setNameMap(role, m) {
     set((s) => ({ nameMaps: m ? { ...s.nameMaps, [role]: m } : withoutMaps(s.nameMaps, [role]) }));

@@ -18,6 +18,7 @@ import type { Recipe } from '../../../src/merge/types';
 import { alignCheckpoints, candidateMappings, parseNameMap } from '../../../src/model/align';
 import { closeAll } from '../../../src/node/file-source';
 import { openPath, openPaths } from '../../../src/node/paths';
+import { useWorkbench } from '../../../src/store/workbench';
 import { assertClose, compareCheckpoints, openMemory } from '../merge/golden-helpers';
 import { headerCheckpoint } from './header-checkpoint';
 
@@ -125,5 +126,32 @@ describe('merges and statistics with --map (make_buffer_golden.py: θ_aux saved 
     await expect(statsRun([...base, '--map', 'aux:=', '--map', 'sft:='], { out: () => undefined, err: () => undefined })).rejects.toThrow(/no float tensor is present with one shape in every checkpoint/);
     expect(() => parseStatsArgs([...base, '--map', 'pre:x.='])).toThrow("--map: θ_pre's names are the reference; map aux, sft or down instead");
     expect(() => parseStatsArgs([...base, '--map', 'down:x.='])).toThrow("--map: role 'down' is not given (aux, sft)");
+  });
+});
+
+describe('the workbench keeps a mapping only while it belongs to its checkpoints', () => {
+  it('a role’s new checkpoint drops its mapping, a new θ_pre drops them all, a removed checkpoint drops its roles’', () => {
+    const st = () => useWorkbench.getState();
+    const add = (name: string) => st().addCheckpoint({ checkpoint: { ...headerCheckpoint(NAMES), name }, inputs: [], origin: 'user' });
+    const [p, a, s2, a2] = ['p', 'a', 's', 'a2'].map(add);
+    st().setRole('pre', p);
+    st().setRole('aux', a);
+    st().setRole('sft', s2);
+    const m = { from: 'module.', to: '' };
+    st().setNameMap('aux', m);
+    st().setNameMap('sft', m);
+    st().setRole('aux', a); // the same checkpoint again: kept
+    expect(st().nameMaps).toEqual({ aux: m, sft: m });
+    st().setRole('aux', a2);
+    expect(st().nameMaps).toEqual({ sft: m });
+    st().setNameMap('sft', undefined);
+    expect(st().nameMaps).toEqual({});
+    st().setNameMap('aux', m);
+    st().removeCheckpoint(a2);
+    expect(st().nameMaps).toEqual({});
+    st().setNameMap('sft', m);
+    st().setRole('pre', a);
+    expect(st().nameMaps).toEqual({});
+    for (const id of [p, a, s2]) st().removeCheckpoint(id);
   });
 });
