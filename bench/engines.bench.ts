@@ -8,6 +8,7 @@ import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { CpuEngine } from '../src/compute/cpu-engine';
+import { setWasmEnabled } from '../src/compute/wasm/enabled';
 import type { ChunkInput, Engine } from '../src/compute/engine';
 import { BENCH_SPEC, chunked, engineOps } from './lib/engine-ops';
 import { benchInputs } from './lib/inputs';
@@ -33,6 +34,52 @@ async function cpuOps(): Promise<string[]> {
   return rows;
 }
 
+/**
+ * Mixed dtypes (a bf16 θ_pre beside float32 finetunes; LeRobot's π0 keeps float32 norms beside bf16):
+ * the combine on its fast path (WebAssembly, combine-mixed.wat) against the JavaScript loops it had before
+ * (and keeps as the fallback), one 4M-element chunk, best of 5 alternating runs each, outputs compared.
+ * `npx tsx -e "import('./bench/engines.bench.ts').then(async (m) => console.log(await m.mixedDtypes()))"` runs it alone.
+ */
+export async function mixedDtypes(): Promise<string> {
+  const n = 1 << 22;
+  const bf = benchInputs(n, 3);
+  const f32 = (c: ChunkInput): ChunkInput => {
+    const u = new Uint16Array(c.bytes.buffer, c.bytes.byteOffset, n);
+    const w = new Uint32Array(n); // the bf16 value with float32's low bits filled: a float32 finetune of it
+    for (let i = 0; i < n; i++) w[i] = ((u[i] << 16) | (Math.imul(i, 0x9e3779b1) >>> 16)) >>> 0;
+    return { bytes: new Uint8Array(w.buffer), dtype: 'F32' };
+  };
+  const cases: [string, ChunkInput[], typeof BENCH_SPEC][] = [
+    ['bf16 θ_pre, f32 θ_aux and θ_sft → bf16', [bf[0], f32(bf[1]), f32(bf[2])], BENCH_SPEC],
+    ['bf16 θ_pre, f32 θ_aux and θ_sft → f32', [bf[0], f32(bf[1]), f32(bf[2])], { ...BENCH_SPEC, outDtype: 'F32' }],
+    ['f32 θ_pre, bf16 θ_aux and θ_sft → f32', [f32(bf[0]), bf[1], bf[2]], { ...BENCH_SPEC, outDtype: 'F32' }],
+  ];
+  const e = new CpuEngine();
+  // WebAssembly and JavaScript runs alternate (best of 5 each), so a load change on the shared machine hits both.
+  // Process CPU time (one thread computes), which waiting for a core on a loaded machine does not inflate.
+  const timed = async (wasm: boolean, x: ChunkInput[], spec: typeof BENCH_SPEC) => {
+    setWasmEnabled(wasm);
+    const c0 = process.cpuUsage();
+    const out = await e.combine(x, spec);
+    const c = process.cpuUsage(c0);
+    setWasmEnabled(true);
+    return { ms: (c.user + c.system) / 1000, out };
+  };
+  const rows = [`Mixed dtypes, capvector α = 0.8, ${n / 2 ** 20}M elements, one thread; load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} (${cpus().length} cores).`, '',
+    '| inputs → output | WebAssembly (CPU ns / element) | JavaScript fallback (CPU ns / element) | speed-up | outputs bit-identical |', '|---|---|---|---|---|'];
+  for (const [name, x, spec] of cases) {
+    let fast = Infinity, slow = Infinity, same = true;
+    for (let r = 0; r < 5; r++) {
+      const a = await timed(true, x, spec), b = await timed(false, x, spec);
+      fast = Math.min(fast, a.ms);
+      slow = Math.min(slow, b.ms);
+      same &&= a.out.length === b.out.length && a.out.every((v, i) => v === b.out[i]);
+    }
+    rows.push(`| ${name} | ${((fast * 1e6) / n).toFixed(1)} | ${((slow * 1e6) / n).toFixed(1)} | ${(slow / fast).toFixed(1)}× | ${same ? 'yes' : 'NO'} |`);
+  }
+  return rows.join('\n');
+}
+
 const combineMs = async (engine: Engine, inputs: ChunkInput[]) => (await chunked(engine, inputs, (e, x) => e.combine(x, BENCH_SPEC), 2, ELEMENTS)).ms;
 
 export async function run(): Promise<string> {
@@ -45,7 +92,7 @@ export async function run(): Promise<string> {
   const cpuMs = await combineMs(cpu, inputs);
   rows.push(`| cpu | Node ${process.version} | ${cpuMs.toFixed(0)} | ${(mib / (cpuMs / 1000)).toFixed(0)} |`);
   cpu.dispose();
-  const perOp = await cpuOps();
+  const perOp = [...(await cpuOps()), '', await mixedDtypes()];
   const load = `Load average at the start of the CPU part: ${loadAtStart.map((x) => x.toFixed(1)).join(', ')} (${cpus().length} cores, shared with other sessions: times vary by ±30% between runs).`;
   const head = [`combine θ_pre + 0.8·(θ_aux − θ_sft), bf16 → bf16, 3 × ${ELEMENTS / 2 ** 20}M elements (${mib} MiB of input), chunked by each engine's maxChunkElements.`, ''];
   const tail = ['', load, '', `Node CPU engine: ${((cpuMs * 1e6) / ELEMENTS).toFixed(1)} ns per output element for the combine above.`, '', ...perOp];

@@ -67,7 +67,11 @@ const groupRank = (group: string) => COMPONENTS.indexOf(group.split(':')[0] as C
 export function appendToGrids(plan: StatsPlan, grids: readonly GroupGrid[], added: readonly TensorStats[], firstIndex: number): GroupGrid[] {
   const byGroup = new Map(grids.map((g) => [g.group, g]));
   const touched = new Map<string, { g: GroupGrid; cells: Set<string>; layers: Set<number | null>; shape: boolean }>();
-  added.forEach((t, j) => {
+  // A stacked tensor (all layers on axis 0) counts once per layer, in that layer's row.
+  const pieces = added.flatMap((t, j) => (t.layers
+    ? t.layers.map((acc, l) => ({ t, j, block: l as number | null, acc, numel: t.numel / t.layers!.length, last: l === t.layers!.length - 1 }))
+    : [{ t, j, block: t.key.block, acc: t.acc, numel: t.numel, last: true }]));
+  pieces.forEach(({ t, j, block, acc, numel, last }) => {
     let w = touched.get(t.group);
     if (!w) {
       const old = byGroup.get(t.group);
@@ -79,7 +83,7 @@ export function appendToGrids(plan: StatsPlan, grids: readonly GroupGrid[], adde
       byGroup.set(t.group, g);
     }
     const { g } = w;
-    const { block, module } = t.key;
+    const { module } = t.key;
     const k = cellKey(block, module);
     let c = g.cells.get(k);
     if (!c || !w.cells.has(k)) {
@@ -90,16 +94,16 @@ export function appendToGrids(plan: StatsPlan, grids: readonly GroupGrid[], adde
       w.cells.add(k);
     }
     c.tensors.push(firstIndex + j);
-    addInto(c.acc, t.acc);
+    addInto(c.acc, acc);
     let l = g.layers.get(block);
     if (!l || !w.layers.has(block)) {
       l = l ? cloneAcc(l) : emptyAcc(plan);
       g.layers.set(block, l);
       w.layers.add(block);
     }
-    addInto(l, t.acc);
-    g.numel += t.numel;
-    g.tensorCount += 1;
+    addInto(l, acc);
+    g.numel += numel;
+    if (last) g.tensorCount += 1;
   });
   for (const { g, shape } of touched.values()) {
     if (!shape) continue;
@@ -107,6 +111,12 @@ export function appendToGrids(plan: StatsPlan, grids: readonly GroupGrid[], adde
     g.modules = [...new Set([...g.cells.values()].map((c) => c.module))].sort(compareModules);
   }
   return [...byGroup.values()].sort((a, b) => groupRank(a.group) - groupRank(b.group) || (a.group < b.group ? -1 : 1));
+}
+
+/** What a tensor adds to a cell of layer `block`: a stacked tensor's slice of that layer, else all of it. */
+export function tensorInLayer(t: TensorStats, block: number | null): { acc: Acc; shape: number[]; slice: string } {
+  if (!t.layers || block === null || !t.layers[block]) return { acc: t.acc, shape: t.shape, slice: '' };
+  return { acc: t.layers[block], shape: t.shape.slice(1), slice: `layer ${block} of ${t.layers.length}` };
 }
 
 /** A grid's layers as parts, each with its α. */

@@ -2,9 +2,11 @@ import type { Engine } from '../compute/engine';
 import { adapterRoles, readInput } from '../merge/lora-sources';
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { numel } from '../formats/checkpoint';
+import { oftOf } from '../formats/oft';
 import { isFloatDType } from '../formats/dtype';
-import { alignCheckpoints, type AlignmentIssue } from '../model/align';
+import { alignCheckpoints, type AlignmentIssue, type NameMapOverride } from '../model/align';
 import { groupOf, parseLayerKey, type LayerKey } from '../model/layer-key';
+import { layerOf, stackedLayout, type StackedLayout } from '../model/stacked';
 import type { Acc } from './gram';
 import { addInto, emptyAcc } from './gram';
 import type { StatsPlan } from './plan';
@@ -24,6 +26,8 @@ export interface TensorStats {
   /** dtype per role, in plan.roles order. */
   dtypes: string[];
   acc: Acc;
+  /** A stacked tensor's (key.stacked, ../model/stacked.ts) accumulators per layer on axis 0; they add up to acc. */
+  layers?: Acc[];
 }
 
 export interface SkippedTensor {
@@ -45,6 +49,8 @@ export interface StatsProgress {
 export interface StatsTask {
   name: string;
   entries: TensorEntry[];
+  /** The name parsed into component/block/module when not `name` (an OpenVLA-OFT component file's tensors under its component). */
+  keyName?: string;
 }
 
 export interface StatsTasks {
@@ -53,8 +59,8 @@ export interface StatsTasks {
   issues: AlignmentIssue[];
 }
 
-/** Aligns the role checkpoints and keeps the float tensors present everywhere with one shape. */
-export function planStatsTasks(plan: StatsPlan, byRole: Record<string, Checkpoint>): StatsTasks {
+/** Aligns the role checkpoints (name mappings set by hand in `nameMaps`) and keeps the float tensors present everywhere with one shape. */
+export function planStatsTasks(plan: StatsPlan, byRole: Record<string, Checkpoint>, nameMaps: Readonly<Record<string, NameMapOverride>> = {}): StatsTasks {
   const given: Record<string, Checkpoint> = {};
   for (const r of plan.roles) {
     if (!byRole[r]) throw new Error(`no checkpoint for role '${r}'`);
@@ -64,14 +70,16 @@ export function planStatsTasks(plan: StatsPlan, byRole: Record<string, Checkpoin
   const { byRole: ordered, adapters } = adapterRoles(given);
   const fault = adapters.find((a) => a.fault);
   if (fault) throw new Error(fault.fault!);
-  const report = alignCheckpoints(ordered);
+  const report = alignCheckpoints(ordered, nameMaps);
+  // An OpenVLA-OFT component file (action_head--….pt) names its tensors without the component: parse them under it.
+  const oft = oftOf(ordered[plan.roles[0]].metadata);
   const tasks: StatsTask[] = [];
   const skipped: SkippedTensor[] = [];
   for (const m of report.matched) {
     const entries = plan.roles.map((r) => m.entries[r]);
     const bad = entries.find((e) => !isFloatDType(e.dtype));
     if (bad) skipped.push({ name: m.name, reason: `${bad.dtype} is not a float dtype` });
-    else tasks.push({ name: m.name, entries });
+    else tasks.push({ name: m.name, entries, ...(oft ? { keyName: `${oft}.${m.name}` } : {}) });
   }
   for (const i of report.issues) if (i.kind !== 'dtype') skipped.push({ name: i.name, reason: `${i.kind}: ${i.detail}` });
   return { tasks, skipped, issues: report.issues };
@@ -128,13 +136,24 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
 
   // Jobs in tensor order (an empty tensor is one empty job), made lazily: a 7B model has thousands.
   const numels = o.tasks.map((t) => numel(t.entries[0]));
+  // A stacked tensor's chunks stop at its layer boundaries, so each chunk adds into one layer.
+  const stacks = new Map<number, StackedLayout>();
+  const layoutOf = (ti: number) => {
+    if (!stacks.has(ti)) {
+      const s = stackedLayout(o.tasks[ti].name, o.tasks[ti].entries[0].shape);
+      if (s) stacks.set(ti, s);
+    }
+    return stacks.get(ti) ?? null;
+  };
   let nextTi = 0, nextFirst = 0;
   const nextJob = (): Job | null => {
     while (nextTi < o.tasks.length) {
       const n = numels[nextTi];
       if (n === 0 || nextFirst < n) {
-        const job = { ti: nextTi, first: nextFirst, count: Math.min(chunk, n - nextFirst) };
-        nextFirst += chunk;
+        const s = layoutOf(nextTi);
+        const end = s ? Math.min(n, (layerOf(s, nextFirst) + 1) * s.perLayer) : n;
+        const job = { ti: nextTi, first: nextFirst, count: Math.min(chunk, end - nextFirst) };
+        nextFirst += job.count;
         if (nextFirst >= n) {
           nextTi++;
           nextFirst = 0;
@@ -169,6 +188,7 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
     throw new StatsCancelled();
   };
   let acc = o.tasks.length ? emptyAcc(o.plan) : null;
+  let layerAccs: Acc[] | null = null;
   if (o.signal?.aborted) throw new StatsCancelled();
   fill();
   while (window.length) {
@@ -178,12 +198,15 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
     fill();
     const task = o.tasks[job.ti];
     const n = numels[job.ti];
+    const stack = layoutOf(job.ti);
+    if (stack && job.first === 0) layerAccs = Array.from({ length: stack.layers }, () => emptyAcc(o.plan));
     if (r) {
       addInto(acc!, r);
+      if (stack) addInto(layerAccs![layerOf(stack, job.first)], r);
       bytesDone += task.entries.reduce((s, e) => s + (e.byteLength * job.count) / n, 0);
     }
     if (job.first + job.count >= n) {
-      const key = parseLayerKey(task.name);
+      const key = parseLayerKey(task.keyName ?? task.name);
       o.onTensor({
         name: task.name,
         key,
@@ -192,8 +215,10 @@ export async function runStats(o: RunStatsOptions): Promise<void> {
         numel: n,
         dtypes: task.entries.map((e) => e.dtype),
         acc: acc!,
+        ...(stack ? { layers: layerAccs! } : {}),
       });
       acc = emptyAcc(o.plan);
+      stacks.delete(job.ti);
       progress(job.ti + 1);
     }
   }

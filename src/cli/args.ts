@@ -3,6 +3,7 @@
  * that take a value (repeatable: every value is kept), `--name` for switches, and bare arguments where
  * the command takes them (inspect's paths). Anything else is a usage fault.
  */
+import { parseNameMap, type NameMapOverride } from '../model/align';
 import { UsageError } from './io';
 
 export interface ArgSpec {
@@ -61,4 +62,23 @@ export function need(p: Args, k: string): string {
   const v = one(p, k);
   if (!v) throw new UsageError(`--${k} is required`);
   return v;
+}
+
+/**
+ * The name mappings set by hand: every `--map ROLE:FROM=TO` (`aux:module.=` strips DDP's prefix from
+ * θ_aux's names, `sft:=model.` adds one, `aux:=` takes them as they are); one per role.
+ */
+export function nameMaps(p: Args): Record<string, NameMapOverride> {
+  const out: Record<string, NameMapOverride> = {};
+  for (const v of p.values.get('map') ?? []) {
+    let m: ReturnType<typeof parseNameMap>;
+    try {
+      m = parseNameMap(v);
+    } catch (e) {
+      throw new UsageError(`--map: ${(e as Error).message}`);
+    }
+    if (out[m.role]) throw new UsageError(`--map: role '${m.role}' is mapped twice`);
+    out[m.role] = { from: m.from, to: m.to };
+  }
+  return out;
 }

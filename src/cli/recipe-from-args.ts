@@ -1,7 +1,7 @@
 /** From parsed options to a Recipe: parameter values, sizes, dtypes, filters and per-model values. */
 import { defaultRecipe, OUT_DTYPES } from '../merge/recipe';
 import type { MergeMethod, OutDtype, ParamValue, Recipe } from '../merge/types';
-import { many, one, type Args } from './args';
+import { many, nameMaps, one, type Args } from './args';
 import { UsageError } from './io';
 import type { ParamFlag } from './method-flags';
 
@@ -78,6 +78,8 @@ export function recipeFrom(method: MergeMethod, p: Args, flags: readonly ParamFl
   if (inc.length) r.include = inc;
   if (exc.length) r.exclude = exc;
   if (p.switches.has('include-buffers')) r.includeBuffers = true;
+  const maps = nameMaps(p);
+  if (Object.keys(maps).length) r.nameMaps = maps;
   r.outDtype = parseDtype(one(p, 'dtype'));
   const shard = one(p, 'shard-size');
   r.shardSize = shard ? parseSize(shard) : 0;

@@ -23,7 +23,7 @@ import { one, type Args } from './args';
 import { UsageError, type CliIO } from './io';
 
 /** Options every merge command takes besides its roles and parameters. */
-export const RUN_OPTIONS = ['out', 'dtype', 'shard-size', 'include', 'exclude', 'param', 'chunk-mb', 'threads'];
+export const RUN_OPTIONS = ['out', 'dtype', 'shard-size', 'include', 'exclude', 'param', 'chunk-mb', 'threads', 'map'];
 export const RUN_SWITCHES = ['no-hash', 'no-hash-cache', 'json', 'quiet', 'progress', 'no-recipe-files', 'include-buffers'];
 
 /** Where the output goes: a folder (sink dir, default file name) or a file (its folder, its name). */

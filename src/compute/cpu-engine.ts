@@ -29,14 +29,10 @@ export class CpuEngine extends EngineBase {
     this.maxChunkElements = opts.maxChunkElements ?? 1 << 22;
   }
 
-  /**
-   * Which loops run here, for the UI's "which engine ran" line: the kernels of ./wasm/ (combine on
-   * bf16, and one-term f16 and f32; TIES; DARE's drop-and-rescale; statistics; SHA-256 without SIMD).
-   */
   /** Shown in the UI (the engine's reason): what runs in WebAssembly, the paths that go to src/compute/wasm/. */
   get detail(): string {
     return wasmAvailable()
-      ? 'combine (bf16, f16 and f32; task arithmetic and linear on bf16), TIES, DARE and statistics in WebAssembly (SIMD); SHA-256 in WebAssembly'
+      ? 'combine (bf16, f16, f32 and every mix of them), TIES, DARE and statistics in WebAssembly (SIMD); SHA-256 in WebAssembly'
       : 'JavaScript loops (WebAssembly SIMD missing or switched off)';
   }
 

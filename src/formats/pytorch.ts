@@ -4,6 +4,7 @@ import type { Checkpoint, TensorEntry } from './checkpoint';
 import type { DType } from './dtype';
 import { dtypeSize, numelOf } from './dtype';
 import { FormatError, ensure } from './errors';
+import { oftComponentFile, oftDisplayName, oftMetadata } from './oft';
 import { PickleGlobal, PickleObject, unpickle } from './pickle';
 import { defineReader } from './reader';
 import { lastElement, stridedTensor } from './strided-view';
@@ -163,7 +164,10 @@ async function openTorchZip(source: ByteSource): Promise<Checkpoint<'pytorch'>> 
     non_tensor_values: String(skipped),
   };
   if (version !== undefined) metadata.version = version;
-  return { name: baseName(file), format: 'pytorch', files: [file], sharded: false, tensors, metadata, fileBytes: source.size };
+  // OpenVLA-OFT's component files (action_head--150000_checkpoint.pt, …), by name or by the archive's folder.
+  const oft = oftComponentFile(file) ?? (metadata.archive_folder ? oftComponentFile(`${metadata.archive_folder}.pt`) : null);
+  if (oft) Object.assign(metadata, oftMetadata(oft));
+  return { name: oft ? oftDisplayName(oft) : baseName(file), format: 'pytorch', files: [file], sharded: false, tensors, metadata, fileBytes: source.size };
 }
 
 function tensorEntry(source: ByteSource, zip: ZipArchive, name: string, t: TensorRef, bigEndian: boolean): TensorEntry {

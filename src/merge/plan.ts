@@ -93,7 +93,15 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
   bindAdapters(byRole, inputRoles, inputs, recipe.method);
 
   const base = byRole[inputRoles[0]];
-  const report = alignCheckpoints(byRole);
+  for (const role of Object.keys(recipe.nameMaps ?? {})) {
+    if (role === inputRoles[0] || !inputRoles.includes(role)) {
+      const others = inputRoles.slice(1).join(', ');
+      throw new MergePlanError(role === inputRoles[0]
+        ? `a name mapping for ${role} cannot apply: the output keeps ${role}'s names (map ${others} instead)`
+        : `a name mapping names role '${role}', which is not an input of ${recipe.method} (${others})`, []);
+    }
+  }
+  const report = alignCheckpoints(byRole, recipe.nameMaps);
   const matched = new Map(report.matched.map((m) => [m.name, m]));
   const excluded = (name: string) => matchesAny(recipe.exclude, name);
   const optionalVector = method.roles.includes('vector');
@@ -118,7 +126,7 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
     }
     blocking.push({ name: is.name, kind: is.kind, detail: is.detail });
   }
-  for (const mp of report.mappings) notes.push(`${mp.role}'s tensor names lined up with ${inputRoles[0]}'s: ${describeMapping(mp)} (${mp.count} tensors); the output keeps ${inputRoles[0]}'s names`);
+  for (const mp of report.mappings) notes.push(`${mp.role}'s tensor names lined up with ${inputRoles[0]}'s${mp.manual ? ' (set by hand)' : ''}: ${describeMapping(mp)} (${mp.count} tensors); the output keeps ${inputRoles[0]}'s names`);
   if (vectorGaps) notes.push(`${vectorGaps} tensor(s) absent from the vector are copied from θ_pre`);
   if (blocking.length) {
     throw new MergePlanError(

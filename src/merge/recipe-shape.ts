@@ -56,4 +56,10 @@ export interface RecipeShape<M extends string = string> {
    * By default every buffer, and every integer or bool tensor, is copied from the base (model/buffers.ts).
    */
   includeBuffers?: boolean;
+  /**
+   * Name mappings set by hand, per input role (not the base): that role's names starting with `from` are
+   * read as `to` + the rest, replacing the automatic alignment (model/align.ts); `{from: '', to: ''}`
+   * takes its names as they are. The output keeps the base's names. CLI: --map ROLE:FROM=TO.
+   */
+  nameMaps?: Record<string, { from: string; to: string }>;
 }

@@ -20,6 +20,9 @@ export function validateRecipe(r: Recipe): string[] {
   if (!OUT_DTYPES.includes(r.outDtype)) errs.push(`outDtype must be one of ${OUT_DTYPES.join(', ')} (got ${String(r.outDtype)})`);
   if (!Number.isSafeInteger(r.shardSize) || r.shardSize < 0) errs.push('shardSize must be a whole number of bytes ≥ 0 (0 = single file)');
   if (r.includeBuffers !== undefined && typeof r.includeBuffers !== 'boolean') errs.push(`includeBuffers must be true or false (got ${JSON.stringify(r.includeBuffers)})`);
+  for (const [role, m] of Object.entries(r.nameMaps ?? {})) {
+    if (!m || typeof m.from !== 'string' || typeof m.to !== 'string') errs.push(`nameMaps.${role} must be {"from": "…", "to": "…"} (strings)`);
+  }
   for (const f of [...(r.include ?? []), ...(r.exclude ?? [])]) {
     const m = checkFilter(f);
     if (m) errs.push(m);

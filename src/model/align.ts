@@ -37,6 +37,14 @@ export interface NameMapping {
   to: string;
   /** Tensors of the role renamed this way that line up with a reference tensor. */
   count: number;
+  /** Set by the user (an override) rather than found automatically. */
+  manual?: true;
+}
+
+/** A user's choice for one role: read names starting with `from` as `to` + the rest ({'', ''}: names as they are). */
+export interface NameMapOverride {
+  from: string;
+  to: string;
 }
 
 export interface AlignmentReport {
@@ -78,6 +86,42 @@ export function bestPrefixMapping(names: readonly string[], reference: ReadonlyS
   return best;
 }
 
+/**
+ * The prefix rewrites worth offering for a role, most tensors lined up first: the names as they are,
+ * then every wrapper rewrite that lines up at least one tensor (at most `limit`).
+ */
+export function candidateMappings(names: readonly string[], reference: ReadonlySet<string>, limit = 6): { from: string; to: string; count: number }[] {
+  const out: { from: string; to: string; count: number }[] = [];
+  for (const from of PREFIXES) {
+    for (const to of PREFIXES) {
+      if ((from === to && from !== '') || (from && to && (from.startsWith(to) || to.startsWith(from)))) continue;
+      const count = countMapped(names, reference, { from, to });
+      if (count > 0 || (from === '' && to === '')) out.push({ from, to, count });
+    }
+  }
+  return out.sort((a, b) => b.count - a.count || a.from.length + a.to.length - (b.from.length + b.to.length)).slice(0, limit);
+}
+
+/** How many of `names` line up with `reference` through a mapping. */
+export function countMapped(names: readonly string[], reference: ReadonlySet<string>, m: NameMapOverride): number {
+  let count = 0;
+  for (const n of names) if (reference.has(mapName(n, m))) count++;
+  return count;
+}
+
+/**
+ * One `ROLE:FROM=TO` (the CLI's --map, the report's text field): `aux:module.=` strips DDP's prefix from
+ * θ_aux's names, `sft:=model.` adds one. The role is everything before the last ':' ahead of '='
+ * ('model:1:module.=' is role model:1). Throws a message naming the fault.
+ */
+export function parseNameMap(text: string): { role: string } & NameMapOverride {
+  const eq = text.indexOf('=');
+  const head = eq < 0 ? text : text.slice(0, eq);
+  const colon = head.lastIndexOf(':');
+  if (eq < 0 || colon <= 0) throw new Error(`'${text}' is not ROLE:FROM=TO (e.g. aux:module.= strips 'module.' from θ_aux's names, sft:=model. adds 'model.')`);
+  return { role: head.slice(0, colon), from: head.slice(colon + 1), to: text.slice(eq + 1) };
+}
+
 /** 'module.* → *' : how a mapping reads a role's names. */
 export function describeMapping(m: Pick<NameMapping, 'from' | 'to'>): string {
   return `${m.from}* → ${m.to}*`;
@@ -92,14 +136,21 @@ export function mapName(name: string, m: { from: string; to: string } | undefine
  * Aligns checkpoints by tensor name (the first role's order is kept, then names only others have),
  * and reports each tensor that is missing somewhere or whose shape or dtype disagrees. A role whose
  * names carry a wrapper prefix the first role's lack (or lack one it has) is lined up through a
- * prefix mapping, listed in `mappings`; names in the report are the first role's.
+ * prefix mapping, listed in `mappings`; names in the report are the first role's. `overrides` (role →
+ * mapping, the user's choice) replace the automatic mapping of their roles.
  */
-export function alignCheckpoints(byRole: Record<string, Checkpoint>): AlignmentReport {
+export function alignCheckpoints(byRole: Record<string, Checkpoint>, overrides: Readonly<Record<string, NameMapOverride>> = {}): AlignmentReport {
   const roles = Object.keys(byRole);
   const reference = new Set(roles.length ? byRole[roles[0]].tensors.map((t) => t.name) : []);
   const mappings: NameMapping[] = [];
   const mapped = roles.map((r, i) => {
     const own = byRole[r].tensors.map((t) => t.name);
+    // The user's mapping for a role replaces the automatic one (the reference role's names are the output's).
+    const o = i === 0 ? undefined : overrides[r];
+    if (o) {
+      mappings.push({ role: r, from: o.from, to: o.to, count: countMapped(own, reference, o), manual: true });
+      return o.from === o.to ? undefined : o;
+    }
     const m = i === 0 ? null : bestPrefixMapping(own, reference);
     if (m) mappings.push({ role: r, ...m });
     return m ?? undefined;

@@ -8,6 +8,8 @@
  * 'other' component with its own module label: nothing is ever dropped.
  */
 
+import { stackedTailAt } from './stacked';
+
 export type Component = 'vision' | 'projector' | 'language' | 'action' | 'embeddings' | 'other';
 
 export const COMPONENTS: Component[] = ['vision', 'projector', 'language', 'action', 'embeddings', 'other'];
@@ -31,6 +33,11 @@ export interface LayerKey {
   module: string;
   /** Last name segment: weight, bias, scale … */
   param: string;
+  /**
+   * All layers of a scanned stack in one tensor on axis 0 (JAX/openpi: `llm.layers.attn.q_einsum.w`);
+   * block is then null and the per-layer views split the tensor (./stacked.ts). Absent otherwise.
+   */
+  stacked?: true;
 }
 
 interface ComponentRule {
@@ -127,16 +134,21 @@ export function parseLayerKey(name: string): LayerKey {
   const tower = rule?.tower ?? '';
   const bm = BLOCK_PATTERN.exec(name);
   const block = bm ? Number(bm[1]) : null;
-  const tail = bm ? name.slice(bm.index + bm[0].length + 1) : name;
-  const mod = MODULE_RULES.find((r) => r.test.test(tail)) ?? (bm ? undefined : MODULE_RULES.find((r) => r.test.test(name)));
+  // A scanned stack (no index after its container word): the in-layer part is the tail, as after a block.
+  const stackAt = bm ? -1 : stackedTailAt(name);
+  const inLayer = bm !== null || stackAt >= 0;
+  const tail = bm ? name.slice(bm.index + bm[0].length + 1) : stackAt >= 0 ? name.slice(stackAt) : name;
+  const mod = MODULE_RULES.find((r) => r.test.test(tail)) ?? (inLayer ? undefined : MODULE_RULES.find((r) => r.test.test(name)));
   let module = mod?.module;
   if (!module) {
     // Unknown module: keep its own name (without the param) so the cell is still shown and named.
     const body = param ? segs.slice(0, -1) : segs;
-    const tailSegs = bm ? tail.split(/[./]/).slice(0, param ? -1 : undefined) : body;
+    const tailSegs = inLayer ? tail.split(/[./]/).slice(0, param ? -1 : undefined) : body;
     module = tailSegs.filter(Boolean).join('.') || name;
   }
-  return { component: rule ? component : 'other', tower, block, module, param };
+  const key: LayerKey = { component: rule ? component : 'other', tower, block, module, param };
+  if (stackAt >= 0) key.stacked = true;
+  return key;
 }
 
 /** Heatmap group of a key: one heatmap per component (and tower). */

@@ -98,7 +98,7 @@ export interface AnalysisState {
   setView(p: Partial<AnalysisView>): void;
   setLayerAlpha(layer: string, alpha: number | undefined): void;
   select(c: SelectedCell | null): void;
-  start(plan: StatsPlan, inputs: AnalysisRunRequest['inputs'], engine?: AnalysisEngineChoice): Promise<void>;
+  start(plan: StatsPlan, inputs: AnalysisRunRequest['inputs'], engine?: AnalysisEngineChoice, nameMaps?: AnalysisRunRequest['nameMaps']): Promise<void>;
   cancel(): void;
 }
 
@@ -185,7 +185,7 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
       return { view: { ...s.view, perLayer } };
     }),
   select: (c) => set({ selected: c }),
-  async start(plan, inputs, engine = 'auto') {
+  async start(plan, inputs, engine = 'auto', nameMaps = {}) {
     current?.cancel();
     // Marks bracket the streaming window for tests and profiles (long tasks while statistics stream).
     performance.mark('analysis-start');
@@ -196,7 +196,7 @@ export const useAnalysis = create<AnalysisState>()((set, get) => ({
       spectralRunAlpha: { global: v.alpha, perLayer: v.perLayer },
     });
     const spectral = v.spectral ? { k: v.spectralK, powerIterations: 2, tauOverlap: v.spectralTau, alpha: get().spectralRunAlpha } : undefined;
-    const run = startAnalysis({ plan, inputs, engine, spectral }, {
+    const run = startAnalysis({ plan, inputs, engine, nameMaps, spectral }, {
       onMessage(m) {
         if (current !== run) return;
         // After Cancel nothing more is shown from this run, even a batch already in flight; a run that

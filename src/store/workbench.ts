@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { Checkpoint } from '../formats/checkpoint';
 import { uniqueName } from '../formats/display-name';
+import type { NameMapOverride } from '../model/align';
 
 /**
  * The shared state every panel reads: loaded checkpoints, load errors and role assignments.
@@ -33,12 +34,19 @@ export interface WorkbenchState {
   errors: LoadError[];
   /** role id ('pre' | 'aux' | 'sft' | 'down' | …) → checkpoint id */
   roles: Record<string, string | undefined>;
+  /** Name mappings set by hand in the alignment report (role → mapping onto θ_pre's names); absent: automatic. */
+  nameMaps: Record<string, NameMapOverride>;
   addCheckpoint(ck: Omit<LoadedCheckpoint, 'id'>): string;
   removeCheckpoint(id: string): void;
   addError(file: string, message: string): void;
   dismissError(id: string): void;
   setRole(role: string, checkpointId: string | undefined): void;
+  /** Sets a role's name mapping by hand, or (undefined) gives it back to the automatic alignment. */
+  setNameMap(role: string, m: NameMapOverride | undefined): void;
 }
+
+/** The mappings of roles other than those listed (a role's mapping belongs to the checkpoint it was set for). */
+const withoutMaps = (maps: Record<string, NameMapOverride>, roles: string[]) => Object.fromEntries(Object.entries(maps).filter(([r]) => !roles.includes(r)));
 
 let nextId = 1;
 
@@ -46,6 +54,7 @@ export const useWorkbench = create<WorkbenchState>()((set) => ({
   checkpoints: [],
   errors: [],
   roles: {},
+  nameMaps: {},
   addCheckpoint(ck) {
     const id = `ck${nextId++}`;
     set((s) => {
@@ -61,6 +70,7 @@ export const useWorkbench = create<WorkbenchState>()((set) => ({
     set((s) => ({
       checkpoints: s.checkpoints.filter((c) => c.id !== id),
       roles: Object.fromEntries(Object.entries(s.roles).filter(([, v]) => v !== id)),
+      nameMaps: withoutMaps(s.nameMaps, Object.entries(s.roles).filter(([, v]) => v === id).map(([r]) => r)),
     }));
   },
   addError(file, message) {
@@ -70,7 +80,11 @@ export const useWorkbench = create<WorkbenchState>()((set) => ({
     set((s) => ({ errors: s.errors.filter((e) => e.id !== id) }));
   },
   setRole(role, checkpointId) {
-    set((s) => ({ roles: { ...s.roles, [role]: checkpointId } }));
+    // A new θ_pre is a new reference: every mapping was made against the old one's names.
+    set((s) => (s.roles[role] === checkpointId ? s : { roles: { ...s.roles, [role]: checkpointId }, nameMaps: role === 'pre' ? {} : withoutMaps(s.nameMaps, [role]) }));
+  },
+  setNameMap(role, m) {
+    set((s) => ({ nameMaps: m ? { ...s.nameMaps, [role]: m } : withoutMaps(s.nameMaps, [role]) }));
   },
 }));
 

@@ -6,6 +6,7 @@ import type { StatsPlan } from '../analysis/plan';
 import type { AlphaSpec } from '../analysis/aggregate';
 import type { TensorSpectral } from '../analysis/run-spectral';
 import type { SkippedTensor, StatsProgress, TensorStats } from '../analysis/run-stats';
+import type { NameMapOverride } from '../model/align';
 
 export type AnalysisEngineChoice = 'auto' | 'webgpu' | 'cpu';
 
@@ -18,6 +19,8 @@ export interface AnalysisRunRequest {
   engine: AnalysisEngineChoice;
   /** Elements per engine call (tests use small chunks to exercise chunking). */
   chunkElements?: number;
+  /** Name mappings set by hand (role → mapping onto θ_pre's names). */
+  nameMaps?: Record<string, NameMapOverride>;
   /** After the statistics, the spectral pass (the low-rank view) over the same tasks. */
   spectral?: SpectralRequest;
 }

@@ -27,7 +27,7 @@ async function run(req: AnalysisRunRequest, signal: AbortSignal): Promise<void> 
   try {
     const byRole: Record<string, Checkpoint> = {};
     for (const inp of req.inputs) byRole[inp.role] = await reopenCheckpoint(inp.files);
-    const { tasks, skipped } = planStatsTasks(req.plan, byRole);
+    const { tasks, skipped } = planStatsTasks(req.plan, byRole, req.nameMaps);
     const chosen = await chooseEngine(req.engine === 'auto' ? {} : { force: req.engine });
     dispose = () => chosen.engine.dispose();
     const bytesTotal = tasks.reduce((s, t) => s + t.entries.reduce((b, e) => b + e.byteLength, 0), 0);

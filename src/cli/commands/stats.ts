@@ -13,7 +13,8 @@ import { DEFAULT_SPECTRAL_K } from '../../analysis/spectral';
 import { metricsTable, toJsonRows, type By } from '../../analysis/tables';
 import { openPaths } from '../../node/paths';
 import type { Checkpoint } from '../../formats/checkpoint';
-import { need, one, parseArgs } from '../args';
+import { nameMaps, need, one, parseArgs } from '../args';
+import type { NameMapOverride } from '../../model/align';
 import { UsageError, type CliIO } from '../io';
 
 interface StatsArgs {
@@ -25,10 +26,12 @@ interface StatsArgs {
   /** Leading singular values per matrix for --spectral; null without it. */
   spectralK: number | null;
   spectralPower: number;
+  /** --map ROLE:FROM=TO: name mappings set by hand (θ_pre's names are the reference). */
+  maps: Record<string, NameMapOverride>;
 }
 
 export function parseStatsArgs(args: string[]): StatsArgs {
-  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k', 'spectral-power'], switches: ['json', 'spectral'] });
+  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k', 'spectral-power', 'map'], switches: ['json', 'spectral'] });
   const paths: Record<string, string> = { pre: need(p, 'pre'), aux: need(p, 'aux'), sft: need(p, 'sft') };
   const down = one(p, 'down');
   if (down) paths.down = down;
@@ -50,7 +53,12 @@ export function parseStatsArgs(args: string[]): StatsArgs {
   const spectralPower = powerArg === undefined ? 2 : Number(powerArg);
   if (!Number.isInteger(spectralPower) || spectralPower < 0 || spectralPower > 20) throw new UsageError(`--spectral-power must be an integer from 0 to 20, got '${powerArg}'`);
   if (spectral && by !== 'tensor') throw new UsageError('--spectral needs --by tensor (the spectra are per matrix)');
-  return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower };
+  const maps = nameMaps(p);
+  for (const role of Object.keys(maps)) {
+    if (role === 'pre') throw new UsageError("--map: θ_pre's names are the reference; map aux, sft or down instead");
+    if (!paths[role]) throw new UsageError(`--map: role '${role}' is not given (${Object.keys(paths).filter((r) => r !== 'pre').join(', ')})`);
+  }
+  return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower, maps };
 }
 
 
@@ -77,7 +85,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const roles = Object.entries(a.paths);
   const opened = await openPaths(roles.map(([, p]) => p));
   roles.forEach(([role], i) => (byRole[role] = opened[i]));
-  const { tasks, skipped, issues } = planStatsTasks(plan, byRole);
+  const { tasks, skipped, issues } = planStatsTasks(plan, byRole, a.maps);
   if (tasks.length === 0) throw new Error(`${byRole.pre.name}: no float tensor is present with one shape in every checkpoint`);
   const tensors: TensorStats[] = [];
   const engine = new CpuEngine();

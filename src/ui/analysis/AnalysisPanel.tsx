@@ -78,7 +78,7 @@ export default function AnalysisPanel() {
       ...(down ? [{ role: 'down', files: down.inputs }] : []),
       ...extras.map((c) => ({ role: `x:${c.id}`, files: c.inputs })),
     ];
-    void an.start(p, inputs, engine);
+    void an.start(p, inputs, engine, wb.nameMaps);
   };
 
   const alpha: AlphaSpec = useMemo(() => ({ global: view.alpha, perLayer: view.perLayer }), [view.alpha, view.perLayer]);

@@ -1,5 +1,5 @@
 import type { AlphaSpec, GroupGrid } from '../../analysis/aggregate';
-import { alphaFor, cellKey } from '../../analysis/aggregate';
+import { alphaFor, cellKey, tensorInLayer } from '../../analysis/aggregate';
 import { metricsFor } from '../../analysis/metrics';
 import type { StatsPlan } from '../../analysis/plan';
 import type { TensorStats } from '../../analysis/run-stats';
@@ -16,7 +16,8 @@ export function TensorDetails({ plan, grid, tensors, cell, alpha, onClose }: {
   if (!c) return null;
   const ms = metricsFor(plan);
   const a = alphaFor(alpha, grid.group, cell.block);
-  const list = c.tensors.map((i) => tensors[i]);
+  // A stacked tensor (all layers on axis 0) shows the slice of this cell's layer.
+  const list = c.tensors.map((i) => ({ ...tensors[i], ...tensorInLayer(tensors[i], cell.block) }));
   return (
     <section className="cv-card" aria-label="tensor details">
       <div className="cv-toolbar">
@@ -31,7 +32,7 @@ export function TensorDetails({ plan, grid, tensors, cell, alpha, onClose }: {
       </div>
       {list.map((t) => (
         <details key={t.name} open={list.length <= 2}>
-          <summary><code>{t.name}</code> <span className="cv-muted cv-small">[{t.shape.join(', ')}] {t.dtypes.join(' / ')}</span></summary>
+          <summary><code>{t.name}</code>{t.slice && <span className="cv-small"> · {t.slice}</span>} <span className="cv-muted cv-small">[{t.shape.join(', ')}] {t.dtypes.join(' / ')}</span></summary>
           <dl className="cv-dl">
             {ms.map((m) => [<dt key={`${m.id}t`}>{m.label}</dt>, <dd key={`${m.id}d`}>{fmtNum(m.value(plan, [{ acc: t.acc, alpha: a }]))}</dd>])}
           </dl>

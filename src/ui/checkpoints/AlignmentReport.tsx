@@ -3,6 +3,7 @@ import { alignCheckpoints, describeMapping, ROLE_LABELS } from '../../model/alig
 import type { Checkpoint } from '../../formats/checkpoint';
 import { adapterRoles } from '../../merge/lora-sources';
 import { useWorkbench } from '../../store/workbench';
+import { NameMapEditor } from './NameMapEditor';
 import { ROLE_ORDER } from './role-guess';
 import { autoAssignRoles } from './roles';
 
@@ -12,6 +13,7 @@ const KIND_LABEL = { missing: 'missing', shape: 'shape mismatch', dtype: 'dtype 
 export function AlignmentReport() {
   const checkpoints = useWorkbench((s) => s.checkpoints);
   const roles = useWorkbench((s) => s.roles);
+  const nameMaps = useWorkbench((s) => s.nameMaps);
   const byRole = useMemo(() => {
     const out: Record<string, Checkpoint> = {};
     const known = [...ROLE_ORDER, ...Object.keys(roles).filter((r) => !(ROLE_ORDER as readonly string[]).includes(r))];
@@ -23,7 +25,8 @@ export function AlignmentReport() {
   }, [checkpoints, roles]);
   // LoRA adapters line up as θ_pre + ΔW (merge/lora-sources.ts), as the merge and the statistics read them.
   const asModels = useMemo(() => adapterRoles(byRole), [byRole]);
-  const report = useMemo(() => (Object.keys(asModels.byRole).length >= 2 ? alignCheckpoints(asModels.byRole) : null), [asModels]);
+  const assigned = Object.keys(asModels.byRole);
+  const report = useMemo(() => (assigned.length >= 2 ? alignCheckpoints(asModels.byRole, nameMaps) : null), [asModels, assigned.length, nameMaps]);
 
   const counts = report && {
     missing: report.issues.filter((i) => i.kind === 'missing').length,
@@ -81,11 +84,18 @@ export function AlignmentReport() {
             <ul className="cv-small cv-mono" aria-label="Name mappings" data-testid="name-mappings">
               {report.mappings.map((m) => (
                 <li key={m.role} data-role={m.role}>
-                  <span className="cv-badge">names lined up</span> {m.role}: {describeMapping(m)} ({m.count} tensors; {report.roles[0]}'s names are kept)
+                  <span className="cv-badge">{m.manual ? 'set by hand' : 'names lined up'}</span> {m.role}: {describeMapping(m)} ({m.count} tensors; {report.roles[0]}'s names are kept)
                 </li>
               ))}
             </ul>
           )}
+          <details open={Object.keys(nameMaps).length > 0}>
+            <summary>Change the name mapping</summary>
+            <p className="cv-muted cv-small">How each role's tensor names are read against {report.roles[0]}'s (outputs keep {report.roles[0]}'s names).</p>
+            <ul style={{ listStyle: 'none', padding: 0 }} aria-label="Name mapping by hand" data-testid="name-map-editor">
+              {report.roles.slice(1).map((r) => <NameMapEditor key={r} role={r} checkpoint={byRole[r]} reference={byRole[report.roles[0]]} />)}
+            </ul>
+          </details>
           {report.issues.length > 0 && (
             <details open={report.issues.length <= 20}>
               <summary>Issues ({report.issues.length})</summary>

@@ -19,6 +19,7 @@ import './merge.css';
 export default function MergePanel() {
   const checkpoints = useWorkbench((s) => s.checkpoints);
   const roles = useWorkbench((s) => s.roles);
+  const nameMaps = useWorkbench((s) => s.nameMaps);
   const draft = useMergeStore((s) => s.draft);
   const modelIds = useMergeStore((s) => s.modelIds);
   const vectorId = useMergeStore((s) => s.vectorId);
@@ -29,7 +30,7 @@ export default function MergePanel() {
   const [cacheNote, setCacheNote] = useState('');
   useEffect(() => syncDraftToUrl(), []);
 
-  const binding = useMemo(() => bindDraft(draft.recipe, checkpoints, roles, modelIds, vectorId), [draft.recipe, checkpoints, roles, modelIds, vectorId]);
+  const binding = useMemo(() => bindDraft(draft.recipe, checkpoints, roles, modelIds, vectorId, nameMaps), [draft.recipe, checkpoints, roles, modelIds, vectorId, nameMaps]);
   const preview = useMemo(() => previewPlan(binding), [binding]);
   const baseNames = useMemo(() => binding.bound[0]?.ck?.checkpoint.tensors.map((t) => t.name) ?? [], [binding]);
   const layerCount = preview.kind === 'plan' ? preview.plan.layerCount : 0;

@@ -27,6 +27,7 @@ export function bindDraft(
   roles: Record<string, string | undefined>,
   modelIds: string[],
   vectorId: string | undefined,
+  nameMaps: Readonly<Record<string, { from: string; to: string }>> = {},
 ): Binding {
   const byId = new Map(checkpoints.map((c) => [c.id, c]));
   const def = METHODS[recipe.method];
@@ -60,7 +61,11 @@ export function bindDraft(
     }
   }
   if (def.roles.includes('models')) names.models = models;
-  return { bound, unbound, recipe: { ...recipe, roles: names }, inputs, roleInputs };
+  // Mappings set by hand in the alignment report map onto θ_pre's names: they apply where θ_pre is the base.
+  const maps = bound[0]?.role === 'pre' ? Object.fromEntries(Object.entries(nameMaps).filter(([r]) => r !== 'pre' && bound.some((b) => b.role === r && b.ck))) : {};
+  const withMaps = Object.keys(maps).length ? { nameMaps: maps } : {};
+  const { nameMaps: _drop, ...rest } = recipe;
+  return { bound, unbound, recipe: { ...rest, roles: names, ...withMaps }, inputs, roleInputs };
 }
 
 export type Preview =

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
 import type { ChunkInput, CombineSpec, DareSpec, StatsResult, StatsSpec, TiesSpec } from '../../../src/compute/engine';
 import { BLOCK } from '../../../src/compute/fused/block';
+import { decodeF64, encodeF64 } from '../../../src/compute/kernels/common/f64.ref';
 import { refCombine, refDare, refTies } from '../../../src/compute/kernels/common/run.ref';
 import { WASM_BLOCK } from '../../../src/compute/wasm/combine';
 import { setWasmEnabled } from '../../../src/compute/wasm/enabled';
@@ -65,6 +66,28 @@ function family(d: ComputeDType, n: number): ChunkInput[] {
   return x;
 }
 
+/**
+ * The family above made in float32, each input then rounded into its own dtype (a bf16 θ_pre beside f32
+ * finetunes, LeRobot's π0 mixing float32 norms into bf16), with edge words of aux's dtype in its first block.
+ */
+function mixedFamily(dtypes: ComputeDType[], n: number): ChunkInput[] {
+  const x = family('F32', n).map((c, k) => {
+    const d = dtypes[k % dtypes.length];
+    return d === 'F32' ? c : { bytes: encodeF64(d, decodeF64('F32', c.bytes, new Float64Array(n))), dtype: d };
+  });
+  const edgy = randomChunk(rnd, x[1].dtype, 64, 0.5);
+  x[1].bytes.set(edgy.bytes, 16 * (x[1].dtype === 'F32' ? 4 : 2));
+  return x;
+}
+
+const mixed = (dtypes: ComputeDType[], out: ComputeDType, spec: Omit<CombineSpec, 'outDtype'>, what = 'capvector'): FastPath => {
+  const x = mixedFamily(dtypes, 3 * BLOCK + 333);
+  const full = { ...spec, outDtype: out };
+  return { name: `${what} ${dtypes.join(', ')} → ${out}`, kernels: ['combine_mixed'], run: () => engine.combine(x, full), reference: () => refCombine(x, full) };
+};
+const CAPVECTOR = { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8 };
+const TASKS = { base: 0, terms: [{ a: 1, b: 0, w: 1 }, { a: 2, b: 0, w: 0.5 }, { a: 3, b: 1, w: -0.8 }], scale: 0.9 };
+
 const combine = (name: string, kernel: string, d: ComputeDType, spec: Omit<CombineSpec, 'outDtype'>): FastPath => {
   const x = family(d, 3 * WASM_BLOCK + 777);
   const full = { ...spec, outDtype: d };
@@ -77,6 +100,38 @@ const PATHS: FastPath[] = [
   combine('combine f32 → f32', 'combine_f32', 'F32', { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8 }),
   combine('combine bf16, one input and no base (apply a vector)', 'combine_bf16', 'BF16', { base: null, terms: [{ a: 3, b: null, w: -1.25 }], scale: 1 }),
   combine('task arithmetic bf16 (several terms)', 'combine_bf16_terms', 'BF16', { base: 0, terms: [{ a: 1, b: 0, w: 1 }, { a: 2, b: 0, w: 0.5 }, { a: 3, b: 1, w: -0.8 }], scale: 0.9 }),
+  // Every input-dtype mix, any output dtype: the mixed kernel (combine-mixed.wat), never the JavaScript loops.
+  mixed(['BF16', 'F32', 'F32', 'F32'], 'BF16', CAPVECTOR),
+  mixed(['BF16', 'F32', 'F32', 'F32'], 'F32', CAPVECTOR),
+  mixed(['F32', 'BF16', 'BF16', 'BF16'], 'F32', CAPVECTOR),
+  mixed(['F16', 'BF16', 'F32', 'F16'], 'F16', CAPVECTOR),
+  mixed(['F32', 'F16', 'BF16', 'F32'], 'BF16', CAPVECTOR),
+  mixed(['BF16'], 'F32', CAPVECTOR),
+  mixed(['BF16'], 'F16', CAPVECTOR),
+  mixed(['F16'], 'BF16', CAPVECTOR),
+  mixed(['F32'], 'F16', CAPVECTOR),
+  mixed(['F32', 'BF16', 'F16', 'F32'], 'BF16', { base: null, terms: [{ a: 1, b: 2, w: 1 }], scale: 1 }, 'extract'),
+  mixed(['F16'], 'F16', TASKS, 'task arithmetic'),
+  mixed(['F32'], 'F32', TASKS, 'task arithmetic'),
+  mixed(['BF16', 'F32', 'F16', 'BF16'], 'BF16', TASKS, 'task arithmetic'),
+  mixed(['BF16'], 'F32', TASKS, 'task arithmetic'),
+  ((): FastPath => {
+    const x = mixedFamily(['BF16', 'F32', 'F16', 'F32'], 2 * BLOCK + 301);
+    const spec: TiesSpec = { ...TASKS, base: 0, thresholds: [0.0001, 0, 0.01], lambda: 0.9, normalize: true, outDtype: 'BF16' };
+    return { name: 'TIES BF16, F32, F16, F32 → BF16', kernels: ['ties'], run: () => engine.ties(x, spec), reference: () => refTies(x, spec) };
+  })(),
+  ((): FastPath => {
+    const x = mixedFamily(['F32', 'BF16', 'BF16', 'F16'], 2 * BLOCK + 301);
+    const spec: DareSpec = {
+      base: 0, terms: TASKS.terms, p: [0.3, 0, 0.65], seed: 9, salts: [1, 2, 3], firstElement: 0, scale: 1.1, ties: true, normalize: true, outDtype: 'F32',
+    };
+    return { name: 'DARE-TIES F32, BF16, BF16, F16 → F32', kernels: ['dare', 'ties'], run: () => engine.dare(x, spec), reference: () => refDare(x, spec) };
+  })(),
+  ((): FastPath => {
+    const x = mixedFamily(['BF16', 'F32', 'F16', 'BF16'], 3 * BLOCK + 77);
+    const spec: StatsSpec = { vectors: [{ a: 1, b: 2 }, { a: 1, b: 0 }, { a: 3, b: null }], pairs: [[0, 1], [1, 2], [0, 2]], nearZero: 1e-3 };
+    return { name: 'statistics on BF16, F32, F16, BF16', kernels: ['vector', 'pair', 'decode_bf16'], run: () => engine.stats(x, spec), reference: () => blockwiseRef(x, spec) };
+  })(),
   ...(['BF16', 'F16', 'F32'] as ComputeDType[]).flatMap((out) => [true, false].map((normalize): FastPath => {
     const x = family('BF16', 2 * BLOCK + 301);
     const spec: TiesSpec = { base: 0, terms: [{ a: 1, b: 0, w: 1 }, { a: 2, b: 0, w: 0.6 }, { a: 3, b: 0, w: -0.4 }], thresholds: [0.0001, 0, 0.01], lambda: 0.9, normalize, outDtype: out };
@@ -128,7 +183,7 @@ describe('every WebAssembly fast path, with WebAssembly on and off', () => {
 describe('CpuEngine.detail (shown in the UI)', () => {
   it('names what the paths above run in WebAssembly, and says JavaScript loops with it off', () => {
     setWasmEnabled(true);
-    expect(engine.detail).toBe('combine (bf16, f16 and f32; task arithmetic and linear on bf16), TIES, DARE and statistics in WebAssembly (SIMD); SHA-256 in WebAssembly');
+    expect(engine.detail).toBe('combine (bf16, f16, f32 and every mix of them), TIES, DARE and statistics in WebAssembly (SIMD); SHA-256 in WebAssembly');
     setWasmEnabled(false);
     try {
       expect(engine.detail).toBe('JavaScript loops (WebAssembly SIMD missing or switched off)');

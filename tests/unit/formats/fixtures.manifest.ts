@@ -197,6 +197,20 @@ export const MANIFEST: readonly FixtureRow[] = [
   data('stats/expected.json'),
   data('stats/demo_expected.json'),
 
+  // OpenVLA-OFT component files (make_oft_fixtures.py): named after component and step, DDP's `module.` kept as saved
+  ...([
+    ['aux/action_head--150000_checkpoint.pt', 'action_head (step 150000)', 'action_head', '150000'],
+    ['aux/proprio_projector--150000_checkpoint.pt', 'proprio_projector (step 150000)', 'proprio_projector', '150000'],
+    ['sft/action_head--latest_checkpoint.pt', 'action_head (latest)', 'action_head', 'latest'],
+  ] as const).map(([path, name, component, step]): OpensRow => ({
+    path: `oft/${path}`, format: 'pytorch', golden: { torch: `oft/${path}` }, name, metadataIncludes: { oft_component: component, oft_step: step },
+  })),
+  data('oft/golden.json'),
+
+  // the stacked-layer (JAX/openpi layout) family of make_stacked_golden.py (stacked.test.ts)
+  ...['pre', 'aux', 'sft', 'down'].map((r): OpensRow => ({ path: `stacked/${r}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: 8 })),
+  data('stacked/expected.json'),
+
   // torch.linalg.svd float64 spectra written by make_spectral_golden.py (spectral.test.ts)
   data('spectral/golden.json'),
 

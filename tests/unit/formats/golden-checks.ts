@@ -16,7 +16,8 @@ interface TorchGolden { dtype: string; shape: number[]; sum: number; l2: number;
 
 const json = (rel: string) => JSON.parse(readFileSync(join(FIXTURES, rel), 'utf8'));
 const SAFETENSORS_GOLDEN: Record<string, any> = json('safetensors/golden.json');
-const TORCH_GOLDEN: Record<string, Record<string, TorchGolden>> = json('torch/golden.json');
+// torch/golden.json, and oft/golden.json (make_oft_fixtures.py: keys 'oft/<path>')
+const TORCH_GOLDEN: Record<string, Record<string, TorchGolden>> = { ...json('torch/golden.json'), ...json('oft/golden.json') };
 
 const num = (g: G): number => (typeof g === 'number' ? g : g === 'NaN' ? NaN : g === 'Infinity' ? Infinity : -Infinity);
 /** The float32 the app decodes equals the reference rounded to float32 (NaN for NaN). */

@@ -71,6 +71,19 @@ describe('bindings and plan preview', async () => {
     expect(fixed.plan.tensors.filter((x) => x.action.kind === 'merge').length).toBe(pre.checkpoint.tensors.length - 1);
   });
 
+  it('carries the name mappings set by hand into the recipe where θ_pre is the base, and plans with them', () => {
+    const d = defaultDraft('capvector');
+    const maps = { aux: { from: '', to: '' }, down: { from: 'x.', to: '' }, pre: { from: 'y.', to: '' } };
+    const b = bindDraft(d.recipe, all, roles, [], undefined, maps);
+    // only bound input roles other than θ_pre: down is not an input of capvector, pre is the reference
+    expect(b.recipe.nameMaps).toEqual({ aux: { from: '', to: '' } });
+    const p = previewPlan(b);
+    if (p.kind !== 'plan') throw new Error(`expected a plan, got ${p.kind}`);
+    expect(p.plan.notes).toContain(`aux's tensor names lined up with pre's (set by hand): * → * (${pre.checkpoint.tensors.length} tensors); the output keeps pre's names`);
+    // extract's base is θ_aux: mappings made against θ_pre's names are not carried
+    expect(bindDraft(defaultDraft('extract').recipe, all, roles, [], undefined, maps).recipe.nameMaps).toBeUndefined();
+  });
+
   it('binds models in order for multi-model methods with their own parameters', () => {
     const d = defaultDraft('ties');
     d.recipe.roles = { models: [{ name: '', params: { density: 0.5 } }, { name: '', params: { weight: 2 } }] };

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
-import type { Checkpoint } from '../../../src/formats/checkpoint';
 import { memorySink } from '../../../src/merge/memory-sink';
 import { planMerge } from '../../../src/merge/plan';
 import { defaultRecipe } from '../../../src/merge/recipe';
@@ -15,18 +14,13 @@ import { alignCheckpoints, bestPrefixMapping, mapName } from '../../../src/model
 import { closeAll } from '../../../src/node/file-source';
 import { openPath, openPaths } from '../../../src/node/paths';
 import { assertClose, compareCheckpoints, openMemory } from '../merge/golden-helpers';
+import { headerCheckpoint } from './header-checkpoint';
 
 const BUF = resolve(__dirname, '../../fixtures/buffers');
 const NAMES = ['model.embed_tokens.weight', 'model.layers.0.mlp.up_proj.weight', 'model.norm.weight', 'lm_head.weight'];
 const ref = new Set(NAMES);
 
-/** A header-only checkpoint with these names (shape [2], F32). */
-function ck(names: string[]): Checkpoint {
-  return {
-    name: 'x', format: 'safetensors', files: ['x'], sharded: false, metadata: {}, fileBytes: 0,
-    tensors: names.map((name) => ({ name, dtype: 'F32', shape: [2], byteLength: 8, file: 'x', read: async () => new Uint8Array(8) })),
-  };
-}
+const ck = headerCheckpoint;
 
 afterAll(() => closeAll());
 

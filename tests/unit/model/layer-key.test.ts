@@ -71,8 +71,9 @@ const ROWS: [string, string, string, string, number | null, string, string][] = 
 ];
 
 describe('parseLayerKey', () => {
-  it.each(ROWS)('%s: %s', (_f, name, component, tower, block, module, param) => {
-    expect(parseLayerKey(name)).toEqual({ component, tower, block, module, param });
+  it.each(ROWS)('%s: %s', (family, name, component, tower, block, module, param) => {
+    // openpi's JAX names hold scanned stacks (all layers on axis 0): marked, block null (../../../src/model/stacked.ts)
+    expect(parseLayerKey(name)).toEqual({ component, tower, block, module, param, ...(family === 'openpi-jax' ? { stacked: true } : {}) });
   });
 
   it('groups by component and tower', () => {

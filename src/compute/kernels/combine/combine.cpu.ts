@@ -2,7 +2,7 @@
  * The fused, dtype-specialised combine the CPU engine runs; kernels/combine/combine.ref.ts is the plain
  * reference it must match bit for bit. bf16 → bf16 (one term or several) and one term on f16 → f16 or
  * f32 → f32 go first to the WebAssembly SIMD kernels of src/compute/wasm/combine.wat (the 16-bit ones
- * hand back blocks they cannot do).
+ * hand back blocks they cannot do); every other dtype mix to combine-mixed.wat (mixedBlocks).
  * Otherwise a chunk goes through in blocks of BLOCK elements that stay in L1: one loop reads packed words straight from the inputs (16-bit kinds two per 32-bit word through
  * exact float64 tables, F32 through a Float32Array view), evaluates the reference's float64 formula in
  * the same order, rounds the value to the output's precision (fused/block.ts, fused/numbers.ts) and stores it as
@@ -18,9 +18,10 @@
 import type { ComputeDType } from '../../../formats/dtype';
 import type { ChunkInput } from '../common/inputs';
 import type { CombineSpec } from './combine.ref';
-import { BLOCK, D, S, PATCH_AT, PATCH_V, outBuffer, roundBlock, roundingOf, writeBlock, writeFastBlock, type OutBuffer } from '../../fused/block';
+import { BLOCK, D, S, S32, PATCH_AT, PATCH_V, outBuffer, roundBlock, roundingOf, writeBlock, writeFastBlock, type OutBuffer } from '../../fused/block';
 import { EMPTY64, decodeBlock, pack, type Packed } from '../../fused/packed';
 import { wasmCombine16, wasmCombineBf16Terms, wasmCombineF32 } from '../../wasm/combine';
+import { mixedCombiner } from '../../wasm/combine-mixed';
 
 /*
  * One term, 16-bit inputs: `pairs` word pairs from word w0, rounded to the output's precision (Veltkamp
@@ -244,9 +245,36 @@ export function fusedCombine(inputs: ChunkInput[], spec: CombineSpec, n: number)
       one.w, spec.scale, new Uint32Array(out.u32.buffer, 0, n), n,
     );
     if (done !== null) from = done;
+  } else if (spec.terms.length > 0) {
+    from = mixedBlocks(xs, spec, out, n);
   }
   combineRange(xs, spec, out, from, n);
   return out.bytes;
+}
+
+/**
+ * Every other dtype mix (a bf16 θ_pre with f32 finetunes, 16-bit inputs into another output dtype,
+ * several terms on f16 or f32) in WebAssembly (../wasm/combine-mixed.ts), whole blocks: the kernel makes
+ * the block S that the loops below would, so writing it and redoing out-of-range blocks is theirs.
+ * Returns the number of leading elements done (0 where the kernel cannot run).
+ */
+function mixedBlocks(xs: Packed[], spec: CombineSpec, out: OutBuffer, n: number): number {
+  const k = mixedCombiner(xs, spec, roundingOf(spec.outDtype).c, BLOCK);
+  if (!k) return 0;
+  const full = n - (n % BLOCK);
+  const bf16 = spec.outDtype === 'BF16';
+  for (let st = 0; st < full; st += BLOCK) {
+    const ok = k.run(st, BLOCK);
+    if (bf16) {
+      // the kernel wrote the words and judged the fast range itself
+      if (ok) out.u16.set(k.u16, st);
+      else combineRange(xs, spec, out, st, st + BLOCK);
+      continue;
+    }
+    S32.set(k.s32);
+    if (!writeFastBlock(out, st, BLOCK)) combineRange(xs, spec, out, st, st + BLOCK);
+  }
+  return full;
 }
 
 /** The JavaScript loops over elements [from, to) (from even), block by block. */
