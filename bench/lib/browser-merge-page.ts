@@ -13,6 +13,29 @@ export const addRefInput = (id: string) => `(() => {
   document.body.appendChild(el);
 })()`;
 
+/**
+ * A stand-in for the native save picker (headless Chromium cannot show one): hands out a real
+ * FileSystemFileHandle from the origin-private file system, folder `capvector-bench-picked`, which the
+ * app writes through createWritable() exactly as it writes a file on disk.
+ */
+export const PICKED_DIR = 'capvector-bench-picked';
+export const pickerHook = `(() => {
+  const dir = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('${PICKED_DIR}', { create: true });
+  window.showSaveFilePicker = async (o) => (await dir()).getFileHandle(o.suggestedName, { create: true });
+  window.showDirectoryPicker = async () => dir();
+})()`;
+
+export const clearPicked = `(async () => {
+  await (await navigator.storage.getDirectory()).removeEntry('${PICKED_DIR}', { recursive: true }).catch(() => undefined);
+})()`;
+
+/** The merge's performance marks ('capvector-merge:<step>', src/workers/merge-client.ts) in epoch ms. */
+export const mergeMarks = `(() => Object.fromEntries(performance.getEntriesByType('mark')
+  .filter((m) => m.name.startsWith('capvector-merge:'))
+  .map((m) => [m.name.slice('capvector-merge:'.length), performance.timeOrigin + m.startTime])))()`;
+
+export const clearMarks = `performance.clearMarks()`;
+
 /** Names of the merge run folders in the origin-private file system. */
 export const listRuns = `(async () => {
   const root = await navigator.storage.getDirectory();
@@ -30,8 +53,8 @@ export const removeRun = (name: string) => `(async () => {
 })()`;
 
 export interface CompareArgs {
-  /** OPFS run folder holding the browser's output. */
-  runDir: string;
+  /** The OPFS folder holding the browser's output, as a path of names from the root. */
+  dir: string[];
   /** Input element ids holding the CLI's output files and θ_pre's files. */
   cliInput: string;
   preInput: string;
@@ -61,7 +84,8 @@ export interface CompareResult {
  */
 export const compareOutput = (a: CompareArgs) => `(async (args) => {
   const root = await navigator.storage.getDirectory();
-  const dir = await (await root.getDirectoryHandle('capvector-merges')).getDirectoryHandle(args.runDir);
+  let dir = root;
+  for (const name of args.dir) dir = await dir.getDirectoryHandle(name);
   const outFiles = [];
   for await (const [name, h] of dir.entries()) if (h.kind === 'file' && name.endsWith('.safetensors')) outFiles.push(await h.getFile());
   outFiles.sort((x, y) => x.name.localeCompare(y.name));
