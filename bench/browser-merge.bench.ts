@@ -29,6 +29,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { launchedBrowserPid, watchTree, type TreePeak } from './lib/proc-memory';
+import { cpuSpent, treeCpu } from './lib/proc-cpu';
 import { addRefInput, clearMarks, clearPicked, compareOutput, listRuns, mergeMarks, pickerHook, PICKED_DIR, removeRun, type CompareResult } from './lib/browser-merge-page';
 import { compareOutputs, type OutputsCompared } from './lib/compare-outputs';
 import { ioFloor } from './lib/io-floor';
@@ -49,34 +50,42 @@ const mib = (kib: number) => (kib / 1024).toFixed(0);
 const s2 = (x: number) => x.toFixed(2);
 const load = () => loadavg().map((x) => x.toFixed(1)).join(', ');
 const log = (s: string) => process.stderr.write(`[browser-merge] ${s}\n`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 
 const filesOf = (role: string) => readdirSync(join(DATA, role)).map((f) => join(DATA, role, f));
 const safetensorsOf = (role: string) => filesOf(role).filter((f) => f.endsWith('.safetensors')).sort();
 const bytesOf = (files: string[]) => files.reduce((s, f) => s + statSync(f).size, 0);
 
-interface Timed {
+/** Wall seconds and CPU seconds (user + system) of one run. */
+interface Run1 {
   seconds: number;
+  cpu: number;
+}
+
+interface Timed extends Run1 {
   all: number[];
   load: string;
 }
 
-/** Runs `once` REPEAT times (with `before` ahead of each): the median, every run, the load at the end. */
-async function repeat(once: () => Promise<number> | number, before: () => void = () => undefined): Promise<Timed> {
-  const all: number[] = [];
+/** Runs `once` REPEAT times (with `before` ahead of each): the median (and its CPU), every run, the load at the end. */
+async function repeat(once: () => Promise<Run1> | Run1, before: () => void = () => undefined): Promise<Timed> {
+  const runs: Run1[] = [];
   for (let i = 0; i < REPEAT; i++) {
     before();
-    all.push(await once());
+    runs.push(await once());
   }
-  return { seconds: median(all), all, load: load() };
+  const mid = [...runs].sort((a, b) => a.seconds - b.seconds)[(runs.length - 1) >> 1];
+  return { ...mid, all: runs.map((r) => r.seconds), load: load() };
 }
 
-function cliMerge(out: string, extra: string[], cacheDir: string): number {
+function cliMerge(out: string, extra: string[], cacheDir: string): Run1 {
   const args = ['bin/capvector.mjs', 'merge', ...ROLES.flatMap((r) => [`--${r}`, join(DATA, r)]), '--alpha', '0.8', '--out', out, ...extra];
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CAPVECTOR_CACHE_DIR: cacheDir } });
+  // /usr/bin/time adds the CPU seconds of the CLI and its worker threads.
+  const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CAPVECTOR_CACHE_DIR: cacheDir } });
+  const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`CLI merge failed: ${r.stderr.slice(-1000)}`);
-  return (performance.now() - t0) / 1000;
+  const m = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { seconds, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
 }
 
 async function loadTriple(page: Page, base: string): Promise<void> {
@@ -109,6 +118,8 @@ interface BrowserRun {
   downloadFinished?: number;
   /** Seconds from the click to each of the Worker's steps (performance marks). */
   steps: Record<string, number>;
+  /** CPU seconds of Chromium's processes from the click to the end, by process type. */
+  cpu: Record<string, number>;
   peak: TreePeak;
   check: string;
   identical: boolean;
@@ -131,6 +142,7 @@ async function mergeOnce(page: Page, pid: number, o: { target: Target; engine: '
   log(`${label}: running, load ${load()}`);
   const downloads = o.target === 'download' ? page.waitForEvent('download', { timeout: 10 * 60_000 }) : null;
   const watch = watchTree(pid, 200);
+  const cpu0 = treeCpu(pid);
   const t0 = Date.now();
   let peak: TreePeak;
   let downloadStarted: number | undefined;
@@ -153,6 +165,7 @@ async function mergeOnce(page: Page, pid: number, o: { target: Target; engine: '
   } finally {
     peak = watch.stop();
   }
+  const cpu = cpuSpent(cpu0, treeCpu(pid));
   if (!(await page.getByTestId('merge-result').isVisible())) {
     throw new Error(`${label}: ${await page.locator('[data-testid="merge-error"], [data-testid="merge-cancelled"]').first().textContent()}`);
   }
@@ -168,8 +181,8 @@ async function mergeOnce(page: Page, pid: number, o: { target: Target; engine: '
     const c: OutputsCompared = await compareOutputs(named, o.cliOut);
     rmSync(named);
     rmSync(downloadPath);
-    identical = c.sameNamesInOrder && c.faults.length === 0 && c.identicalBytes === c.bytes;
-    check = `downloaded file: ${c.tensors} tensors in the CLI's order: ${c.sameNamesInOrder ? 'yes' : 'NO'}; ${c.identicalBytes.toLocaleString()} of ${c.bytes.toLocaleString()} tensor bytes identical to the CLI's${c.faults.length ? `; faults: ${c.faults.join('; ')}` : ''}`;
+    identical = c.sameNamesInOrder && c.sameInputHashes && c.faults.length === 0 && c.identicalBytes === c.bytes;
+    check = `downloaded file: ${c.tensors} tensors in the CLI's order: ${c.sameNamesInOrder ? 'yes' : 'NO'}; inputs' SHA-256 in the metadata equal to the CLI's: ${c.sameInputHashes ? 'yes' : 'NO'}; ${c.identicalBytes.toLocaleString()} of ${c.bytes.toLocaleString()} tensor bytes identical to the CLI's${c.faults.length ? `; faults: ${c.faults.join('; ')}` : ''}`;
   } else {
     const dir = o.target === 'picked' ? [PICKED_DIR] : ['capvector-merges', runDir ?? ''];
     const c: CompareResult = await page.evaluate(compareOutput({ dir, cliInput: '__bench_cli', preInput: '__bench_pre', include: o.include ?? null }));
@@ -179,7 +192,7 @@ async function mergeOnce(page: Page, pid: number, o: { target: Target; engine: '
   if (runDir) await page.evaluate(removeRun(runDir));
   await page.evaluate(clearPicked);
   log(`${label}: result ${s2(result)} s${downloadFinished ? `, download finished ${s2(downloadFinished)} s` : ''}`);
-  return { label, target: o.target, engine: o.engine, cached: o.cached, result, downloadStarted, downloadFinished, steps, peak, check, identical, load: load() };
+  return { label, target: o.target, engine: o.engine, cached: o.cached, result, downloadStarted, downloadFinished, steps, cpu, peak, check, identical, load: load() };
 }
 
 /** What a person waits for: the finished download, else the result (the picked file is closed by then). */
@@ -201,7 +214,8 @@ function breakdown(r: BrowserRun): string {
   const seen = STEP_NAMES.filter(([k]) => k in r.steps).map(([k, what]) => `${what} ${s2(r.steps[k])}`);
   if (r.downloadStarted !== undefined) seen.push(`download started ${s2(r.downloadStarted)}`, `download finished ${s2(r.downloadFinished!)}`);
   else seen.push(`result shown ${s2(r.result)}`);
-  return `- ${r.label}: ${seen.join(' → ')} s. Peak PSS of Chromium's process tree ${mib(r.peak.pssKiB)} MiB.`;
+  const cpu = Object.entries(r.cpu).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${s2(v)}`).join(', ');
+  return `- ${r.label}: ${seen.join(' → ')} s. CPU seconds: ${cpu}. Peak PSS of Chromium's process tree ${mib(r.peak.pssKiB)} MiB.`;
 }
 
 export async function run(): Promise<string> {
@@ -225,9 +239,11 @@ export async function run(): Promise<string> {
     const rmOut = () => rmSync(cliOut, { force: true });
     log('I/O floor and CLI');
     const floor = await repeat(async () => {
+      const c0 = process.cpuUsage();
       const t = await ioFloor(inputFiles, preBytes, join(tmp, 'floor.bin'));
+      const c = process.cpuUsage(c0);
       rmSync(join(tmp, 'floor.bin'));
-      return t;
+      return { seconds: t, cpu: (c.user + c.system) / 1e6 };
     });
     const cliNoHash = await repeat(() => cliMerge(cliOut, ['--no-hash'], cacheDir), rmOut);
     const cliHashed = await repeat(() => cliMerge(cliOut, ['--no-hash-cache'], cacheDir), rmOut);
@@ -296,16 +312,16 @@ export async function run(): Promise<string> {
       `Triple: 3 × ${gb(preBytes)} GB bf16, ${safetensorsOf('pre').length} shards each (${gb(inputBytes)} GB of input files); output one file of ${gb(preBytes)} GB.`,
       `Chromium ${context.browser()?.version() ?? '?'} (${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'}, headless), app built with \`vite build\`, served by \`vite preview\`. Warm page cache throughout (the floor runs first).`,
       '',
-      '| run | seconds (median) | all runs | load average after |',
-      '|---|---|---|---|',
-      `| I/O floor: read every input byte once, write the output once (32 MiB reads, Node) | ${s2(floor.seconds)} | ${floor.all.map(s2).join(' ')} | ${floor.load} |`,
-      `| CLI \`capvector merge … --alpha 0.8\`, inputs hashed (\`--no-hash-cache\`) | ${s2(cliHashed.seconds)} | ${cliHashed.all.map(s2).join(' ')} | ${cliHashed.load} |`,
-      `| CLI, inputs' hashes cached (the default, second merge of the same inputs) | ${s2(cliCached.seconds)} | ${cliCached.all.map(s2).join(' ')} | ${cliCached.load} |`,
-      `| CLI \`--no-hash\` | ${s2(cliNoHash.seconds)} | ${cliNoHash.all.map(s2).join(' ')} | ${cliNoHash.load} |`,
-      ...runs.map((r) => `| browser, ${r.label}: click → ${r.downloadFinished !== undefined ? 'download finished' : r.target === 'picked' ? 'picked file written and closed' : 'result'} | ${s2(waited(r))} | ${r.downloadStarted !== undefined ? `download started at ${s2(r.downloadStarted)}` : 'one run'} | ${r.load} |`),
+      '| run | seconds (median) | CPU seconds | all runs | load average after |',
+      '|---|---|---|---|---|',
+      `| I/O floor: read every input byte once, write the output once (32 MiB reads, Node) | ${s2(floor.seconds)} | ${s2(floor.cpu)} | ${floor.all.map(s2).join(' ')} | ${floor.load} |`,
+      `| CLI \`capvector merge … --alpha 0.8\`, inputs hashed (\`--no-hash-cache\`) | ${s2(cliHashed.seconds)} | ${s2(cliHashed.cpu)} | ${cliHashed.all.map(s2).join(' ')} | ${cliHashed.load} |`,
+      `| CLI, inputs' hashes cached (the default, second merge of the same inputs) | ${s2(cliCached.seconds)} | ${s2(cliCached.cpu)} | ${cliCached.all.map(s2).join(' ')} | ${cliCached.load} |`,
+      `| CLI \`--no-hash\` | ${s2(cliNoHash.seconds)} | ${s2(cliNoHash.cpu)} | ${cliNoHash.all.map(s2).join(' ')} | ${cliNoHash.load} |`,
+      ...runs.map((r) => `| browser, ${r.label}: click → ${r.downloadFinished !== undefined ? 'download finished' : r.target === 'picked' ? 'picked file written and closed' : 'result'} | ${s2(waited(r))} | ${s2(Object.values(r.cpu).reduce((a, b) => a + b, 0))} | ${r.downloadStarted !== undefined ? `download started at ${s2(r.downloadStarted)}` : 'one run'} | ${r.load} |`),
       '',
       'Ratios (the browser against the CLI in the same hashing state; the CLI without hashing against the floor):',
-      ...cpuRuns.map((r) => `- browser ${r.label} / CLI ${r.cached ? 'cached' : 'hashed'}: ${verdict(ratio(r), GOAL_BROWSER)}`),
+      ...cpuRuns.map((r) => `- browser ${r.label} / CLI ${r.cached ? 'cached' : 'hashed'}: ${verdict(ratio(r), GOAL_BROWSER)}; in CPU seconds ${(Object.values(r.cpu).reduce((a, b) => a + b, 0) / cliFor(r).cpu).toFixed(2)}×`),
       `- CLI --no-hash / I/O floor: ${verdict(cliNoHash.seconds / floor.seconds, GOAL_FLOOR)}`,
       '',
       'Where the browser\'s time goes (seconds from the click, the merge Worker\'s performance marks):',
