@@ -56,13 +56,13 @@ export interface CachedHashing<T> {
   /** The file's stamp now, or null when it has none (then it is always hashed and never stored). */
   stampOf(item: T): Promise<FileStamp | null>;
   /** Hashes the items the cache did not have; hex digests in their order. */
-  hash(items: T[], onBytes: (n: number) => void, signal?: AbortSignal, readsDone?: Promise<void>): Promise<string[]>;
+  hash(items: T[], onBytes: (n: number) => void, signal?: AbortSignal): Promise<string[]>;
   /** Bytes of an item, counted as read when its digest comes from the cache (progress stays whole). */
   sizeOf(item: T): number;
 }
 
 /** Hex digests of `items` in order: from the cache where the stamp matches, hashed (and stored) otherwise. */
-export async function hashWithCache<T>(items: T[], c: CachedHashing<T>, onBytes: (n: number) => void, signal?: AbortSignal, readsDone?: Promise<void>): Promise<string[]> {
+export async function hashWithCache<T>(items: T[], c: CachedHashing<T>, onBytes: (n: number) => void, signal?: AbortSignal): Promise<string[]> {
   const stamps = await Promise.all(items.map((it) => c.stampOf(it).catch(() => null)));
   const out: (string | undefined)[] = await Promise.all(
     stamps.map(async (s) => {
@@ -74,7 +74,7 @@ export async function hashWithCache<T>(items: T[], c: CachedHashing<T>, onBytes:
   const missing = items.map((_, i) => i).filter((i) => out[i] === undefined);
   for (let i = 0; i < items.length; i++) if (out[i] !== undefined) onBytes(c.sizeOf(items[i]));
   if (missing.length) {
-    const digests = await c.hash(missing.map((i) => items[i]), onBytes, signal, readsDone);
+    const digests = await c.hash(missing.map((i) => items[i]), onBytes, signal);
     missing.forEach((i, k) => (out[i] = digests[k]));
     // Stored only when the file did not change while it was read.
     const after = await Promise.all(missing.map((i) => (stamps[i] ? c.stampOf(items[i]).catch(() => null) : null)));

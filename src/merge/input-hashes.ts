@@ -16,13 +16,13 @@ export interface HashProgress {
 }
 
 /** Hex digests in the order of `files`; the bytes hashed count as read. */
-export async function hashInputs(files: NonNullable<MergeInputs['files']>, opts: RunOptions, p: HashProgress, readsDone: Promise<void>): Promise<string[]> {
+export async function hashInputs(files: NonNullable<MergeInputs['files']>, opts: RunOptions, p: HashProgress): Promise<string[]> {
   const onBytes = (n: number) => {
     p.progress.bytesRead += n;
     // Hashing can outlast the merge itself (it reads every input once more): keep progress moving.
     if (p.progress.phase === 'hashing') p.report();
   };
-  if (opts.hashFiles) return opts.hashFiles(files, onBytes, opts.signal, readsDone);
+  if (opts.hashFiles) return opts.hashFiles(files, onBytes, opts.signal);
   const make = opts.createHasher ?? createSha256;
   const out: string[] = [];
   for (const f of files) {

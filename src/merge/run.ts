@@ -65,11 +65,8 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
     progress.bytesRead += n;
   };
   const writerTensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, byteLength: t.byteLength }));
-  // Resolved after the merge's last input read (or its failure): hashes fed by those reads finish then.
-  let readsFinished = () => {};
-  const readsDone = new Promise<void>((r) => (readsFinished = r));
   const writer = new ShardWriter(sink, writerTensors, layoutOptions(recipe, plan, inputs, opts), progress, report,
-    files.length ? (beside) => hashInputs(files, opts, { progress, report, check }, beside ? readsDone : Promise.resolve()) : null);
+    files.length ? () => hashInputs(files, opts, { progress, report, check }) : null);
   const { layout } = writer;
   progress.totalBytes = plan.inputBytes + extraReadBytes(plan, ops, chunkElems) + files.reduce((s, f) => s + f.source.size, 0) +
     layout.shards.reduce((s, x) => s + x.size, 0) + (layout.index?.bytes.length ?? 0);
@@ -108,7 +105,6 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
       while (inflight.length >= depth) await drainOne();
     }
     while (inflight.length) await drainOne();
-    readsFinished();
     await writer.closeShards();
     check();
     await writer.writeIndexAndExtras(opts.extraFiles ?? []);
@@ -117,7 +113,6 @@ export async function runMerge(recipe: Recipe, inputs: MergeInputs, opts: RunOpt
     await sink.commit();
   } catch (e) {
     stopped = true;
-    readsFinished();
     await writer.settle();
     await sink.abort().catch(() => undefined);
     throw e;

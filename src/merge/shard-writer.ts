@@ -23,8 +23,8 @@ export class ShardWriter {
     private readonly opts: LayoutOptions,
     private readonly progress: MergeProgress,
     private readonly report: (force?: boolean) => void,
-    /** Null when the inputs are not hashed; `beside`: while the merge runs (else before it). */
-    private readonly hashInputs: ((beside: boolean) => Promise<string[]>) | null,
+    /** Null when the inputs are not hashed. */
+    private readonly hashInputs: (() => Promise<string[]>) | null,
   ) {
     this.layout = layoutSafetensors(tensors, opts);
   }
@@ -87,12 +87,12 @@ export class ShardWriter {
       const first = await this.sink.createFile(shard.name, shard.size);
       this.open.push(first);
       if (first.writeAt) {
-        this.hashing = this.hashInputs(true);
+        this.hashing = this.hashInputs();
         void this.hashing.then(() => (this.hashed = true), () => undefined);
       } else {
         // No random access: hash first so the header is final when written.
         this.progress.phase = 'hashing';
-        this.setHashes(await this.hashInputs(false));
+        this.setHashes(await this.hashInputs());
         this.progress.phase = 'merging';
       }
     } else {

@@ -138,10 +138,8 @@ export interface RunOptions {
   /**
    * Hashes all input files at once instead (the Node CLI: several files in parallel in worker threads,
    * off the main thread that feeds the merge). Calls onBytes as bytes are hashed; hex digests in order.
-   * `readsDone` resolves once the merge has made its last input read (at once when the hashes are
-   * needed before the merge): a hasher fed by the merge's own reads (./read-tap.ts) finishes then.
    */
-  hashFiles?: (files: NonNullable<MergeInputs['files']>, onBytes: (n: number) => void, signal?: AbortSignal, readsDone?: Promise<void>) => Promise<string[]>;
+  hashFiles?: (files: NonNullable<MergeInputs['files']>, onBytes: (n: number) => void, signal?: AbortSignal) => Promise<string[]>;
   /** Tool version written into the metadata. */
   toolVersion?: string;
   /** Small files written beside the output and committed with it (e.g. recipe.json, mergekit.yaml). */

@@ -7,7 +7,7 @@
 import { hashWithCache, type FileStamp, type HashCache } from '../merge/hash-cache';
 import type { RunOptions } from '../merge/types';
 
-export type HashBlobs = (blobs: Blob[], names: string[], onBytes: (n: number) => void, signal?: AbortSignal, readsDone?: Promise<void>) => Promise<string[]>;
+type HashBlobs = (blobs: Blob[], names: string[], onBytes: (n: number) => void, signal?: AbortSignal) => Promise<string[]>;
 
 /** A File's identity; null for a Blob that is not a File. */
 export function blobStamp(name: string, blob: Blob): FileStamp | null {
@@ -18,9 +18,9 @@ export function blobStamp(name: string, blob: Blob): FileStamp | null {
 /** hashFiles for runMerge: the input's Blob from `blobOf`, hashed by `hashBlobs`; through `cache` unless it is null. */
 export function cachedHashFiles(blobOf: (source: object) => Blob, hashBlobs: HashBlobs, cache: HashCache | null): NonNullable<RunOptions['hashFiles']> {
   type Files = Parameters<NonNullable<RunOptions['hashFiles']>>[0];
-  const hash = (list: Files, onBytes: (n: number) => void, signal?: AbortSignal, readsDone?: Promise<void>) =>
-    hashBlobs(list.map((f) => blobOf(f.source)), list.map((f) => f.name), onBytes, signal, readsDone);
+  const hash = (list: Files, onBytes: (n: number) => void, signal?: AbortSignal) =>
+    hashBlobs(list.map((f) => blobOf(f.source)), list.map((f) => f.name), onBytes, signal);
   if (!cache) return hash;
-  return (list, onBytes, signal, readsDone) =>
-    hashWithCache(list, { cache, stampOf: (f) => Promise.resolve(blobStamp(f.name, blobOf(f.source))), hash, sizeOf: (f) => f.source.size }, onBytes, signal, readsDone);
+  return (list, onBytes, signal) =>
+    hashWithCache(list, { cache, stampOf: (f) => Promise.resolve(blobStamp(f.name, blobOf(f.source))), hash, sizeOf: (f) => f.source.size }, onBytes, signal);
 }

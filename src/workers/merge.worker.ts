@@ -9,12 +9,8 @@ import { describeError } from '../formats/errors';
 import { chooseEngine } from '../compute/select';
 import { runMerge } from '../merge/run';
 import { hashBlobsInWorkers } from './hash-blobs';
-import { blobStamp, cachedHashFiles, type HashBlobs } from './cached-hash-files';
+import { cachedHashFiles } from './cached-hash-files';
 import { idbHashCache } from './hash-cache-idb';
-import { hashPool, type HashPool } from './hash-pool';
-import type { HashCache } from '../merge/hash-cache';
-import { readTap, type ReadTap } from '../merge/read-tap';
-import type { ByteSource } from '../formats/byte-source';
 import { MergePlanError } from '../merge/plan';
 import type { MergeInputs } from '../merge/types';
 import { fsaSink, opfsSink, sweepOpfsRuns, type BrowserSink } from '../io/browser-sinks';
@@ -37,56 +33,16 @@ function isAbort(e: unknown, signal: AbortSignal): boolean {
 /** Blob of each input file, for the hash Workers (keyed by the source runMerge hands back). */
 const blobOf = new WeakMap<object, Blob>();
 
-/**
- * Each input file's source: read through a tap that hashes the bytes as the merge reads them (no second
- * pass over the file), unless its digest is cached or the inputs are not hashed.
- */
-async function sourcesOf(req: RunRequest, cache: HashCache | null, pool: HashPool | null, taps: Map<Blob, ReadTap>): Promise<Map<Blob, ByteSource>> {
-  const out = new Map<Blob, ByteSource>();
-  for (const f of req.inputs.flatMap((r) => r.files)) {
-    const raw = blobSource(f.blob, f.path);
-    const stamp = blobStamp(f.path, f.blob);
-    const cached = stamp && cache ? await cache.get(stamp).catch(() => undefined) : undefined;
-    if (!pool || cached) {
-      out.set(f.blob, raw);
-      continue;
-    }
-    const tap = readTap(raw, pool.hasher());
-    taps.set(f.blob, tap);
-    out.set(f.blob, tap.source);
-  }
-  return out;
-}
-
-/** hashBlobs for the files a tap has seen: finished after the merge's reads; the others hashed in Workers. */
-function tappedHashBlobs(taps: Map<Blob, ReadTap>): HashBlobs {
-  return async (blobs, names, onBytes, signal, readsDone) => {
-    const rest = blobs.map((b, i) => i).filter((i) => !taps.has(blobs[i]));
-    const others = rest.length ? hashBlobsInWorkers(rest.map((i) => blobs[i]), rest.map((i) => names[i]), onBytes, signal) : Promise.resolve([]);
-    const check = () => {
-      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('cancelled', 'AbortError');
-    };
-    const tapped = (async () => {
-      await readsDone;
-      const out: string[] = [];
-      for (const b of blobs) if (taps.has(b)) out.push(await taps.get(b)!.finish(onBytes, check));
-      return out;
-    })();
-    const [o, t] = await Promise.all([others, tapped]);
-    return blobs.map((b) => (taps.has(b) ? t.shift()! : o.shift()!));
-  };
-}
-
-async function openInputs(req: RunRequest, sources: Map<Blob, ByteSource>): Promise<MergeInputs> {
+async function openInputs(req: RunRequest): Promise<MergeInputs> {
   const inputs: MergeInputs = {};
   const models: MergeInputs['models'] = [];
   const files: NonNullable<MergeInputs['files']> = [];
   for (const r of req.inputs) {
-    const ck = await reopenCheckpoint(r.files, (f) => sources.get(f.blob)!);
+    const ck = await reopenCheckpoint(r.files);
     if (r.role.startsWith('model:')) models[Number(r.role.slice(6))] = ck;
     else (inputs as Record<string, unknown>)[r.role] = ck;
     for (const f of r.files) {
-      const source = sources.get(f.blob)!;
+      const source = blobSource(f.blob, f.path);
       blobOf.set(source, f.blob);
       files.push({ role: r.role, name: f.path, source });
     }
@@ -100,11 +56,8 @@ async function run(req: RunRequest, signal: AbortSignal): Promise<void> {
   let sink: BrowserSink | null = null;
   let disposeEngine = () => {};
   const timings: RunTimings = { received: epochNow() };
-  const cache = req.hashCache === false ? null : idbHashCache();
-  const pool = req.hashInputs ? hashPool() : null;
-  const taps = new Map<Blob, ReadTap>();
   try {
-    const inputs = await openInputs(req, await sourcesOf(req, cache, pool, taps));
+    const inputs = await openInputs(req);
     timings.opened = epochNow();
     const chosen = await chooseEngine(req.engine === 'auto' ? {} : { force: req.engine });
     disposeEngine = () => chosen.engine.dispose();
@@ -128,7 +81,7 @@ async function run(req: RunRequest, signal: AbortSignal): Promise<void> {
       signal,
       toolVersion: 'capvector-workbench (browser)',
       // Inputs hashed by an earlier merge (same path, size, lastModified) take their digest from IndexedDB.
-      hashFiles: cachedHashFiles((s) => blobOf.get(s)!, tappedHashBlobs(taps), cache),
+      hashFiles: cachedHashFiles((s) => blobOf.get(s)!, hashBlobsInWorkers, req.hashCache === false ? null : idbHashCache()),
       onProgress: (p) => {
         if (p.phase !== 'done') timings[p.phase] ??= epochNow();
         if (pass(p)) post({ type: 'progress', id: req.id, progress: p });
@@ -150,7 +103,6 @@ async function run(req: RunRequest, signal: AbortSignal): Promise<void> {
       post({ type: 'error', id: req.id, message: describeError(e) });
     }
   } finally {
-    pool?.dispose();
     disposeEngine();
   }
 }
