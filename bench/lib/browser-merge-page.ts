@@ -36,6 +36,18 @@ export const mergeMarks = `(() => Object.fromEntries(performance.getEntriesByTyp
 
 export const clearMarks = `performance.clearMarks()`;
 
+/**
+ * The browser's own read floor: every byte of the files in input element \`id\` read once, in a Worker,
+ * through Blob.slice().arrayBuffer() as the merge Worker reads (16 MiB at a time, every file side by side).
+ */
+export const readAllInWorker = (id: string) => `new Promise((resolve, reject) => {
+  const src = 'onmessage = async (e) => { let n = 0; await Promise.all(e.data.map(async (f) => { for (let o = 0; o < f.size; o += 16 << 20) { const b = await f.slice(o, Math.min(f.size, o + (16 << 20))).arrayBuffer(); n += b.byteLength; } })); postMessage(n); };';
+  const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+  w.onmessage = (e) => { w.terminate(); resolve(e.data); };
+  w.onerror = (e) => reject(new Error(e.message));
+  w.postMessage(Array.from(document.getElementById(${JSON.stringify(id)}).files));
+})`;
+
 /** Names of the merge run folders in the origin-private file system. */
 export const listRuns = `(async () => {
   const root = await navigator.storage.getDirectory();
