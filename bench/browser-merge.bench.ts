@@ -35,7 +35,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { launchedBrowserPid, watchTree, type TreePeak } from './lib/proc-memory';
 import { cpuSpent, treeCpu } from './lib/proc-cpu';
-import { addRefInput, clearMarks, clearPicked, compareOutput, listRuns, mergeMarks, pickerHook, PICKED_DIR, readAllInWorker, removeRun, type CompareResult } from './lib/browser-merge-page';
+import { addRefInput, clearMarks, clearPicked, compareOutput, listRuns, mergeMarks, pickerHook, PICKED_DIR, readAllInWorker, removeRun, writeInWorker, type CompareResult } from './lib/browser-merge-page';
 import { compareOutputs, type OutputsCompared } from './lib/compare-outputs';
 import { ioFloor } from './lib/io-floor';
 import { freePort, waitFor } from './lib/serve';
@@ -285,6 +285,8 @@ export async function run(): Promise<string> {
     const runs: BrowserRun[] = [];
     const failures: string[] = [];
     let browserReads: Timed | null = null;
+    let browserSyncWrites: Timed | null = null;
+    let browserWritable: Timed | null = null;
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       await page.addInitScript(pickerHook);
@@ -299,13 +301,16 @@ export async function run(): Promise<string> {
       await page.locator('#__bench_all').setInputFiles(ROLES.flatMap(safetensorsOf));
       const pid = launchedBrowserPid();
       if (!pid) throw new Error('no browser process id');
-      log(`Chromium's read floor, load ${load()}`);
-      browserReads = await repeat(async () => {
+      log(`Chromium's read and write floors, load ${load()}`);
+      const inPage = (js: string) => async () => {
         const c0 = treeCpu(pid);
         const t0 = performance.now();
-        await page.evaluate(readAllInWorker('__bench_all'));
+        await page.evaluate(js);
         return { seconds: (performance.now() - t0) / 1000, cpu: Object.values(cpuSpent(c0, treeCpu(pid))).reduce((a, b) => a + b, 0) };
-      });
+      };
+      browserReads = await repeat(inPage(readAllInWorker('__bench_all')));
+      browserSyncWrites = await repeat(inPage(writeInWorker('sync', preBytes)));
+      browserWritable = await repeat(inPage(writeInWorker('writable', preBytes)));
       const plan: { target: Target; engine: 'cpu' | 'webgpu'; cached: boolean; include?: string | null }[] = [
         { target: 'download', engine: 'cpu', cached: false },
         { target: 'download', engine: 'cpu', cached: true },
@@ -330,6 +335,16 @@ export async function run(): Promise<string> {
     }
 
     const cliFor = (r: BrowserRun) => (r.cached ? cliCached : cliHashed);
+    // What Chromium's own I/O costs before any merging: the reads, the write, and (downloads) its copy into the downloads folder.
+    const browserFloors = (): string[] => {
+      if (!browserReads || !browserSyncWrites || !browserWritable) return [];
+      const copy = runs.find((r) => r.downloadFinished !== undefined);
+      const dl = browserReads.seconds + browserSyncWrites.seconds + (copy ? copy.downloadFinished! - copy.downloadStarted! : 0);
+      const picked = browserReads.seconds + browserWritable.seconds;
+      return [
+        `- Chromium's I/O alone, run one after the other (the merge overlaps them): to a finished download ${s2(dl)} s (reads + storage write${copy ? ' + the download\'s copy' : ''}) = ${(dl / cliCached.seconds).toFixed(2)}× the CLI with cached hashes; to a picked file ${s2(picked)} s (reads + createWritable) = ${(picked / cliCached.seconds).toFixed(2)}×.`,
+      ];
+    };
     const ratio = (r: BrowserRun) => waited(r) / cliFor(r).seconds;
     const verdict = (x: number, goal: number) => `${x.toFixed(2)}× (goal ≤ ${goal}×: ${x <= goal ? 'met' : 'NOT met'})`;
     const cpuRuns = runs.filter((r) => r.engine === 'cpu');
@@ -341,7 +356,11 @@ export async function run(): Promise<string> {
       '|---|---|---|---|---|',
       `| I/O floor: read every input byte once, write the output once (32 MiB reads, Node) | ${s2(floor.seconds)} | ${s2(floor.cpu)} | ${floor.all.map(s2).join(' ')} | ${floor.load} |`,
       `| I/O floor with \`cat\` (θ_pre's files into the output file, θ_aux's and θ_sft's to /dev/null) | ${s2(catFloor.seconds)} | ${s2(catFloor.cpu)} | ${catFloor.all.map(s2).join(' ')} | ${catFloor.load} |`,
-      ...(browserReads ? [`| Chromium's read floor: every input byte read once through Blob.slice().arrayBuffer() in a Worker (16 MiB, all files side by side), nothing written | ${s2(browserReads.seconds)} | ${s2(browserReads.cpu)} | ${browserReads.all.map(s2).join(' ')} | ${browserReads.load} |`] : []),
+      ...([
+        [browserReads, 'Chromium\'s read floor: every input byte read once through Blob.slice().arrayBuffer() in a Worker (16 MiB, all files side by side), nothing written'],
+        [browserSyncWrites, `Chromium's write floor before a download: ${gb(preBytes)} GB into browser storage through a sync access handle in a Worker (16 MiB writes)`],
+        [browserWritable, `Chromium's write floor for a picked file: ${gb(preBytes)} GB through createWritable() in a Worker (16 MiB writes), closed`],
+      ] as const).flatMap(([t, what]) => (t ? [`| ${what} | ${s2(t.seconds)} | ${s2(t.cpu)} | ${t.all.map(s2).join(' ')} | ${t.load} |`] : [])),
       `| CLI \`capvector merge … --alpha 0.8\`, inputs hashed (\`--no-hash-cache\`) | ${s2(cliHashed.seconds)} | ${s2(cliHashed.cpu)} | ${cliHashed.all.map(s2).join(' ')} | ${cliHashed.load} |`,
       `| CLI, inputs' hashes cached (the default, second merge of the same inputs) | ${s2(cliCached.seconds)} | ${s2(cliCached.cpu)} | ${cliCached.all.map(s2).join(' ')} | ${cliCached.load} |`,
       `| CLI \`--no-hash\` | ${s2(cliNoHash.seconds)} | ${s2(cliNoHash.cpu)} | ${cliNoHash.all.map(s2).join(' ')} | ${cliNoHash.load} |`,
@@ -350,6 +369,7 @@ export async function run(): Promise<string> {
       'Ratios (the browser against the CLI in the same hashing state; the CLI without hashing against the floor):',
       ...cpuRuns.map((r) => `- browser ${r.label} / CLI ${r.cached ? 'cached' : 'hashed'}: ${verdict(ratio(r), GOAL_BROWSER)}; in CPU seconds ${(Object.values(r.cpu).reduce((a, b) => a + b, 0) / cliFor(r).cpu).toFixed(2)}×`),
       `- CLI --no-hash / I/O floor (the lower of the two floors): ${verdict(cliNoHash.seconds / Math.min(floor.seconds, catFloor.seconds), GOAL_FLOOR)}`,
+      ...browserFloors(),
       '',
       'Where the browser\'s time goes (seconds from the click, the merge Worker\'s performance marks):',
       ...runs.map(breakdown),

@@ -48,6 +48,23 @@ export const readAllInWorker = (id: string) => `new Promise((resolve, reject) =>
   w.postMessage(Array.from(document.getElementById(${JSON.stringify(id)}).files));
 })`;
 
+/**
+ * Chromium's write floors: \`bytes\` of output written in a Worker, 16 MiB at a time, into a new file of
+ * the origin-private file system, through a FileSystemSyncAccessHandle (how the app writes before a
+ * download) or through createWritable() (how it writes a picked file); then the file is removed.
+ */
+export const writeInWorker = (how: 'sync' | 'writable', bytes: number) => `new Promise((resolve, reject) => {
+  const src = 'onmessage = async (e) => { const [how, total] = e.data; const root = await navigator.storage.getDirectory();' +
+    'const h = await root.getFileHandle("capvector-bench-write-floor", { create: true }); const buf = new Uint8Array(16 << 20).fill(7);' +
+    'if (how === "sync") { const a = await h.createSyncAccessHandle(); a.truncate(0); for (let o = 0; o < total; o += buf.length) a.write(buf.subarray(0, Math.min(buf.length, total - o)), { at: o }); a.flush(); a.close(); }' +
+    'else { const w = await h.createWritable(); for (let o = 0; o < total; o += buf.length) await w.write(buf.subarray(0, Math.min(buf.length, total - o))); await w.close(); }' +
+    'await root.removeEntry("capvector-bench-write-floor"); postMessage(total); };';
+  const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+  w.onmessage = (e) => { w.terminate(); resolve(e.data); };
+  w.onerror = (e) => reject(new Error(e.message));
+  w.postMessage([${JSON.stringify(how)}, ${bytes}]);
+})`;
+
 /** Names of the merge run folders in the origin-private file system. */
 export const listRuns = `(async () => {
   const root = await navigator.storage.getDirectory();
