@@ -7,16 +7,15 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openPath } from '../src/node/paths';
 import { closeAll } from '../src/node/file-source';
 import { openvla7bLayout, writeSparseFile } from '../scripts/openvla7b-shaped';
+import { ioFloor } from './lib/io-floor';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA = join(ROOT, 'bench/data');
-const CHUNK = 32 << 20;
 /** Debian's python with torch here; BENCH_PYTHON elsewhere. */
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const RSS_WRAPPER = 'import resource,subprocess,sys\nr=subprocess.run(sys.argv[1:])\nsys.stderr.write("Maximum resident set size (kbytes): %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nsys.exit(r.returncode)';
@@ -44,30 +43,6 @@ function median(cmd: string, args: string[], cleanup: () => void): ReturnType<ty
   return { ...mid, rssBytes: Math.max(...runs.map((r) => r.rssBytes)), all: runs.map((r) => r.seconds) };
 }
 
-/** Reads every input byte once and writes an output of the merged size, 32 MiB at a time. */
-async function ioFloor(files: string[], outBytes: number, out: string): Promise<number> {
-  const t0 = performance.now();
-  const buf = new Uint8Array(CHUNK);
-  const w = await open(out, 'w');
-  let written = 0;
-  for (const f of files) {
-    const h = await open(f, 'r');
-    for (;;) {
-      const { bytesRead } = await h.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      // Output volume = one input's volume: write while reading the first third of the bytes.
-      if (written < outBytes) {
-        const n = Math.min(bytesRead, outBytes - written);
-        await w.write(buf, 0, n);
-        written += n;
-      }
-    }
-    await h.close();
-  }
-  await w.close();
-  return (performance.now() - t0) / 1000;
-}
-
 const gb = (b: number) => (b / 1e9).toFixed(2);
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
 
@@ -92,7 +67,7 @@ export async function run(): Promise<string> {
     // The CLI's bundle is (re)made on its first start after a source change: not part of any timing.
     spawnSync(process.execPath, ['bin/capvector.mjs', '--help'], { cwd: ROOT });
     const rm = (d: string) => () => rmSync(join(tmp, d), { recursive: true, force: true });
-    const cliHash = median(process.execPath, [...args, '--out', join(tmp, 'cli-hash')], rm('cli-hash'));
+    const cliHash = median(process.execPath, [...args, '--no-hash-cache', '--out', join(tmp, 'cli-hash')], rm('cli-hash'));
     rm('cli-hash')();
     const cli = median(process.execPath, [...args, '--no-hash', '--out', join(tmp, 'cli')], rm('cli'));
     const cli1 = median(process.execPath, [...args, '--no-hash', '--threads', '0', '--out', join(tmp, 'cli1')], rm('cli1'));

@@ -13,6 +13,58 @@ export const addRefInput = (id: string) => `(() => {
   document.body.appendChild(el);
 })()`;
 
+/**
+ * A stand-in for the native save picker (headless Chromium cannot show one): hands out a real
+ * FileSystemFileHandle from the origin-private file system, folder `capvector-bench-picked`, which the
+ * app writes through createWritable() exactly as it writes a file on disk.
+ */
+export const PICKED_DIR = 'capvector-bench-picked';
+export const pickerHook = `(() => {
+  const dir = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('${PICKED_DIR}', { create: true });
+  window.showSaveFilePicker = async (o) => (await dir()).getFileHandle(o.suggestedName, { create: true });
+  window.showDirectoryPicker = async () => dir();
+})()`;
+
+export const clearPicked = `(async () => {
+  await (await navigator.storage.getDirectory()).removeEntry('${PICKED_DIR}', { recursive: true }).catch(() => undefined);
+})()`;
+
+/** The merge's performance marks ('capvector-merge:<step>', src/workers/merge-client.ts) in epoch ms. */
+export const mergeMarks = `(() => Object.fromEntries(performance.getEntriesByType('mark')
+  .filter((m) => m.name.startsWith('capvector-merge:'))
+  .map((m) => [m.name.slice('capvector-merge:'.length), performance.timeOrigin + m.startTime])))()`;
+
+export const clearMarks = `performance.clearMarks()`;
+
+/**
+ * The browser's own read floor: every byte of the files in input element \`id\` read once, in a Worker,
+ * through Blob.slice().arrayBuffer() as the merge Worker reads (16 MiB at a time, every file side by side).
+ */
+export const readAllInWorker = (id: string) => `new Promise((resolve, reject) => {
+  const src = 'onmessage = async (e) => { let n = 0; await Promise.all(e.data.map(async (f) => { for (let o = 0; o < f.size; o += 16 << 20) { const b = await f.slice(o, Math.min(f.size, o + (16 << 20))).arrayBuffer(); n += b.byteLength; } })); postMessage(n); };';
+  const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+  w.onmessage = (e) => { w.terminate(); resolve(e.data); };
+  w.onerror = (e) => reject(new Error(e.message));
+  w.postMessage(Array.from(document.getElementById(${JSON.stringify(id)}).files));
+})`;
+
+/**
+ * Chromium's write floors: \`bytes\` of output written in a Worker, 16 MiB at a time, into a new file of
+ * the origin-private file system, through a FileSystemSyncAccessHandle (how the app writes before a
+ * download) or through createWritable() (how it writes a picked file); then the file is removed.
+ */
+export const writeInWorker = (how: 'sync' | 'writable', bytes: number) => `new Promise((resolve, reject) => {
+  const src = 'onmessage = async (e) => { const [how, total] = e.data; const root = await navigator.storage.getDirectory();' +
+    'const h = await root.getFileHandle("capvector-bench-write-floor", { create: true }); const buf = new Uint8Array(16 << 20).fill(7);' +
+    'if (how === "sync") { const a = await h.createSyncAccessHandle(); a.truncate(0); for (let o = 0; o < total; o += buf.length) a.write(buf.subarray(0, Math.min(buf.length, total - o)), { at: o }); a.flush(); a.close(); }' +
+    'else { const w = await h.createWritable(); for (let o = 0; o < total; o += buf.length) await w.write(buf.subarray(0, Math.min(buf.length, total - o))); await w.close(); }' +
+    'await root.removeEntry("capvector-bench-write-floor"); postMessage(total); };';
+  const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+  w.onmessage = (e) => { w.terminate(); resolve(e.data); };
+  w.onerror = (e) => reject(new Error(e.message));
+  w.postMessage([${JSON.stringify(how)}, ${bytes}]);
+})`;
+
 /** Names of the merge run folders in the origin-private file system. */
 export const listRuns = `(async () => {
   const root = await navigator.storage.getDirectory();
@@ -30,8 +82,8 @@ export const removeRun = (name: string) => `(async () => {
 })()`;
 
 export interface CompareArgs {
-  /** OPFS run folder holding the browser's output. */
-  runDir: string;
+  /** The OPFS folder holding the browser's output, as a path of names from the root. */
+  dir: string[];
   /** Input element ids holding the CLI's output files and θ_pre's files. */
   cliInput: string;
   preInput: string;
@@ -61,7 +113,8 @@ export interface CompareResult {
  */
 export const compareOutput = (a: CompareArgs) => `(async (args) => {
   const root = await navigator.storage.getDirectory();
-  const dir = await (await root.getDirectoryHandle('capvector-merges')).getDirectoryHandle(args.runDir);
+  let dir = root;
+  for (const name of args.dir) dir = await dir.getDirectoryHandle(name);
   const outFiles = [];
   for await (const [name, h] of dir.entries()) if (h.kind === 'file' && name.endsWith('.safetensors')) outFiles.push(await h.getFile());
   outFiles.sort((x, y) => x.name.localeCompare(y.name));

@@ -38,7 +38,7 @@ function readKiB(path: string, field: string): number {
   }
 }
 
-function processType(pid: number): string {
+export function processType(pid: number): string {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     return /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';

@@ -3,7 +3,7 @@
  * and its measurement are not paid again for every merge); each run gets an id and its own callbacks.
  */
 import type { MergeProgress, MergeResult, PlanIssue } from '../merge/types';
-import type { EngineInfo, FromWorker, ResultFile, RunRequest, SinkSpec } from './merge-protocol';
+import type { EngineInfo, FromWorker, ResultFile, RunRequest, RunTimings, SinkSpec } from './merge-protocol';
 
 export interface MergeRunHandlers {
   onEngine?(info: EngineInfo): void;
@@ -20,6 +20,18 @@ export interface MergeRun {
   id: number;
   outcome: Promise<MergeOutcome>;
   cancel(): void;
+}
+
+/**
+ * The Worker's timings as performance marks on the page's timeline ('capvector-merge:<step>', detail: the
+ * run id), where the DevTools performance panel and the browser-merge benchmark find them.
+ */
+function markTimings(id: number, timings: RunTimings): void {
+  for (const [step, epoch] of Object.entries(timings)) {
+    if (epoch === undefined) continue;
+    const startTime = Math.max(0, epoch - performance.timeOrigin);
+    performance.mark(`capvector-merge:${step}`, { startTime, detail: id });
+  }
 }
 
 let worker: Worker | null = null;
@@ -41,6 +53,7 @@ function getWorker(): Worker {
         p.handlers.onProgress?.(m.progress);
         return;
       case 'done':
+        markTimings(m.id, m.timings);
         p.resolve({ kind: 'done', result: m.result, files: m.files, engine: m.engine, sink: m.sink });
         break;
       case 'refused':

@@ -56,10 +56,18 @@ export interface ResultFile {
   file?: File;
 }
 
+/**
+ * When each step of a run was reached in the Worker, in epoch milliseconds (timeOrigin + now(), so the
+ * page and a benchmark can line them up with their own clocks): where a person's wait goes.
+ */
+export type RunTimings = Partial<Record<'received' | 'opened' | 'engine' | 'merging' | 'hashing' | 'committing' | 'merged' | 'finished', number>>;
+
+export const epochNow = (): number => performance.timeOrigin + performance.now();
+
 export type FromWorker =
   | { type: 'engine'; id: number; info: EngineInfo }
   | { type: 'progress'; id: number; progress: MergeProgress }
-  | { type: 'done'; id: number; result: Omit<MergeResult, 'files'>; files: ResultFile[]; engine: EngineInfo; sink: SinkSpec['kind'] }
+  | { type: 'done'; id: number; result: Omit<MergeResult, 'files'>; files: ResultFile[]; engine: EngineInfo; sink: SinkSpec['kind']; timings: RunTimings }
   | { type: 'refused'; id: number; blocking: PlanIssue[]; message: string }
   | { type: 'cancelled'; id: number }
   | { type: 'error'; id: number; message: string };

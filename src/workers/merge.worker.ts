@@ -16,7 +16,7 @@ import type { MergeInputs } from '../merge/types';
 import { fsaSink, opfsSink, sweepOpfsRuns, type BrowserSink } from '../io/browser-sinks';
 import { reopenCheckpoint } from './reopen';
 import { serveCancellableRuns } from './cancellable-runs';
-import { progressThrottle, type EngineInfo, type FromWorker, type RunRequest } from './merge-protocol';
+import { epochNow, progressThrottle, type EngineInfo, type FromWorker, type RunRequest, type RunTimings } from './merge-protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 // Results of earlier page sessions are no longer reachable from any page: free their storage once.
@@ -55,11 +55,14 @@ async function openInputs(req: RunRequest): Promise<MergeInputs> {
 async function run(req: RunRequest, signal: AbortSignal): Promise<void> {
   let sink: BrowserSink | null = null;
   let disposeEngine = () => {};
+  const timings: RunTimings = { received: epochNow() };
   try {
     const inputs = await openInputs(req);
+    timings.opened = epochNow();
     const chosen = await chooseEngine(req.engine === 'auto' ? {} : { force: req.engine });
     disposeEngine = () => chosen.engine.dispose();
     const info: EngineInfo = { kind: chosen.engine.kind, reason: chosen.reason, measurements: chosen.measurements };
+    timings.engine = epochNow();
     post({ type: 'engine', id: req.id, info });
     if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
 
@@ -80,12 +83,15 @@ async function run(req: RunRequest, signal: AbortSignal): Promise<void> {
       // Inputs hashed by an earlier merge (same path, size, lastModified) take their digest from IndexedDB.
       hashFiles: cachedHashFiles((s) => blobOf.get(s)!, hashBlobsInWorkers, req.hashCache === false ? null : idbHashCache()),
       onProgress: (p) => {
+        if (p.phase !== 'done') timings[p.phase] ??= epochNow();
         if (pass(p)) post({ type: 'progress', id: req.id, progress: p });
       },
     });
+    timings.merged = epochNow();
     const finished = await sink.finished();
+    timings.finished = epochNow();
     const { files: _files, ...rest } = result;
-    post({ type: 'done', id: req.id, result: rest, files: finished, engine: info, sink: req.sink.kind });
+    post({ type: 'done', id: req.id, result: rest, files: finished, engine: info, sink: req.sink.kind, timings });
   } catch (e) {
     // The executor aborts its sink itself; aborting again is harmless and covers failures before it ran.
     await sink?.abort().catch(() => undefined);

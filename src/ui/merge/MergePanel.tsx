@@ -46,6 +46,7 @@ export default function MergePanel() {
   }, [preview]);
 
   const run = async () => {
+    performance.mark('capvector-merge:click');
     const recipe = binding.recipe;
     // Sharded outputs keep the Hugging Face names (model-0000k-of-0000n + model.safetensors.index.json) so the folder loads as is.
     const fileName = recipe.shardSize > 0 ? 'model.safetensors' : METHODS[recipe.method].writesVector ? 'capability-vector.safetensors' : `merged-${recipe.method}.safetensors`;
@@ -65,7 +66,10 @@ export default function MergePanel() {
       }
     }
     const out = await store.start({ recipe, inputs: binding.roleInputs, engine: draft.engine, sink, fileName, hashInputs: true });
-    if (out.kind === 'done' && out.sink === 'opfs') await downloadFiles(out.files);
+    if (out.kind === 'done' && out.sink === 'opfs') {
+      await downloadFiles(out.files);
+      performance.mark('capvector-merge:download-handed-off');
+    }
   };
 
   return (
