@@ -73,7 +73,7 @@ export interface RunSpectralOptions {
 
 /** Bytes of the tasks the pass decomposes (the matrices): the progress bar's total. */
 export function spectralBytes(tasks: readonly StatsTask[]): number {
-  return tasks.reduce((s, t) => s + (matrixView(t.entries[0].shape) ? t.entries.reduce((b, e) => b + e.byteLength, 0) : 0), 0);
+  return tasks.reduce((s, t) => s + (matrixView(t.entries[0].shape, t.name) ? t.entries.reduce((b, e) => b + e.byteLength, 0) : 0), 0);
 }
 
 /** Cᵀ (n×l) = Mᵀ·U for a row-major m×n matrix and U m×l: column i of γᵀ·U is σᵢ·vᵢ. */
@@ -151,12 +151,12 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   const chunk = Math.max(1, o.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
   const now = o.now ?? (() => performance.now());
   const t0 = now();
-  const matrices = o.tasks.filter((t) => matrixView(t.entries[0].shape));
+  const matrices = o.tasks.filter((t) => matrixView(t.entries[0].shape, t.name));
   const bytesTotal = spectralBytes(matrices);
   let bytesDone = 0;
   let tensorsDone = 0;
   for (const task of matrices) {
-    const { rows, cols, layers, stacked } = matrixView(task.entries[0].shape)!;
+    const { rows, cols, layers, stacked } = matrixView(task.entries[0].shape, task.name)!;
     for (let layer = 0; layer < layers; layer++) {
       if (o.signal?.aborted) throw new StatsCancelled();
       // Role a − role b (b < 0: none) of this matrix, into a new buffer or added to `into`.

@@ -61,7 +61,7 @@ async function run(req: AnalysisRunRequest, signal: AbortSignal): Promise<void> 
     flush();
     if (req.spectral) {
       const sp = req.spectral;
-      post({ type: 'spectral-start', id: req.id, tensorsTotal: tasks.filter((t) => matrixView(t.entries[0].shape)).length, bytesTotal: spectralBytes(tasks) });
+      post({ type: 'spectral-start', id: req.id, tensorsTotal: tasks.filter((t) => matrixView(t.entries[0].shape, t.name)).length, bytesTotal: spectralBytes(tasks) });
       let spectra: TensorSpectral[] = [];
       let lastS: StatsProgress | null = null;
       lastPost = 0;

@@ -63,6 +63,15 @@ describe('stacked tensors in the spectral pass', () => {
     expect(matrixView([0, 5, 9])).toBeNull();
   });
 
+  it('a scanned stack known by its name splits on axis 0 whatever its rank; its stacked vectors hold no matrix', () => {
+    // openpi's einsum kernel [L, H, D, hd]: the shape rule alone would read it as one [L, H·D·hd] matrix.
+    expect(matrixView([18, 8, 64, 16], 'paligemma.llm.layers.attn.q_einsum.w')).toEqual({ layers: 18, stacked: true, rows: 8, cols: 1024 });
+    expect(matrixView([12, 96, 384], 'img/Transformer/encoderblock/MlpBlock_0/Dense_0/kernel')).toEqual({ layers: 12, stacked: true, rows: 96, cols: 384 });
+    expect(matrixView([18, 2048], 'paligemma.llm.layers.pre_attention_norm.scale')).toBeNull();
+    // An unrolled layer's name (layers.3.) is no stack: the shape decides.
+    expect(matrixView([40, 24], 'model.layers.3.mlp.up_proj.weight')).toEqual({ layers: 1, stacked: false, rows: 40, cols: 24 });
+  });
+
   it('each layer equals its slice decomposed alone; the CLI lists them under `layers`; full-rank truncation gives back the statistics sums', async () => {
     const p = writeFamily();
     const cks = await openPaths([p.pre, p.aux, p.sft, p.down]);
