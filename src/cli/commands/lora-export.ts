@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { CpuEngine } from '../../compute/cpu-engine';
-import { exportLora, REPORT_FILE, type LoraExportResult } from '../../merge/lora/export';
+import { exportLora, type LoraExportResult } from '../../merge/lora/export';
 import { MergePlanError } from '../../merge/plan';
 import type { Checkpoint } from '../../formats/checkpoint';
 import type { MergeInputs, Recipe } from '../../merge/types';
@@ -97,7 +97,7 @@ export async function runLoraExport(spec: { recipe: Recipe; rolePaths: Record<st
     if (parsed.switches.has('json')) io.out(JSON.stringify(result));
     else {
       for (const l of reportLines(result)) io.out(l);
-      io.out(`→ ${dir} (${result.files.map((f) => f.name).join(', ')}; the report also in ${REPORT_FILE}) in ${result.seconds.toFixed(1)} s`);
+      io.out(`→ ${dir} (${result.files.map((f) => f.name).join(', ')}) in ${result.seconds.toFixed(1)} s`);
     }
     return 0;
   } catch (e) {
