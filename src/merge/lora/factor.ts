@@ -6,7 +6,7 @@
  * The factors are rounded once to float32 (what is written), and the error ‖M − B·A‖_F is measured
  * on those float32 factors against M, element by element.
  */
-import { energyRank, frobeniusSq, topSvd, type Matrix } from '../../analysis/spectral';
+import { energyRank, frobeniusSq, mulLeftT, topSvd, type Matrix } from '../../analysis/spectral';
 
 export interface FactorOptions {
   /** The largest rank (R). */
@@ -55,17 +55,8 @@ export function factorMatrix(m: Matrix, o: FactorOptions): LowRank {
   const svd = topSvd(m, { k: o.maxRank, oversample: o.oversample ?? 10, powerIterations: o.powerIterations ?? 2, seed: o.seed ?? 0 });
   const kk = svd.sigma.length;
   const r = fro > 0 ? chooseRank(svd.sigma, fro, o.maxRank, o.energy) : 0;
-  // P = U_rᵀ·M (r × cols), row by row of M so that the inner loop runs along memory.
-  const p = new Float64Array(r * cols);
-  for (let i = 0; i < rows; i++) {
-    const mo = i * cols;
-    for (let c = 0; c < r; c++) {
-      const u = svd.u[i * kk + c];
-      if (u === 0) continue;
-      const po = c * cols;
-      for (let j = 0; j < cols; j++) p[po + j] += u * data[mo + j];
-    }
-  }
+  // Uᵀ·M as (Mᵀ·U)ᵀ: Mᵀ·U is cols × kk, by the spectral pass's blocked product.
+  const mtu = mulLeftT(m, svd.u, kk);
   const a = new Float32Array(r * cols);
   const b = new Float32Array(rows * r);
   let kept = 0;
@@ -73,7 +64,7 @@ export function factorMatrix(m: Matrix, o: FactorOptions): LowRank {
     const s = svd.sigma[c];
     kept += s * s;
     const root = Math.sqrt(s);
-    for (let j = 0; j < cols; j++) a[c * cols + j] = p[c * cols + j] / root;
+    for (let j = 0; j < cols; j++) a[c * cols + j] = mtu[j * kk + c] / root;
     for (let i = 0; i < rows; i++) b[i * r + c] = svd.u[i * kk + c] * root;
   }
   // The error of what is written: M − B·A with the float32 factors, one row at a time.
@@ -82,10 +73,16 @@ export function factorMatrix(m: Matrix, o: FactorOptions): LowRank {
   for (let i = 0; i < rows; i++) {
     const mo = i * cols;
     for (let j = 0; j < cols; j++) row[j] = data[mo + j];
-    for (let c = 0; c < r; c++) {
-      const bc = b[i * r + c];
-      if (bc === 0) continue;
-      const ao = c * cols;
+    // Four terms of B·A per pass over the row (fewer loads and stores per multiply-add).
+    const bo = i * r;
+    let c = 0;
+    for (; c + 3 < r; c += 4) {
+      const b0 = b[bo + c], b1 = b[bo + c + 1], b2 = b[bo + c + 2], b3 = b[bo + c + 3];
+      const a0 = c * cols, a1 = a0 + cols, a2 = a1 + cols, a3 = a2 + cols;
+      for (let j = 0; j < cols; j++) row[j] -= b0 * a[a0 + j] + b1 * a[a1 + j] + b2 * a[a2 + j] + b3 * a[a3 + j];
+    }
+    for (; c < r; c++) {
+      const bc = b[bo + c], ao = c * cols;
       for (let j = 0; j < cols; j++) row[j] -= bc * a[ao + j];
     }
     for (let j = 0; j < cols; j++) err += row[j] * row[j];
