@@ -5,9 +5,9 @@
  *
  * Randomised SVD of M (m×n), l = k + oversample: Ω Gaussian n×l from a seeded PRNG; Y = M·Ω,
  * Q = qr(Y); `powerIterations` times Z = qr(Mᵀ·Q), Q = qr(M·Z) (re-orthonormalised every step);
- * then the exact SVD of the small B = QᵀM by one-sided Jacobi on Bᵀ (n×l): Bᵀ·V = W·Σ, so B = V·Σ·Wᵀ
- * and M ≈ (Q·V)·Σ·Wᵀ. Where min(m, n) ≤ l the SVD of M itself is exact (one-sided Jacobi on M or Mᵀ).
- * QR is modified Gram–Schmidt applied twice ("twice is enough").
+ * then the exact SVD of the small B = QᵀM: Bᵀ (n×l) = Q_b·R, one-sided Jacobi on R (l×l): R·V = W·Σ,
+ * so B = V·Σ·(Q_b·W)ᵀ and M ≈ (Q·V)·Σ·(Q_b·W)ᵀ. Where min(m, n) ≤ l the SVD of M itself is exact (one-sided Jacobi on M or Mᵀ).
+ * QR is classical Gram–Schmidt applied twice per column (CGS2, "twice is enough").
  */
 import { mulberry32 } from './rng';
 
@@ -161,37 +161,46 @@ export function mulLeftT(m: Matrix, x: Float64Array, l: number): Float64Array {
 }
 
 /**
- * Orthonormalises the columns of A (r×l, row-major) in place by modified Gram–Schmidt, twice.
- * A column that vanishes against the earlier ones (rank deficiency) becomes zero.
+ * Orthonormalises the columns of A (r×l, row-major) in place by classical Gram–Schmidt applied twice
+ * per column (CGS2: "twice is enough", as stable as modified Gram–Schmidt twice), each round one pass
+ * along the rows so that memory is read in order. A column that vanishes against the earlier ones
+ * (rank deficiency) becomes zero. Returns R (l×l, row-major, upper triangular) with A_before = Q·R.
  */
-export function orthonormalise(a: Float64Array, r: number, l: number): void {
+export function orthonormalise(a: Float64Array, r: number, l: number): Float64Array {
   const norms0 = new Float64Array(l);
+  for (let i = 0; i < r; i++) {
+    const o = i * l;
+    for (let c = 0; c < l; c++) norms0[c] += a[o + c] * a[o + c];
+  }
+  const R = new Float64Array(l * l);
+  const d = new Float64Array(l);
   for (let c = 0; c < l; c++) {
+    for (let round = 0; round < 2 && c > 0; round++) {
+      d.fill(0, 0, c);
+      for (let i = 0; i < r; i++) {
+        const o = i * l, x = a[o + c];
+        if (x === 0) continue;
+        for (let p = 0; p < c; p++) d[p] += a[o + p] * x;
+      }
+      for (let i = 0; i < r; i++) {
+        const o = i * l;
+        let x = a[o + c];
+        for (let p = 0; p < c; p++) x -= d[p] * a[o + p];
+        a[o + c] = x;
+      }
+      for (let p = 0; p < c; p++) R[p * l + c] += d[p];
+    }
     let s = 0;
     for (let i = 0; i < r; i++) s += a[i * l + c] ** 2;
-    norms0[c] = Math.sqrt(s);
-  }
-  const dead = new Uint8Array(l);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let c = 0; c < l; c++) {
-      if (dead[c]) continue;
-      for (let p = 0; p < c; p++) {
-        if (dead[p]) continue;
-        let d = 0;
-        for (let i = 0; i < r; i++) d += a[i * l + p] * a[i * l + c];
-        for (let i = 0; i < r; i++) a[i * l + c] -= d * a[i * l + p];
-      }
-      let s = 0;
-      for (let i = 0; i < r; i++) s += a[i * l + c] ** 2;
-      const nrm = Math.sqrt(s);
-      if (!(nrm > 1e-13 * norms0[c]) || nrm === 0) {
-        dead[c] = 1;
-        for (let i = 0; i < r; i++) a[i * l + c] = 0;
-      } else {
-        for (let i = 0; i < r; i++) a[i * l + c] /= nrm;
-      }
+    const nrm = Math.sqrt(s);
+    if (!(nrm > 1e-13 * Math.sqrt(norms0[c])) || nrm === 0) {
+      for (let i = 0; i < r; i++) a[i * l + c] = 0;
+    } else {
+      for (let i = 0; i < r; i++) a[i * l + c] /= nrm;
+      R[c * l + c] = nrm;
     }
   }
+  return R;
 }
 
 interface Jacobi {
@@ -306,14 +315,12 @@ export function topSvd(m: Matrix, opts: SvdOptions = {}): TopSvd {
     q = mulRight(m, z, l);
     orthonormalise(q, rows, l);
   }
-  // Bᵀ = Mᵀ·Q (n×l); Jacobi on its columns: Bᵀ·V = W·Σ, so B = V·Σ·Wᵀ and M ≈ (Q·V)·Σ·Wᵀ.
+  // Bᵀ = Mᵀ·Q (n×l) = Q_b·R; the singular values and right vectors of Bᵀ are those of the small R (l×l),
+  // so Jacobi runs on R's columns: R·V = W·Σ, hence B = V·Σ·(Q_b·W)ᵀ and M ≈ (Q·V)·Σ·(Q_b·W)ᵀ.
   const bt = mulLeftT(m, q, l);
+  const rb = orthonormalise(bt, cols, l);
   const cs: Float64Array[] = [];
-  for (let c = 0; c < l; c++) {
-    const col = new Float64Array(cols);
-    for (let j = 0; j < cols; j++) col[j] = bt[j * l + c];
-    cs.push(col);
-  }
+  for (let c = 0; c < l; c++) cs.push(Float64Array.from({ length: l }, (_, i) => rb[i * l + c]));
   const jac = oneSidedJacobi(cs);
   const order = descending(jac.sigma).slice(0, k);
   const kk = order.length;
