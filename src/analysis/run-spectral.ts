@@ -1,14 +1,16 @@
 /**
  * The spectral pass (issue 13) over the statistics tasks: per matrix tensor, γ = θ_aux − θ_sft read in
- * full as float64 (chunk by chunk, so only one float64 matrix and one float32 chunk are held at a time),
+ * full as float64 (chunk by chunk: one float64 matrix per job in flight, plus the one being read, and one float32 chunk),
  * its leading singular values, stable rank and energy ranks (./spectral.ts) and, with a downstream
  * checkpoint, the subspace overlap of γ with Δ = θ_down − θ_meta = θ_down − θ_pre − α·γ (the Δ of
- * normDelta and cosGammaDelta). Δ is formed in place over γ's buffer once γ's SVD is taken.
+ * normDelta and cosGammaDelta), in a buffer of its own. Each matrix is a job (./spectral-job.ts) computed
+ * here or, in the CLI, on worker threads while the next matrix is read.
  */
 import { readTensorF32, type TensorEntry } from '../formats/checkpoint';
 import { DEFAULT_CHUNK_ELEMENTS, StatsCancelled, type StatsTask } from './run-stats';
 import type { StatsPlan } from './plan';
-import { DEFAULT_SPECTRAL_K, matrixShape, spectralSummary, subspaceOverlap, topSvd, type SpectralSummary } from './spectral';
+import { DEFAULT_SPECTRAL_K, matrixShape, type SpectralSummary } from './spectral';
+import { computeInThread, type SpectralCompute, type SpectralJobResult } from './spectral-job';
 
 export interface TensorSpectral {
   name: string;
@@ -30,6 +32,10 @@ export interface RunSpectralOptions {
   seed?: number;
   signal?: AbortSignal;
   chunkElements?: number;
+  /** Where each matrix is computed (default: this thread; the CLI: worker threads). */
+  compute?: SpectralCompute;
+  /** Matrices computed at once (default 1): worth more with `compute` on worker threads. */
+  concurrency?: number;
   onTensor(t: TensorSpectral): void;
 }
 
@@ -50,24 +56,38 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   const seed = o.seed ?? 0;
   const powerIterations = o.powerIterations ?? 2;
   const chunk = Math.max(1, o.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
-  for (const task of o.tasks) {
-    if (o.signal?.aborted) throw new StatsCancelled();
-    const mv = matrixShape(task.entries[0].shape);
-    if (!mv) continue;
-    const [rows, cols] = mv;
-    const data = new Float64Array(rows * cols);
-    await addTensor(data, task.entries[iAux], 1, chunk);
-    await addTensor(data, task.entries[iSft], -1, chunk);
-    const g = spectralSummary({ rows, cols, data }, { k, seed, powerIterations });
-    const row: TensorSpectral = { name: task.name, matrix: mv, gamma: g.summary };
-    if (iDown >= 0 && iPre >= 0) {
-      // Δ = θ_down − θ_pre − α·γ, over γ's buffer.
-      const a = o.alpha(task.name);
-      for (let i = 0; i < data.length; i++) data[i] *= -a;
-      await addTensor(data, task.entries[iDown], 1, chunk);
-      await addTensor(data, task.entries[iPre], -1, chunk);
-      row.overlapGammaDelta = subspaceOverlap(g.svd, topSvd({ rows, cols, data }, { k, seed, powerIterations }), k);
+  const compute = o.compute ?? computeInThread;
+  const concurrency = Math.max(1, o.concurrency ?? 1);
+  // Jobs in flight, oldest first: the next matrix is read while up to `concurrency` are computed.
+  const inFlight: { name: string; matrix: [number, number]; result: Promise<SpectralJobResult> }[] = [];
+  const emitOldest = async () => {
+    const j = inFlight.shift()!;
+    const r = await j.result;
+    o.onTensor({ name: j.name, matrix: j.matrix, gamma: r.gamma, ...(r.overlapGammaDelta !== undefined ? { overlapGammaDelta: r.overlapGammaDelta } : {}) });
+  };
+  try {
+    for (const task of o.tasks) {
+      if (o.signal?.aborted) throw new StatsCancelled();
+      const mv = matrixShape(task.entries[0].shape);
+      if (!mv) continue;
+      const [rows, cols] = mv;
+      const gamma = new Float64Array(rows * cols);
+      await addTensor(gamma, task.entries[iAux], 1, chunk);
+      await addTensor(gamma, task.entries[iSft], -1, chunk);
+      let delta: Float64Array | undefined;
+      if (iDown >= 0 && iPre >= 0) {
+        // Δ = θ_down − θ_pre − α·γ.
+        const a = o.alpha(task.name);
+        delta = Float64Array.from(gamma, (x) => -a * x);
+        await addTensor(delta, task.entries[iDown], 1, chunk);
+        await addTensor(delta, task.entries[iPre], -1, chunk);
+      }
+      inFlight.push({ name: task.name, matrix: mv, result: compute({ rows, cols, gamma, delta, k, powerIterations, seed }) });
+      if (inFlight.length >= concurrency) await emitOldest();
     }
-    o.onTensor(row);
+    while (inFlight.length) await emitOldest();
+  } finally {
+    // A failure or cancel leaves no job unobserved.
+    await Promise.allSettled(inFlight.map((j) => j.result));
   }
 }

@@ -1,10 +1,13 @@
 /**
  * `capvector stats --pre P --aux A --sft S [--down D] [--alpha 0.8] [--json] [--by tensor|layer|component]
- *   [--spectral [--spectral-k 32] [--spectral-power 2]]`
+ *   [--spectral [--spectral-k 32] [--spectral-power 2] [--threads N]]`
  * The same statistics pass as the browser's analysis panel, on the CPU engine, one tensor at a time.
- * `--spectral` (with `--by tensor`) adds the low-rank view of γ per matrix (../../analysis/run-spectral.ts).
+ * `--spectral` (with `--by tensor`) adds the low-rank view of γ per matrix (../../analysis/run-spectral.ts),
+ * its matrices computed on --threads worker threads (../../node/spectral-pool.ts; 0: the main thread).
  */
+import { availableParallelism } from 'node:os';
 import { CpuEngine } from '../../compute/cpu-engine';
+import { spectralPool } from '../../node/spectral-pool';
 import { alphaFor, buildGrids, type AlphaSpec } from '../../analysis/aggregate';
 import { capvectorPlan, DEFAULT_NEAR_ZERO } from '../../analysis/plan';
 import { planStatsTasks, runStats, type TensorStats } from '../../analysis/run-stats';
@@ -25,10 +28,12 @@ interface StatsArgs {
   /** Leading singular values per matrix for --spectral; null without it. */
   spectralK: number | null;
   spectralPower: number;
+  /** Worker threads of the spectral pass (0: the main thread). */
+  threads: number;
 }
 
 export function parseStatsArgs(args: string[]): StatsArgs {
-  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k', 'spectral-power'], switches: ['json', 'spectral'] });
+  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k', 'spectral-power', 'threads'], switches: ['json', 'spectral'] });
   const paths: Record<string, string> = { pre: need(p, 'pre'), aux: need(p, 'aux'), sft: need(p, 'sft') };
   const down = one(p, 'down');
   if (down) paths.down = down;
@@ -50,7 +55,12 @@ export function parseStatsArgs(args: string[]): StatsArgs {
   const spectralPower = powerArg === undefined ? 2 : Number(powerArg);
   if (!Number.isInteger(spectralPower) || spectralPower < 0 || spectralPower > 20) throw new UsageError(`--spectral-power must be an integer from 0 to 20, got '${powerArg}'`);
   if (spectral && by !== 'tensor') throw new UsageError('--spectral needs --by tensor (the spectra are per matrix)');
-  return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower };
+  const threadsArg = one(p, 'threads');
+  if (threadsArg !== undefined && !spectral) throw new UsageError('--threads needs --spectral (the statistics pass runs on the main thread)');
+  // As for merges: cores − 1, at least 2 and at most 6; the main thread reads the next matrix meanwhile.
+  const threads = threadsArg === undefined ? Math.min(6, Math.max(2, availableParallelism() - 1)) : Number(threadsArg);
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new UsageError(`--threads must be a whole number from 0 to 64 (0 = the main thread), got '${threadsArg}'`);
+  return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower, threads };
 }
 
 /** The randomised SVD's seed: fixed, so that the CLI's numbers are reproducible. */
@@ -94,10 +104,16 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const spectra = new Map<string, TensorSpectral>();
   if (a.spectralK !== null) {
     const byName = new Map(tensors.map((t) => [t.name, t]));
-    await runSpectral({
-      plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, s),
-      alpha: (name) => { const t = byName.get(name)!; return alphaFor(alpha, t.group, t.key.block); },
-    });
+    const pool = a.threads > 0 ? await spectralPool(a.threads) : null;
+    try {
+      await runSpectral({
+        plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, s),
+        alpha: (name) => { const t = byName.get(name)!; return alphaFor(alpha, t.group, t.key.block); },
+        ...(pool ? { compute: pool.compute, concurrency: pool.workers } : {}),
+      });
+    } finally {
+      pool?.dispose();
+    }
   }
   const down = !!a.paths.down;
   if (a.json) {
