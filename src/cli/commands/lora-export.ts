@@ -15,6 +15,7 @@ import { openPaths } from '../../node/paths';
 import { formatBytes } from '../../text/bytes';
 import { one, type Args } from '../args';
 import { UsageError, type CliIO } from '../io';
+import { reportPlanError } from '../run-merge';
 
 export const LORA_OPTIONS = ['lora-rank', 'lora-energy', 'lora-power'];
 
@@ -102,12 +103,7 @@ export async function runLoraExport(spec: { recipe: Recipe; rolePaths: Record<st
     return 0;
   } catch (e) {
     if (tty) process.stderr.write('\n');
-    if (e instanceof MergePlanError) {
-      const [first, ...rest] = e.describe();
-      io.err(`error: ${first}`);
-      for (const l of rest) io.err(l);
-      return 1;
-    }
+    if (e instanceof MergePlanError) return reportPlanError(e, io);
     throw e;
   } finally {
     engine.dispose();

@@ -12,7 +12,7 @@
  * that is close to low-rank, and the adapter is small beside dense γ anyway.
  */
 import type { Engine } from '../../compute/engine';
-import { readTensorF32 } from '../../formats/checkpoint';
+import { readTensorF32, type TensorEntry } from '../../formats/checkpoint';
 import type { DType } from '../../formats/dtype';
 import { memorySink } from '../memory-sink';
 import { planMerge } from '../plan';
@@ -89,7 +89,7 @@ function cancelled(signal?: AbortSignal): Error {
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** out = aux − sft (float64) for the whole tensor, read chunk by chunk as float32. */
-async function readGamma(out: Float64Array, aux: Parameters<typeof readTensorF32>[0], sft: Parameters<typeof readTensorF32>[0], chunk: number, signal?: AbortSignal): Promise<void> {
+async function readGamma(out: Float64Array, aux: TensorEntry, sft: TensorEntry, chunk: number, signal?: AbortSignal): Promise<void> {
   for (let first = 0; first < out.length; first += chunk) {
     if (signal?.aborted) throw cancelled(signal);
     const n = Math.min(chunk, out.length - first);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main';
+import { runCli } from './run-cli';
 
 const DIR = join(__dirname, '../../fixtures/lora');
 const AUX = join(DIR, 'aux.safetensors');
@@ -12,12 +12,7 @@ const golden = JSON.parse(readFileSync(join(DIR, 'golden.json'), 'utf8')) as { t
 const tmp = mkdtempSync(join(tmpdir(), 'capvector-lora-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = runCli;
 
 describe('capvector extract --lora-rank', () => {
   it('writes the adapter folder and prints a row per tensor of γ with its rank, energy and error against Eckart–Young', async () => {

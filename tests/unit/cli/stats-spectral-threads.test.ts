@@ -5,18 +5,13 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main';
+import { runCli } from './run-cli';
 
 const DIR = join(__dirname, '../../fixtures/lora');
 const AUX = join(DIR, 'aux.safetensors');
 const SFT = join(DIR, 'sft.safetensors');
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = runCli;
 
 describe('stats --spectral on worker threads', () => {
   it('equals the main-thread pass bit for bit (γ spectra, and the overlap with Δ)', async () => {
