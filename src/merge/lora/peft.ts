@@ -70,14 +70,20 @@ export interface AdapterModule {
 /**
  * `adapter_config.json` of PEFT's LoraConfig: r and lora_alpha are the largest rank written, and every
  * module of another rank is named in rank_pattern and alpha_pattern (keys: the full module path, which
- * PEFT matches as a suffix of the module's name) with lora_alpha = its rank, so every scale is 1.
+ * PEFT matches as a suffix of the module's name; PEFT releases before `(.*\.)?` made the prefix optional
+ * need a dot before the key and miss a full path) with lora_alpha = its rank, so every scale is 1.
  * target_modules lists the full module paths, so that no other module (one whose γ was left dense or
  * was zero) gets a LoRA layer. Only fields every PEFT release with rank_pattern and use_dora reads.
  */
 export function adapterConfig(modules: readonly AdapterModule[], baseModel: string | null = null): Record<string, unknown> {
   const r = modules.reduce((m, x) => Math.max(m, x.rank), 0);
+  // PEFT takes the first pattern key k (in order) with re.match("(.*\\.)?(k)$", name): a key also matches
+  // every module whose name ends in "." + k. Longer keys go first, and where one module's name ends
+  // in another's, every module is listed, so that no module falls to a shorter module's rank.
+  const names = modules.map((m) => m.module);
+  const nested = names.some((a) => names.some((b) => b !== a && b.endsWith(`.${a}`)));
   const pattern: Record<string, number> = {};
-  for (const m of modules) if (m.rank !== r) pattern[m.module] = m.rank;
+  for (const m of [...modules].sort((a, b) => b.module.length - a.module.length)) if (nested || m.rank !== r) pattern[m.module] = m.rank;
   return {
     peft_type: 'LORA',
     task_type: null,
@@ -87,7 +93,7 @@ export function adapterConfig(modules: readonly AdapterModule[], baseModel: stri
     r,
     lora_alpha: r,
     lora_dropout: 0,
-    target_modules: modules.map((m) => m.module),
+    target_modules: names,
     rank_pattern: pattern,
     alpha_pattern: { ...pattern },
     fan_in_fan_out: false,

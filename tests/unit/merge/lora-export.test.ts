@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
 import { exportLora, type LoraExportResult } from '../../../src/merge/lora/export';
+import { adapterConfig } from '../../../src/merge/lora/peft';
 import { memorySink, type MemorySink } from '../../../src/merge/memory-sink';
 import { runMerge } from '../../../src/merge/run';
 import type { MergeInputs, Recipe } from '../../../src/merge/types';
@@ -272,5 +273,27 @@ describe('LoRA export with an energy target', () => {
     } finally {
       engine.dispose();
     }
+  });
+});
+
+describe('adapter_config.json rank patterns', () => {
+  /** PEFT's lookup (get_pattern_key): the first key k in order with re.match("(.*\.)?(k)$", name), else r. */
+  const rankOf = (config: Record<string, unknown>, name: string) => {
+    for (const [k, v] of Object.entries(config.rank_pattern as Record<string, number>)) if (new RegExp(`^(.*\\.)?(${k})$`).test(name)) return v;
+    return config.r as number;
+  };
+  it('every module gets its own rank under PEFT’s lookup, also where one module name ends in another', () => {
+    for (const modules of [
+      [{ module: 'a.q', rank: 4 }, { module: 'b.q', rank: 2 }, { module: 'lm_head', rank: 3 }],
+      [{ module: 'm.layers.0.q', rank: 2 }, { module: 'vision.m.layers.0.q', rank: 4 }, { module: 'k', rank: 4 }],
+      [{ module: 'm.layers.0.q', rank: 4 }, { module: 'vision.m.layers.0.q', rank: 2 }, { module: 'x.vision.m.layers.0.q', rank: 4 }],
+    ]) {
+      const config = adapterConfig(modules);
+      expect(config.r).toBe(Math.max(...modules.map((m) => m.rank)));
+      for (const m of modules) expect(rankOf(config, m.module), m.module).toBe(m.rank);
+      expect(config.alpha_pattern).toEqual(config.rank_pattern);
+    }
+    // Without nesting, only the modules whose rank differs from r are listed.
+    expect(adapterConfig([{ module: 'a.q', rank: 4 }, { module: 'b.q', rank: 2 }]).rank_pattern).toEqual({ 'b.q': 2 });
   });
 });
