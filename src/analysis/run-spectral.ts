@@ -36,6 +36,12 @@ export interface RunSpectralOptions {
   compute?: SpectralCompute;
   /** Matrices computed at once (default 1): worth more with `compute` on worker threads. */
   concurrency?: number;
+  /**
+   * Float64 bytes (γ and Δ) that jobs in flight may hold together before the next matrix is read
+   * (default unlimited); one job always runs, however large. Keeps a 7B model's 1 GB embedding
+   * matrices from being held several at once.
+   */
+  maxInFlightBytes?: number;
   onTensor(t: TensorSpectral): void;
 }
 
@@ -59,7 +65,8 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
   const compute = o.compute ?? computeInThread;
   const concurrency = Math.max(1, o.concurrency ?? 1);
   // Jobs in flight, oldest first: the next matrix is read while up to `concurrency` are computed.
-  const inFlight: { name: string; matrix: [number, number]; result: Promise<SpectralJobResult> }[] = [];
+  const inFlight: { name: string; matrix: [number, number]; bytes: number; result: Promise<SpectralJobResult> }[] = [];
+  const maxBytes = o.maxInFlightBytes ?? Infinity;
   const emitOldest = async () => {
     const j = inFlight.shift()!;
     const r = await j.result;
@@ -71,18 +78,21 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
       const mv = matrixShape(task.entries[0].shape);
       if (!mv) continue;
       const [rows, cols] = mv;
+      const withDelta = iDown >= 0 && iPre >= 0;
+      const bytes = rows * cols * 8 * (withDelta ? 2 : 1);
+      while (inFlight.length && inFlight.reduce((s, j) => s + j.bytes, 0) + bytes > maxBytes) await emitOldest();
       const gamma = new Float64Array(rows * cols);
       await addTensor(gamma, task.entries[iAux], 1, chunk);
       await addTensor(gamma, task.entries[iSft], -1, chunk);
       let delta: Float64Array | undefined;
-      if (iDown >= 0 && iPre >= 0) {
+      if (withDelta) {
         // Δ = θ_down − θ_pre − α·γ.
         const a = o.alpha(task.name);
         delta = Float64Array.from(gamma, (x) => -a * x);
         await addTensor(delta, task.entries[iDown], 1, chunk);
         await addTensor(delta, task.entries[iPre], -1, chunk);
       }
-      inFlight.push({ name: task.name, matrix: mv, result: compute({ rows, cols, gamma, delta, k, powerIterations, seed }) });
+      inFlight.push({ name: task.name, matrix: mv, bytes, result: compute({ rows, cols, gamma, delta, k, powerIterations, seed }) });
       if (inFlight.length >= concurrency) await emitOldest();
     }
     while (inFlight.length) await emitOldest();

@@ -109,7 +109,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
       await runSpectral({
         plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, s),
         alpha: (name) => { const t = byName.get(name)!; return alphaFor(alpha, t.group, t.key.block); },
-        ...(pool ? { compute: pool.compute, concurrency: pool.workers } : {}),
+        // At most 1 GiB of float64 matrices in flight besides one of any size (a 7B model's embeddings are 1 GB each).
+        ...(pool ? { compute: pool.compute, concurrency: pool.workers, maxInFlightBytes: 2 ** 30 } : {}),
       });
     } finally {
       pool?.dispose();
