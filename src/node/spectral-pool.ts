@@ -1,14 +1,17 @@
 /**
- * The spectral pass's matrices on worker threads (Node CLI): each worker runs computeSpectralJob of
- * src/analysis/spectral-job.ts unchanged, so the numbers are those of the in-thread pass bit for bit.
- * γ (and Δ) go to the worker transferred, not copied; the main thread reads the next matrix meanwhile.
+ * The spectral pass's matrices, and the LoRA export's, on worker threads (Node CLI): each worker runs
+ * computeSpectralJob (src/analysis/spectral-job.ts) or factorMatrix (src/merge/lora/factor.ts)
+ * unchanged, so the numbers are those of the in-thread pass bit for bit. Matrices go to the worker
+ * transferred, not copied; the main thread reads the next matrix meanwhile.
  */
 import type { SpectralCompute, SpectralJobResult } from '../analysis/spectral-job';
+import type { FactorCompute, LowRank } from '../merge/lora/factor';
 import { startWorkers } from './worker-slots';
 
 export interface SpectralPool {
   readonly workers: number;
   compute: SpectralCompute;
+  factor: FactorCompute;
   dispose(): void;
 }
 
@@ -17,6 +20,7 @@ export async function spectralPool(workers: number): Promise<SpectralPool> {
   return {
     workers,
     compute: (job) => slots.call<SpectralJobResult>({ job }, [job.gamma.buffer, ...(job.delta ? [job.delta.buffer] : [])] as ArrayBuffer[]),
+    factor: (m, o) => slots.call<LowRank>({ factor: { m, o } }, [m.data.buffer] as ArrayBuffer[]),
     dispose: slots.dispose,
   };
 }

@@ -1,8 +1,9 @@
 /**
- * `capvector extract --aux A --sft S --lora-rank R [--lora-energy q] [--lora-power N] --out DIR`:
+ * `capvector extract --aux A --sft S --lora-rank R [--lora-energy q] [--lora-power N] [--threads N] --out DIR`:
  * γ written as a PEFT LoRA adapter (../../merge/lora/export.ts) into a folder, with a per-tensor
  * report on stdout (also saved as lora-report.json beside the adapter).
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { CpuEngine } from '../../compute/cpu-engine';
 import { exportLora, type LoraExportResult } from '../../merge/lora/export';
@@ -12,6 +13,7 @@ import type { MergeInputs, Recipe } from '../../merge/types';
 import { closeAll } from '../../node/file-source';
 import { fileSink } from '../../node/file-sink';
 import { openPaths } from '../../node/paths';
+import { spectralPool } from '../../node/spectral-pool';
 import { formatBytes } from '../../text/bytes';
 import { one, type Args } from '../args';
 import { UsageError, type CliIO } from '../io';
@@ -75,6 +77,12 @@ export async function runLoraExport(spec: { recipe: Recipe; rolePaths: Record<st
   if (out.endsWith('.safetensors')) throw new UsageError('--out of a LoRA export is a folder (adapter_config.json, adapter_model.safetensors, …)');
   const dir = resolve(out);
   const engine = new CpuEngine();
+  // Matrices factored on worker threads (--threads, default as merges; 0: the main thread), at most 1 GiB
+  // of float64 matrices in flight besides one of any size.
+  const threadsArg = one(parsed, 'threads');
+  const threads = threadsArg === undefined ? Math.min(6, Math.max(2, availableParallelism() - 1)) : Number(threadsArg);
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new UsageError(`--threads must be a whole number from 0 to 64 (0 = the main thread), got '${threadsArg}'`);
+  const pool = threads > 0 ? await spectralPool(threads) : null;
   const ac = new AbortController();
   const onSig = () => ac.abort(Object.assign(new Error('cancelled (interrupt): no output was left behind'), { name: 'AbortError' }));
   process.once('SIGINT', onSig);
@@ -86,6 +94,7 @@ export async function runLoraExport(spec: { recipe: Recipe; rolePaths: Record<st
     const inputs: MergeInputs = { aux: opened[0] as Checkpoint, sft: opened[1] as Checkpoint };
     const result = await exportLora({
       recipe: spec.recipe, inputs, engine, sink: fileSink(dir), signal: ac.signal, ...lora,
+      ...(pool ? { factor: pool.factor, concurrency: pool.workers, maxInFlightBytes: 2 ** 30 } : {}),
       onProgress: (p) => {
         if (!tty && !parsed.switches.has('progress')) return;
         const line = `factoring ${((100 * p.bytesRead) / Math.max(1, p.totalBytes)).toFixed(1)}% · ${p.tensorsDone}/${p.tensorCount} tensors · ${p.currentTensor}`.slice(0, 150);
@@ -107,6 +116,7 @@ export async function runLoraExport(spec: { recipe: Recipe; rolePaths: Record<st
     throw e;
   } finally {
     engine.dispose();
+    pool?.dispose();
     process.off('SIGINT', onSig);
     process.off('SIGTERM', onSig);
     await closeAll();

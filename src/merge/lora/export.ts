@@ -19,7 +19,7 @@ import { planMerge } from '../plan';
 import { runMerge } from '../run';
 import { buildHeader } from '../safetensors-writer';
 import type { MergeInputs, OutputSink, Recipe } from '../types';
-import { factorMatrix } from './factor';
+import { factorInThread, type FactorCompute, type LowRank } from './factor';
 import { adapterConfig, adapterShapes, adapterTensorNames, factoredShape, loraKind, moduleOf, type LoraKind } from './peft';
 
 export const ADAPTER_FILE = 'adapter_model.safetensors';
@@ -41,6 +41,12 @@ export interface LoraExportOptions {
   signal?: AbortSignal;
   /** Elements read at a time when forming γ (default 4M). */
   chunkElements?: number;
+  /** Where each matrix is factored (default: this thread; the CLI: worker threads, src/node/spectral-pool.ts). */
+  factor?: FactorCompute;
+  /** Matrices factored at once (default 1). */
+  concurrency?: number;
+  /** Float64 bytes of matrices in flight before the next is read (default unlimited; one always runs). */
+  maxInFlightBytes?: number;
   onProgress?(p: LoraProgress): void;
 }
 
@@ -124,18 +130,15 @@ export async function exportLora(o: LoraExportOptions): Promise<LoraExportResult
   const modules: { module: string; rank: number }[] = [];
   const factored = new Set<string>();
   try {
-    for (const i of factoredIdx) {
-      if (o.signal?.aborted) throw cancelled(o.signal);
+    const factor = o.factor ?? factorInThread;
+    const concurrency = Math.max(1, o.concurrency ?? 1);
+    const maxBytes = o.maxInFlightBytes ?? Infinity;
+    // Matrices in flight, oldest first; their results are taken in tensor order.
+    const inFlight: { i: number; kind: LoraKind; bytes: number; aux: TensorEntry; sft: TensorEntry; result: Promise<LowRank> }[] = [];
+    const takeOldest = async () => {
+      const { i, kind, aux, sft, result } = inFlight.shift()!;
+      const f = await result;
       const t = plan.tensors[i];
-      const [aux, sft] = plan.sources[i];
-      progress.currentTensor = t.name;
-      o.onProgress?.({ ...progress });
-      const kind = loraKind(t.name, t.shape)!;
-      const [rows, cols] = factoredShape(kind, t.shape);
-      let data: Float64Array = new Float64Array(rows * cols);
-      await readGamma(data, aux, sft, chunk, o.signal);
-      if (kind === 'embedding') data = transpose(data, cols, rows);
-      const f = factorMatrix({ rows, cols, data }, { maxRank: o.maxRank, energy: o.energy, powerIterations, seed });
       factored.add(t.name);
       const base = { name: t.name, shape: t.shape, denseBytes: t.byteLength, frobenius: Math.sqrt(f.frobeniusSq) };
       if (f.rank === 0) report.push({ ...base, kind: 'zero', bytes: 0, rank: 0, energyKept: 1, error: 0, eckartYoung: 0, exactSvd: f.exact });
@@ -150,7 +153,27 @@ export async function exportLora(o: LoraExportOptions): Promise<LoraExportResult
       }
       progress.tensorsDone += 1;
       progress.bytesRead += aux.byteLength + sft.byteLength;
-      o.onProgress?.({ ...progress });
+      o.onProgress?.({ ...progress, currentTensor: t.name });
+    };
+    try {
+      for (const i of factoredIdx) {
+        if (o.signal?.aborted) throw cancelled(o.signal);
+        const t = plan.tensors[i];
+        const [aux, sft] = plan.sources[i];
+        const kind = loraKind(t.name, t.shape)!;
+        const [rows, cols] = factoredShape(kind, t.shape);
+        const bytes = rows * cols * 8;
+        while (inFlight.length && (inFlight.length >= concurrency || inFlight.reduce((s, j) => s + j.bytes, 0) + bytes > maxBytes)) await takeOldest();
+        progress.currentTensor = t.name;
+        o.onProgress?.({ ...progress });
+        let data: Float64Array = new Float64Array(rows * cols);
+        await readGamma(data, aux, sft, chunk, o.signal);
+        if (kind === 'embedding') data = transpose(data, cols, rows);
+        inFlight.push({ i, kind, bytes, aux, sft, result: factor({ rows, cols, data }, { maxRank: o.maxRank, energy: o.energy, powerIterations, seed }) });
+      }
+      while (inFlight.length) await takeOldest();
+    } finally {
+      await Promise.allSettled(inFlight.map((j) => j.result));
     }
 
     // The side file: the extract merge itself, of every tensor not factored (bit for bit what `extract` writes for them).

@@ -95,3 +95,8 @@ export function factorMatrix(m: Matrix, o: FactorOptions): LowRank {
     exact: svd.exact,
   };
 }
+
+/** Factors a matrix on any thread; the caller awaits results in order. */
+export type FactorCompute = (m: Matrix, o: FactorOptions) => Promise<LowRank>;
+
+export const factorInThread: FactorCompute = async (m, o) => factorMatrix(m, o);

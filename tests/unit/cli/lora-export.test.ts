@@ -49,6 +49,21 @@ describe('capvector extract --lora-rank', () => {
     expect(cfg.rank_pattern).toEqual(cfg.alpha_pattern);
   });
 
+  it('--threads 2 (matrices factored on worker threads) writes the very files of --threads 0', async () => {
+    const outs = [];
+    for (const threads of ['0', '2']) {
+      const out = join(tmp, `threads-${threads}`);
+      const r = await cli(['extract', '--aux', AUX, '--sft', SFT, '--lora-rank', '4', '--lora-energy', '0.95', '--threads', threads, '--out', out]);
+      expect(r.code, r.err).toBe(0);
+      outs.push(out);
+    }
+    for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'gamma_dense.safetensors']) {
+      expect(readFileSync(join(outs[1], f)).equals(readFileSync(join(outs[0], f))), f).toBe(true);
+    }
+    const tensors = outs.map((o) => JSON.parse(readFileSync(join(o, 'lora-report.json'), 'utf8')).tensors);
+    expect(tensors[1]).toEqual(tensors[0]);
+  });
+
   it('usage faults exit 2 with one error line and leave nothing behind', async () => {
     const out = join(tmp, 'bad');
     for (const [args, msg] of [
