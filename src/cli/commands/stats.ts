@@ -12,7 +12,7 @@ import { alphaFor, buildGrids, type AlphaSpec } from '../../analysis/aggregate';
 import { capvectorPlan, DEFAULT_NEAR_ZERO } from '../../analysis/plan';
 import { planStatsTasks, runStats, type TensorStats } from '../../analysis/run-stats';
 import { runSpectral, type TensorSpectral } from '../../analysis/run-spectral';
-import { DEFAULT_SPECTRAL_K } from '../../analysis/spectral';
+import { DEFAULT_SPECTRAL_K, matrixShape } from '../../analysis/spectral';
 import { metricsTable, toJsonRows, type By } from '../../analysis/tables';
 import { openPaths } from '../../node/paths';
 import type { Checkpoint } from '../../formats/checkpoint';
@@ -23,6 +23,8 @@ interface StatsArgs {
   paths: Record<string, string>;
   alpha: number;
   json: boolean;
+  /** Progress lines on stderr (also without a terminal). */
+  progress: boolean;
   by: By;
   nearZero: number;
   /** Leading singular values per matrix for --spectral; null without it. */
@@ -33,7 +35,7 @@ interface StatsArgs {
 }
 
 export function parseStatsArgs(args: string[]): StatsArgs {
-  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k', 'spectral-power', 'threads'], switches: ['json', 'spectral'] });
+  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k', 'spectral-power', 'threads'], switches: ['json', 'spectral', 'progress'] });
   const paths: Record<string, string> = { pre: need(p, 'pre'), aux: need(p, 'aux'), sft: need(p, 'sft') };
   const down = one(p, 'down');
   if (down) paths.down = down;
@@ -60,7 +62,7 @@ export function parseStatsArgs(args: string[]): StatsArgs {
   // As for merges: cores − 1, at least 2 and at most 6; the main thread reads the next matrix meanwhile.
   const threads = threadsArg === undefined ? Math.min(6, Math.max(2, availableParallelism() - 1)) : Number(threadsArg);
   if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new UsageError(`--threads must be a whole number from 0 to 64 (0 = the main thread), got '${threadsArg}'`);
-  return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower, threads };
+  return { paths, alpha, json: p.switches.has('json'), progress: p.switches.has('progress'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower, threads };
 }
 
 /** The randomised SVD's seed: fixed, so that the CLI's numbers are reproducible. */
@@ -105,14 +107,27 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   if (a.spectralK !== null) {
     const byName = new Map(tensors.map((t) => [t.name, t]));
     const pool = a.threads > 0 ? await spectralPool(a.threads) : null;
+    // A line per matrix on a terminal (or with --progress); an interrupt stops after the matrices in flight.
+    const tty = !!process.stderr.isTTY;
+    const matrices = tasks.filter((t) => matrixShape(t.entries[0].shape)).length;
+    const ac = new AbortController();
+    const onSig = () => ac.abort();
+    process.once('SIGINT', onSig);
     try {
       await runSpectral({
-        plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, s),
+        plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, signal: ac.signal,
+        onTensor: (s) => {
+          spectra.set(s.name, s);
+          const line = `spectral ${spectra.size}/${matrices} matrices · ${s.name}`.slice(0, 150);
+          if (tty) process.stderr.write(`\r${line.padEnd(150)}${spectra.size === matrices ? '\n' : ''}`);
+          else if (a.progress) io.err(line);
+        },
         alpha: (name) => { const t = byName.get(name)!; return alphaFor(alpha, t.group, t.key.block); },
         // At most 1 GiB of float64 matrices in flight besides one of any size (a 7B model's embeddings are 1 GB each).
         ...(pool ? { compute: pool.compute, concurrency: pool.workers, maxInFlightBytes: 2 ** 30 } : {}),
       });
     } finally {
+      process.off('SIGINT', onSig);
       pool?.dispose();
     }
   }

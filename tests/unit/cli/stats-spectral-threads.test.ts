@@ -28,6 +28,15 @@ describe('stats --spectral on worker threads', () => {
     }
   });
 
+  it('--progress: a line per matrix on stderr, the last one 8/8', async () => {
+    const r = await cli(['stats', '--pre', SFT, '--aux', AUX, '--sft', SFT, '--by', 'tensor', '--spectral', '--spectral-k', '4', '--json', '--progress']);
+    expect(r.code).toBe(0);
+    const lines = r.err.split('\n');
+    expect(lines).toHaveLength(8);
+    expect(lines.map((l) => /^spectral (\d+)\/8 matrices · /.exec(l)?.[1])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    expect(JSON.parse(r.out).rows.length).toBe(10);
+  });
+
   it('--threads is for --spectral only, and a whole number', async () => {
     const r = await cli(['stats', '--pre', SFT, '--aux', AUX, '--sft', SFT, '--threads', '2']);
     expect(r.code).toBe(2);
