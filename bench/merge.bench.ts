@@ -20,7 +20,7 @@ const DATA = join(ROOT, 'bench/data');
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const RSS_WRAPPER = 'import resource,subprocess,sys\nr=subprocess.run(sys.argv[1:])\nsys.stderr.write("Maximum resident set size (kbytes): %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nsys.exit(r.returncode)';
 
-function timed(cmd: string, args: string[]): { seconds: number; rssBytes: number; stdout: string; stderr: string } {
+export function timed(cmd: string, args: string[]): { seconds: number; rssBytes: number; stdout: string; stderr: string } {
   const t0 = performance.now();
   // Peak RSS from /usr/bin/time -v, or from getrusage(RUSAGE_CHILDREN) where time(1) is absent.
   const [wrap, wargs] = existsSync('/usr/bin/time') ? ['/usr/bin/time', ['-v']] : [PYTHON, ['-c', RSS_WRAPPER]];

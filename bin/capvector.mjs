@@ -44,11 +44,12 @@ async function bundle() {
     const tmp = join(cache, `tmp-${process.pid}`);
     mkdirSync(tmp, { recursive: true });
     await esbuild.build({
-      entryPoints: { main: join(root, 'src/cli/main.ts'), 'cpu-pool-worker': join(root, 'src/node/cpu-pool-worker.ts') },
+      entryPoints: { main: join(root, 'src/cli/main.ts'), 'cpu-pool-worker': join(root, 'src/node/cpu-pool-worker.ts'), 'spectral-pool-worker': join(root, 'src/node/spectral-pool-worker.ts') },
       outdir: tmp, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20',
       packages: 'external', logLevel: 'silent', legalComments: 'none',
     });
     renameSync(join(tmp, 'cpu-pool-worker.mjs'), join(cache, 'cpu-pool-worker.mjs'));
+    renameSync(join(tmp, 'spectral-pool-worker.mjs'), join(cache, 'spectral-pool-worker.mjs'));
     renameSync(join(tmp, 'main.mjs'), main);
     rmSync(tmp, { recursive: true, force: true });
     return main;

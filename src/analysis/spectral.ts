@@ -33,6 +33,7 @@ export function matrixShape(shape: readonly number[]): [number, number] | null {
 }
 
 export { gaussian, mulberry32 };
+export { mulLeftT, mulRight } from '../compute/linalg/cpu-products';
 
 /** ‖M‖²_F, exact (compensated sum). */
 export function frobeniusSq(m: Matrix): number {

@@ -36,6 +36,14 @@ export async function outputTarget(out: string): Promise<{ dir: string; fileName
   return { dir: dirname(abs), fileName: basename(abs), isDir: false };
 }
 
+/** A refused plan: its first line as the `error:` line, then one line per tensor at fault; exit 1. */
+export function reportPlanError(e: MergePlanError, io: CliIO): number {
+  const [first, ...rest] = e.describe();
+  io.err(`error: ${first}`);
+  for (const l of rest) io.err(l);
+  return 1;
+}
+
 export interface ExecuteSpec {
   recipe: Recipe;
   /** Role → path for the single roles (pre, aux, sft, vector). */
@@ -141,12 +149,7 @@ export async function execute(spec: ExecuteSpec, io: CliIO): Promise<number> {
       return 0;
     } catch (e) {
       if (tty) process.stderr.write('\n');
-      if (e instanceof MergePlanError) {
-        const [first, ...rest] = e.describe();
-        io.err(`error: ${first}`);
-        for (const l of rest) io.err(l);
-        return 1;
-      }
+      if (e instanceof MergePlanError) return reportPlanError(e, io);
       throw e;
     } finally {
       shareReads(false);

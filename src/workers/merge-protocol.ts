@@ -33,6 +33,8 @@ export interface RunRequest {
   hashInputs: boolean;
   /** Take the digests of unchanged inputs from the IndexedDB hash cache (default true). */
   hashCache?: boolean;
+  /** Method 'extract' only: write γ as a PEFT LoRA adapter (src/merge/lora/export.ts) instead of dense. */
+  lora?: { maxRank: number; energy?: number; powerIterations?: number };
 }
 
 export interface CancelRequest {

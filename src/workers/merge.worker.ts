@@ -8,6 +8,8 @@ import { blobSource } from '../formats/byte-source';
 import { describeError } from '../formats/errors';
 import { chooseEngine } from '../compute/select';
 import { runMerge } from '../merge/run';
+import { exportLora } from '../merge/lora/export';
+import { loraAsMergeResult, loraProgress } from '../merge/lora/summary';
 import { hashBlobsInWorkers } from './hash-blobs';
 import { cachedHashFiles } from './cached-hash-files';
 import { idbHashCache } from './hash-cache-idb';
@@ -74,6 +76,21 @@ async function run(req: RunRequest, signal: AbortSignal): Promise<void> {
           ? fsaSink({ file: req.sink.handle })
           : fsaSink({ dir: req.sink.handle });
     const pass = progressThrottle(100);
+    if (req.lora) {
+      const started = performance.now();
+      const lora = await exportLora({
+        recipe: req.recipe, inputs, engine: chosen.engine, sink, signal, ...req.lora,
+        onProgress: (p) => {
+          const mp = loraProgress(p, started);
+          if (pass(mp)) post({ type: 'progress', id: req.id, progress: mp });
+        },
+      });
+      timings.merged = epochNow();
+      const files = await sink.finished();
+      timings.finished = epochNow();
+      post({ type: 'done', id: req.id, result: loraAsMergeResult(lora), files, engine: info, sink: req.sink.kind, timings });
+      return;
+    }
     const result = await runMerge(req.recipe, inputs, {
       engine: chosen.engine,
       sink,

@@ -10,6 +10,7 @@ import { UsageError, type Command } from '../io';
 import { listing, paramFlags, roleFlags, type MethodCommand } from '../method-flags';
 import { recipeFrom } from '../recipe-from-args';
 import { execute, RUN_OPTIONS, RUN_SWITCHES } from '../run-merge';
+import { LORA_OPTIONS, loraArgs, runLoraExport } from './lora-export';
 
 /** Single roles → paths, and the --models list; models first for a multi-model method, as the errors tell. */
 function rolePathsOf(cmd: MethodCommand, method: MergeMethod, p: Args) {
@@ -26,8 +27,10 @@ function rolePathsOf(cmd: MethodCommand, method: MergeMethod, p: Args) {
 export function methodCommand(cmd: MethodCommand): Command {
   const flags = paramFlags(cmd.methods);
   const chooses = cmd.methods.length > 1;
+  // `extract --lora-rank R` writes γ as a PEFT LoRA adapter instead (./lora-export.ts).
+  const lora = cmd.name === 'extract';
   const spec = {
-    values: [...RUN_OPTIONS, ...roleFlags(cmd.methods), ...(chooses ? ['method'] : []), ...flags.filter((f) => f.kind !== 'switch').map((f) => f.name)],
+    values: [...RUN_OPTIONS, ...(lora ? LORA_OPTIONS : []), ...roleFlags(cmd.methods), ...(chooses ? ['method'] : []), ...flags.filter((f) => f.kind !== 'switch').map((f) => f.name)],
     switches: [...RUN_SWITCHES, ...flags.filter((f) => f.kind === 'switch').flatMap((f) => [f.name, `no-${f.name}`])],
   };
   return async (args, io) => {
@@ -37,6 +40,8 @@ export function methodCommand(cmd: MethodCommand): Command {
     const out = need(p, 'out');
     const { rolePaths, modelPaths } = rolePathsOf(cmd, method as MergeMethod, p);
     const recipe = recipeFrom(method as MergeMethod, p, flags, rolePaths, modelPaths);
+    const loraOpts = lora ? loraArgs(p) : null;
+    if (loraOpts) return runLoraExport({ recipe, rolePaths, out, parsed: p, lora: loraOpts }, io);
     return execute({ recipe, rolePaths, modelPaths, out, parsed: p }, io);
   };
 }

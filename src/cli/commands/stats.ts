@@ -1,8 +1,9 @@
 /**
  * `capvector stats --pre P --aux A --sft S [--down D] [--alpha 0.8] [--json] [--by tensor|layer|component]
- *   [--spectral [--spectral-k 32] [--spectral-power 2]]`
+ *   [--spectral [--spectral-k 32] [--spectral-power 2] [--threads N]]`
  * The same statistics pass as the browser's analysis panel, on the CPU engine, one tensor at a time.
- * `--spectral` (with `--by tensor`) adds the low-rank view of γ per matrix (../../analysis/run-spectral.ts).
+ * `--spectral` (with `--by tensor`) adds the low-rank view of γ per matrix (../../analysis/run-spectral.ts),
+ * its matrices computed on --threads worker threads (../../node/spectral-pool.ts; 0: the main thread).
  */
 import { CpuEngine } from '../../compute/cpu-engine';
 import { alphaFor, buildGrids, type AlphaSpec } from '../../analysis/aggregate';
@@ -10,6 +11,7 @@ import { capvectorPlan, DEFAULT_NEAR_ZERO } from '../../analysis/plan';
 import { planStatsTasks, runStats, type TensorStats } from '../../analysis/run-stats';
 import { runSpectral, SPECTRAL_SEED, type TensorSpectral } from '../../analysis/run-spectral';
 import { DEFAULT_SPECTRAL_K } from '../../analysis/spectral';
+import { matrixView } from '../../analysis/stacked-split';
 import { metricsTable, toJsonRows, type By } from '../../analysis/tables';
 import { openPaths } from '../../node/paths';
 import type { Checkpoint } from '../../formats/checkpoint';
@@ -21,6 +23,8 @@ interface StatsArgs {
   paths: Record<string, string>;
   alpha: number;
   json: boolean;
+  /** Progress lines on stderr (also without a terminal). */
+  progress: boolean;
   by: By;
   nearZero: number;
   /** Leading singular values per matrix for --spectral; null without it. */
@@ -31,7 +35,7 @@ interface StatsArgs {
 }
 
 export function parseStatsArgs(args: string[]): StatsArgs {
-  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k', 'spectral-power', 'map'], switches: ['json', 'spectral'] });
+  const p = parseArgs(args, { values: ['pre', 'aux', 'sft', 'down', 'alpha', 'by', 'near-zero', 'spectral-k', 'spectral-power', 'map'], switches: ['json', 'spectral', 'progress'] });
   const paths: Record<string, string> = { pre: need(p, 'pre'), aux: need(p, 'aux'), sft: need(p, 'sft') };
   const down = one(p, 'down');
   if (down) paths.down = down;
@@ -58,7 +62,7 @@ export function parseStatsArgs(args: string[]): StatsArgs {
     if (role === 'pre') throw new UsageError("--map: θ_pre's names are the reference; map aux, sft or down instead");
     if (!paths[role]) throw new UsageError(`--map: role '${role}' is not given (${Object.keys(paths).filter((r) => r !== 'pre').join(', ')})`);
   }
-  return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower, maps };
+  return { paths, alpha, json: p.switches.has('json'), by, nearZero, spectralK: spectral ? spectralK : null, spectralPower, maps, progress: p.switches.has('progress') };
 }
 
 
@@ -101,10 +105,26 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const spectra = new Map<string, TensorSpectral[]>();
   if (a.spectralK !== null) {
     const byName = new Map(tensors.map((t) => [t.name, t]));
-    await runSpectral({
-      plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, onTensor: (s) => spectra.set(s.name, [...(spectra.get(s.name) ?? []), s]),
-      alpha: (name) => { const t = byName.get(name)!; return alphaFor(alpha, t.group, t.key.block); },
-    });
+    // A line per matrix on a terminal (or with --progress); an interrupt stops between matrices with one error line.
+    const tty = !!process.stderr.isTTY;
+    const matrices = tasks.filter((t) => matrixView(t.entries[0].shape, t.name)).length;
+    const ac = new AbortController();
+    const onSig = () => ac.abort();
+    process.once('SIGINT', onSig);
+    try {
+      await runSpectral({
+        plan, tasks, k: a.spectralK, powerIterations: a.spectralPower, seed: SPECTRAL_SEED, signal: ac.signal,
+        onTensor: (s) => spectra.set(s.name, [...(spectra.get(s.name) ?? []), s]),
+        onProgress: (p) => {
+          const line = `spectral ${p.tensorsDone}/${matrices} matrices`;
+          if (tty) process.stderr.write(`\r${line.padEnd(40)}${p.tensorsDone === matrices ? '\n' : ''}`);
+          else if (a.progress) io.err(line);
+        },
+        alpha: (name) => { const t = byName.get(name)!; return alphaFor(alpha, t.group, t.key.block); },
+      });
+    } finally {
+      process.off('SIGINT', onSig);
+    }
   }
   const down = !!a.paths.down;
   if (a.json) {

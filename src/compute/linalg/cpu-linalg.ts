@@ -1,41 +1,12 @@
 /**
- * The float64 CPU backend of the randomised SVD (the twin of ./webgpu-linalg.ts): plain loops over
- * the row-major matrix, every product and sum in float64.
+ * The float64 CPU backend of the randomised SVD (the twin of ./webgpu-linalg.ts): the register-blocked
+ * products of ./cpu-products.ts over the row-major matrix, every product and sum in float64.
  */
 import type { DenseMatrix, LinalgBackend, Panel } from './backend';
+import { mulLeftT, mulRight } from './cpu-products';
 
 export interface CpuPanel extends Panel {
   data: Float64Array;
-}
-
-/** C (m×l) = A (m×n) · X (n×l), all row-major; zero entries of A are skipped (sparse γ is common). */
-function mulRight(a: Float64Array, rows: number, cols: number, x: Float64Array, l: number): Float64Array {
-  const out = new Float64Array(rows * l);
-  for (let i = 0; i < rows; i++) {
-    const o = i * l;
-    for (let j = 0; j < cols; j++) {
-      const v = a[i * cols + j];
-      if (v === 0) continue;
-      const xo = j * l;
-      for (let c = 0; c < l; c++) out[o + c] += v * x[xo + c];
-    }
-  }
-  return out;
-}
-
-/** C (n×l) = Aᵀ (n×m) · X (m×l), all row-major. */
-function mulLeftT(a: Float64Array, rows: number, cols: number, x: Float64Array, l: number): Float64Array {
-  const out = new Float64Array(cols * l);
-  for (let i = 0; i < rows; i++) {
-    const xo = i * l;
-    for (let j = 0; j < cols; j++) {
-      const v = a[i * cols + j];
-      if (v === 0) continue;
-      const o = j * l;
-      for (let c = 0; c < l; c++) out[o + c] += v * x[xo + c];
-    }
-  }
-  return out;
 }
 
 export class CpuLinalg implements LinalgBackend<CpuPanel> {
@@ -54,19 +25,19 @@ export class CpuLinalg implements LinalgBackend<CpuPanel> {
   }
 
   async mul(x: CpuPanel): Promise<CpuPanel> {
-    return { rows: this.rows, cols: x.cols, data: mulRight(this.m.data, this.rows, this.cols, x.data, x.cols) };
+    return { rows: this.rows, cols: x.cols, data: mulRight(this.m, x.data, x.cols) };
   }
 
   async mulT(x: CpuPanel): Promise<CpuPanel> {
-    return { rows: this.cols, cols: x.cols, data: mulLeftT(this.m.data, this.rows, this.cols, x.data, x.cols) };
+    return { rows: this.cols, cols: x.cols, data: mulLeftT(this.m, x.data, x.cols) };
   }
 
   async gram(p: CpuPanel): Promise<Float64Array> {
-    return mulLeftT(p.data, p.rows, p.cols, p.data, p.cols);
+    return mulLeftT(p, p.data, p.cols);
   }
 
   async times(p: CpuPanel, t: Float64Array, tCols: number): Promise<CpuPanel> {
-    return { rows: p.rows, cols: tCols, data: mulRight(p.data, p.rows, p.cols, t, tCols) };
+    return { rows: p.rows, cols: tCols, data: mulRight(p, t, tCols) };
   }
 
   async read(p: CpuPanel): Promise<Float64Array> {

@@ -22,5 +22,5 @@ export default defineMethod({
   }),
   metadata: { 'capvector.kind': 'capability-vector', 'capvector.formula': 'theta_aux - theta_sft' },
   writesVector: true,
-  command: { name: 'extract', usage: 'extract --aux A --sft S --out vector.safetensors' },
+  command: { name: 'extract', usage: 'extract --aux A --sft S --out vector.safetensors [--lora-rank R [--lora-energy q] [--lora-power 2]]' },
 });

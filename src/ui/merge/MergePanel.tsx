@@ -9,6 +9,8 @@ import { clearBrowserHashCache } from '../../workers/hash-cache-idb';
 import { bindDraft, previewPlan } from './bindings';
 import { downloadFiles, saveBlob } from '../download';
 import { OutputOptions } from './OutputOptions';
+import { LoraOptions } from './LoraOptions';
+import { DEFAULT_LORA_DRAFT, loraRequest } from './lora-draft';
 import { ParamEditor } from './ParamEditor';
 import { FilterEditor, MismatchList, RoleSummary } from './RolesAndFilters';
 import { RunOutcome, RunProgress } from './RunStatus';
@@ -28,6 +30,7 @@ export default function MergePanel() {
   const urlErrors = useMergeStore((s) => s.urlErrors);
   const store = useMergeStore.getState();
   const [cacheNote, setCacheNote] = useState('');
+  const [loraDraft, setLoraDraft] = useState(DEFAULT_LORA_DRAFT);
   useEffect(() => syncDraftToUrl(), []);
 
   const binding = useMemo(() => bindDraft(draft.recipe, checkpoints, roles, modelIds, vectorId, nameMaps), [draft.recipe, checkpoints, roles, modelIds, vectorId, nameMaps]);
@@ -36,7 +39,8 @@ export default function MergePanel() {
   const layerCount = preview.kind === 'plan' ? preview.plan.layerCount : 0;
   const busy = status === 'running' || status === 'cancelling';
   const def = METHODS[draft.recipe.method];
-  const canRun = !busy && preview.kind === 'plan';
+  const lora = draft.recipe.method === 'extract' ? loraRequest(loraDraft) : null;
+  const canRun = !busy && preview.kind === 'plan' && !(lora && 'error' in lora);
   // mergekit needs a concrete out_dtype where the recipe says 'keep': the dtype most of the output has.
   const keepDtype = useMemo(() => {
     if (preview.kind !== 'plan') return undefined;
@@ -50,6 +54,7 @@ export default function MergePanel() {
     const recipe = binding.recipe;
     // Sharded outputs keep the Hugging Face names (model-0000k-of-0000n + model.safetensors.index.json) so the folder loads as is.
     const fileName = recipe.shardSize > 0 ? 'model.safetensors' : METHODS[recipe.method].writesVector ? 'capability-vector.safetensors' : `merged-${recipe.method}.safetensors`;
+    const loraReq = lora && !('error' in lora) ? lora : undefined;
     let sink: SinkSpec = { kind: 'opfs' };
     if (draft.output === 'disk') {
       try {
@@ -57,7 +62,8 @@ export default function MergePanel() {
           showSaveFilePicker(o: object): Promise<FileSystemFileHandle>;
           showDirectoryPicker(o: object): Promise<FileSystemDirectoryHandle>;
         };
-        sink = recipe.shardSize > 0
+        // A LoRA adapter is a folder of files (PEFT's layout).
+        sink = recipe.shardSize > 0 || loraReq
           ? { kind: 'fsa-dir', handle: await w.showDirectoryPicker({ mode: 'readwrite', id: 'capvector-merge' }) }
           : { kind: 'fsa-file', handle: await w.showSaveFilePicker({ suggestedName: fileName, id: 'capvector-merge', types: [{ description: 'safetensors', accept: { 'application/octet-stream': ['.safetensors'] } }] }) };
       } catch (e) {
@@ -65,7 +71,7 @@ export default function MergePanel() {
         throw e;
       }
     }
-    const out = await store.start({ recipe, inputs: binding.roleInputs, engine: draft.engine, sink, fileName, hashInputs: true });
+    const out = await store.start({ recipe, inputs: binding.roleInputs, engine: draft.engine, sink, fileName, hashInputs: !loraReq, lora: loraReq });
     if (out.kind === 'done' && out.sink === 'opfs') {
       await downloadFiles(out.files);
       performance.mark('capvector-merge:download-handed-off');
@@ -95,6 +101,7 @@ export default function MergePanel() {
           {def.params.filter((p) => p.scope === 'global').map((p) => (
             <ParamEditor key={`${draft.recipe.method}.${p.name}`} decl={p} value={draft.recipe.params[p.name]} onChange={(v) => store.setParam(p.name, v)} layerCount={layerCount} />
           ))}
+          {draft.recipe.method === 'extract' && <LoraOptions draft={loraDraft} onChange={setLoraDraft} disabled={busy} />}
           {def.roles.includes('models') && (
             <ModelParams names={binding.bound.filter((b) => b.role.startsWith('model:')).map((b) => b.ck?.checkpoint.name ?? '?')} layerCount={layerCount} />
           )}
@@ -105,7 +112,7 @@ export default function MergePanel() {
       <OutputOptions disabled={busy} />
       <div className="cv-toolbar">
         <button type="button" className="cv-btn cv-btn-primary" disabled={!canRun} onClick={() => void run().catch((e) => useMergeStore.setState({ status: 'error', outcome: { kind: 'error', message: e instanceof Error ? e.message : String(e) } }))}>
-          Run merge
+          {lora && !('error' in lora) ? 'Export LoRA adapter' : 'Run merge'}
         </button>
         <button type="button" className="cv-btn" disabled={binding.unbound.length > 0} onClick={() => saveBlob(new Blob([recipeToJson(binding.recipe)], { type: 'application/json' }), 'recipe.json')}>
           Export recipe (JSON)
