@@ -1,5 +1,5 @@
 import { addInto, emptyAcc, type Acc, type Part } from './gram';
-import { alphaFor, type AlphaSpec, type GroupGrid } from './aggregate';
+import { alphaFor, tensorInLayer, type AlphaSpec, type GroupGrid } from './aggregate';
 import { pairIndex, vectorIndex, type StatsPlan } from './plan';
 import type { TensorSpectral } from './run-spectral';
 import type { TensorStats } from './run-stats';
@@ -22,13 +22,14 @@ export interface Truncation {
 }
 
 /**
- * A copy of `t.acc` with ‖γ‖² and ⟨γ, D⟩ those of γ_r, summed over the tensor's matrices (the layers of a
- * stacked tensor are truncated each); ⟨γ, D⟩ is NaN when the pass computed no projections.
+ * A copy of `t.acc` (or of `whole`, one layer's slice of it) with ‖γ‖² and ⟨γ, D⟩ those of γ_r, summed
+ * over `spectra` (the layers of a stacked tensor are truncated each); ⟨γ, D⟩ is NaN when the pass
+ * computed no projections.
  */
-export function truncatedAcc(plan: StatsPlan, t: TensorStats, spectra: readonly TensorSpectral[], r: number): Acc {
+export function truncatedAcc(plan: StatsPlan, t: TensorStats, spectra: readonly TensorSpectral[], r: number, whole: Acc = t.acc): Acc {
   const ig = vectorIndex(plan, 'gamma');
   const p = pairIndex(plan, ig, vectorIndex(plan, 'down'));
-  const acc: Acc = { vectors: t.acc.vectors.map((v) => ({ ...v })), pairs: t.acc.pairs.map((x) => ({ ...x })) };
+  const acc: Acc = { vectors: whole.vectors.map((v) => ({ ...v })), pairs: whole.pairs.map((x) => ({ ...x })) };
   let gg = 0;
   let gd = 0;
   for (const s of spectra) {
@@ -57,14 +58,17 @@ export function truncatedLayerParts(
     const part = out.get(cell.block)!;
     for (const i of cell.tensors) {
       const t = tensors[i];
-      const s = spectra.get(t.name);
-      if (!s) {
+      // A stacked tensor stands in each layer's row with that layer's slice (aggregate.ts), truncated by that layer's spectrum.
+      const { acc: whole, slice } = tensorInLayer(t, cell.block);
+      const all = spectra.get(t.name);
+      const s = all && slice ? all.filter((x) => (x.layer ?? 0) === cell.block) : all;
+      if (!s?.length) {
         if (t.shape.length >= 2 && t.numel > 0) count.missing++;
-        addInto(part.acc, t.acc);
+        addInto(part.acc, whole);
         continue;
       }
       if (s.some((x) => r > x.gamma.sigma.length && x.gamma.sigma.length < Math.min(...x.matrix))) count.clipped++;
-      addInto(part.acc, truncatedAcc(plan, t, s, r));
+      addInto(part.acc, truncatedAcc(plan, t, s, r, whole));
     }
   }
   return out;
