@@ -60,7 +60,7 @@ export interface PlannedTensor {
 
 export interface PlanIssue {
   name: string;
-  kind: 'missing' | 'shape' | 'dtype' | 'note';
+  kind: 'missing' | 'shape' | 'dtype' | 'collision' | 'note';
   detail: string;
 }
 

@@ -19,7 +19,8 @@ export interface AlignedTensor {
 
 export interface AlignmentIssue {
   name: string;
-  kind: 'missing' | 'shape' | 'dtype';
+  /** 'collision': a role's name mapping reads two of its tensors as this one name. */
+  kind: 'missing' | 'shape' | 'dtype' | 'collision';
   /** Human-readable detail naming the roles involved. */
   detail: string;
   /** Roles lacking the tensor (kind 'missing'). */
@@ -156,6 +157,18 @@ export function alignCheckpoints(byRole: Record<string, Checkpoint>, overrides: 
     return m ?? undefined;
   });
   const maps = roles.map((r, i) => new Map(byRole[r].tensors.map((t) => [mapName(t.name, mapped[i]), t] as const)));
+  // A mapping that reads two of a role's tensors as one name (module.a and a, 'module.' stripped) must not pick one of them silently.
+  const collisions = new Map<string, string>();
+  roles.forEach((r, i) => {
+    if (!mapped[i]) return;
+    const first = new Map<string, string>();
+    for (const t of byRole[r].tensors) {
+      const n = mapName(t.name, mapped[i]);
+      const other = first.get(n);
+      if (other === undefined) first.set(n, t.name);
+      else if (!collisions.has(n)) collisions.set(n, `${r}'s '${other}' and '${t.name}' both read as '${n}' (${describeMapping(mapped[i]!)})`);
+    }
+  });
   const names: string[] = [];
   const seen = new Set<string>();
   for (const [i, r] of roles.entries()) {
@@ -171,6 +184,11 @@ export function alignCheckpoints(byRole: Record<string, Checkpoint>, overrides: 
   const issues: AlignmentIssue[] = [];
   let dtypeMismatches = 0;
   for (const name of names) {
+    const collision = collisions.get(name);
+    if (collision) {
+      issues.push({ name, kind: 'collision', detail: collision });
+      continue;
+    }
     const present = roles.filter((_, i) => maps[i].has(name));
     if (present.length < roles.length) {
       const missingIn = roles.filter((r) => !present.includes(r));

@@ -7,7 +7,7 @@ import { NameMapEditor } from './NameMapEditor';
 import { ROLE_ORDER } from './role-guess';
 import { autoAssignRoles } from './roles';
 
-const KIND_LABEL = { missing: 'missing', shape: 'shape mismatch', dtype: 'dtype mismatch' } as const;
+const KIND_LABEL = { missing: 'missing', shape: 'shape mismatch', dtype: 'dtype mismatch', collision: 'two tensors, one name' } as const;
 
 /** Which tensors line up across the assigned roles, and each one that does not, by name. */
 export function AlignmentReport() {

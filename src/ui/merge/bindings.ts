@@ -80,7 +80,7 @@ export function previewPlan(b: Binding): Preview {
   try {
     return { kind: 'plan', plan: planMerge(b.recipe, b.inputs) };
   } catch (e) {
-    if (e instanceof MergePlanError && e.issues.some((i) => i.kind === 'missing' || i.kind === 'shape')) {
+    if (e instanceof MergePlanError && e.issues.some((i) => i.kind === 'missing' || i.kind === 'shape' || i.kind === 'collision')) {
       return { kind: 'blocked', message: e.message, issues: e.issues };
     }
     return { kind: 'invalid', message: e instanceof Error ? e.message : String(e) };

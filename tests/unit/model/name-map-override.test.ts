@@ -155,3 +155,24 @@ describe('the workbench keeps a mapping only while it belongs to its checkpoints
     for (const id of [p, a, s2]) st().removeCheckpoint(id);
   });
 });
+
+describe('a mapping that reads two of a role’s tensors as one name', () => {
+  const byRole = () => ({ pre: ck(['a.weight', 'b.weight']), aux: ck(['module.a.weight', 'a.weight', 'module.b.weight']) });
+
+  it('is an issue naming both tensors and the mapping, and the name is not matched (no tensor silently chosen)', () => {
+    const r = alignCheckpoints(byRole(), { aux: { from: 'module.', to: '' } });
+    expect(r.matched.map((m) => m.name)).toEqual(['b.weight']);
+    expect(r.issues).toEqual([{ name: 'a.weight', kind: 'collision', detail: "aux's 'module.a.weight' and 'a.weight' both read as 'a.weight' (module.* → *)" }]);
+  });
+
+  it('blocks a merge with that issue', () => {
+    const recipe: Recipe = { ...defaultRecipe('capvector'), params: { alpha: 0.8 }, nameMaps: { aux: { from: 'module.', to: '' } } };
+    const { pre, aux } = byRole();
+    try {
+      planMerge(recipe, { pre, aux, sft: ck(['a.weight', 'b.weight']) });
+      expect.unreachable('planMerge accepted two tensors read as one');
+    } catch (e) {
+      expect((e as { issues: { name: string; kind: string }[] }).issues).toEqual([expect.objectContaining({ name: 'a.weight', kind: 'collision' })]);
+    }
+  });
+});
