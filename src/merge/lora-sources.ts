@@ -26,6 +26,8 @@ export interface LoraSource extends TensorEntry {
 
 export const isLoraSource = (e: TensorEntry): e is LoraSource => 'lora' in e;
 
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
 function loraSource(base: TensorEntry, dense: TensorEntry, minus: TensorEntry | null, update: LoraUpdate | null, file: string): LoraSource {
   return {
     name: base.name,
@@ -50,7 +52,8 @@ export function adapterRole(adapter: Checkpoint, pre: Checkpoint, difference: bo
     const full = replaced.get(t.name);
     // A modules_to_save tensor stands under θ_pre's name (its own carries PEFT's prefix).
     const dense: TensorEntry = full ? { name: t.name, dtype: full.dtype, shape: full.shape, byteLength: full.byteLength, file: full.file, read: (s, l) => full.read(s, l) } : t;
-    if (!difference && !update) return dense;
+    // One of another shape (a resized vocabulary) stands as it is: the alignment reports the mismatch.
+    if ((!difference && !update) || (full && !sameShape(full.shape, t.shape))) return dense;
     return loraSource(t, dense, difference ? t : null, update, file);
   });
   return { ...adapter, tensors };

@@ -15,6 +15,8 @@ import { alignCheckpoints } from '../../../src/model/align';
 import { closeAll } from '../../../src/node/file-source';
 import { openPaths } from '../../../src/node/paths';
 import { LORA } from './lora-fixtures';
+import { planMerge } from '../../../src/merge/plan';
+import { defaultRecipe } from '../../../src/merge/recipe';
 
 const enc = new TextEncoder();
 const config = (o: Record<string, unknown> = {}) => JSON.stringify({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj'], ...o });
@@ -116,4 +118,25 @@ describe('PEFT LoRA semantics', () => {
     expect(adapterRoles({ pre: plain, aux: embedding }).adapters[0].fault).toBe('plain is a LoRA adapter: θ_pre must be a full checkpoint');
     await closeAll();
   });
+});
+
+describe('a modules_to_save tensor shaped unlike θ_pre’s (a resized vocabulary)', () => {
+  const adapterFiles = () => [
+    bytesSource('v/adapter_config.json', enc.encode(config({ modules_to_save: ['lm_head'] }))),
+    st('v/adapter_model.safetensors', { ...q(), 'base_model.model.lm_head.weight': [9, 6] }),
+  ];
+
+  for (const role of ['vector', 'aux'] as const) {
+    it(`as ${role}: a shape mismatch naming the tensor (nothing read at θ_pre’s shape from a tensor of another)`, async () => {
+      const [b, a] = await open([base(), ...adapterFiles()]);
+      const method = role === 'vector' ? 'apply' : 'capvector';
+      const inputs = role === 'vector' ? { pre: b, vector: a } : { pre: b, aux: a, sft: b };
+      try {
+        planMerge({ ...defaultRecipe(method), params: { alpha: 1 } }, inputs);
+        expect.unreachable('planMerge accepted an lm_head of [9, 6] for one of [7, 6]');
+      } catch (e) {
+        expect((e as { issues: unknown[] }).issues).toEqual([{ name: 'lm_head.weight', kind: 'shape', detail: role === 'vector' ? 'pre [7, 6] vs vector [9, 6]' : 'pre [7, 6] vs aux [9, 6] vs sft [7, 6]' }]);
+      }
+    });
+  }
 });
