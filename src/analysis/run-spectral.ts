@@ -51,8 +51,8 @@ export interface TensorSpectral {
 export interface RunSpectralOptions {
   plan: StatsPlan;
   tasks: readonly StatsTask[];
-  /** α of a tensor (for Δ = θ_down − θ_pre − α·γ). */
-  alpha(name: string): number;
+  /** α of a tensor (for Δ = θ_down − θ_pre − α·γ); `layer`: the layer of a stacked tensor, whose layers can each have their own α. */
+  alpha(name: string, layer?: number): number;
   k?: number;
   /** Power iterations of the randomised SVD (2 by default; more sharpens a flat tail of the spectrum). */
   powerIterations?: number;
@@ -173,7 +173,7 @@ export async function runSpectral(o: RunSpectralOptions): Promise<void> {
         let delta: Parameters<typeof gammaSpectral>[4];
         if (iDown >= 0 && iPre >= 0) {
           // Δ = θ_down − θ_pre − α·γ.
-          const a = o.alpha(task.name);
+          const a = o.alpha(task.name, stacked ? layer : undefined);
           delta = { data: await read(iDown, iPre, Float64Array.from(gamma, (x) => -a * x)), alpha: a, projections: !!o.gammaProjections };
         }
         o.onTensor({ name: task.name, matrix: [rows, cols], ...(stacked ? { layer } : {}), ...(await gammaSpectral(rows, cols, gamma, svd, delta)), ...tau });

@@ -76,9 +76,10 @@ async function run(req: AnalysisRunRequest, signal: AbortSignal): Promise<void> 
         // The statistics' engine: on WebGPU the SVD's products run as WGSL kernels (src/compute/linalg/).
         engine: chosen.engine,
         tauOverlap: sp.tauOverlap, gammaProjections: true,
-        alpha: (name) => {
+        // A stacked tensor without a block of its own shows each layer in that layer's row (spectral-grid.ts): that row's α.
+        alpha: (name, layer) => {
           const l = layerOf.get(name);
-          return l ? alphaFor(sp.alpha, l.group, l.block) : sp.alpha.global;
+          return l ? alphaFor(sp.alpha, l.group, l.block === null && layer !== undefined ? layer : l.block) : sp.alpha.global;
         },
         onTensor: (t) => spectra.push(t),
         onProgress: (p) => {

@@ -13,9 +13,10 @@ import { buildGrids } from '../../../src/analysis/aggregate';
 import { capvectorPlan, pairIndex, vectorIndex } from '../../../src/analysis/plan';
 import { runSpectral, type TensorSpectral } from '../../../src/analysis/run-spectral';
 import { planStatsTasks, runStats, type TensorStats } from '../../../src/analysis/run-stats';
-import { gaussian } from '../../../src/analysis/spectral';
+import { gaussian, subspaceOverlap, topSvd } from '../../../src/analysis/spectral';
 import { truncatedLayerParts, type Truncation } from '../../../src/analysis/truncate';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
+import { readTensorF32 } from '../../../src/formats/checkpoint';
 import { openPaths } from '../../../src/node/paths';
 import { buildSafetensors, f32Bytes } from '../formats/st-builder';
 
@@ -60,6 +61,31 @@ describe('α preview with γ truncated, for a stacked tensor', () => {
       expect(Math.abs(got.pairs[p].dot / want.pairs[p].dot - 1), `layer ${b} ⟨γ, D⟩`).toBeLessThan(1e-9);
       // The untruncated entries are the layer's own too.
       expect(got.vectors[vectorIndex(plan, 'down')].sumSq).toBe(want.vectors[vectorIndex(plan, 'down')].sumSq);
+    }
+  });
+});
+
+describe('the γ–Δ overlap of a stacked tensor', () => {
+  it("forms each layer's Δ = D − α·γ at that layer's α (a per-layer α reaches every layer of the stack)", async () => {
+    const cks = await openPaths(writeFamily());
+    const [pre, aux, sft, down] = cks;
+    const plan = capvectorPlan({ down: true });
+    const { tasks } = planStatsTasks(plan, { pre, aux, sft, down });
+    const alphas = [0.2, 0.9, 1.7];
+    const got: TensorSpectral[] = [];
+    await runSpectral({ plan, tasks, k: 4, alpha: (_, layer) => alphas[layer ?? 0], onTensor: (s) => got.push(s) });
+    // Reference: each layer's slice read from the whole tensors, Δ formed here in float64 at that layer's α.
+    const whole = await Promise.all(cks.map(async (c) => Float64Array.from(await readTensorF32(c.tensors[0]))));
+    const per = 20 * 12;
+    for (const s of got) {
+      const l = s.layer!;
+      const sl = (x: Float64Array) => x.subarray(l * per, (l + 1) * per);
+      const [wp, wa, ws, wd] = whole.map(sl);
+      const gamma = wa.map((v, i) => v - ws[i]);
+      const delta = wd.map((v, i) => v - wp[i] - alphas[l] * gamma[i]);
+      const opts = { k: 4, seed: 0 };
+      const want = subspaceOverlap(await topSvd({ rows: 20, cols: 12, data: gamma }, opts), await topSvd({ rows: 20, cols: 12, data: delta }, opts), 4)!;
+      expect(Math.abs(s.overlapGammaDelta! - want), `layer ${l}`).toBeLessThan(1e-12);
     }
   });
 });
