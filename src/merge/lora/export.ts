@@ -13,8 +13,8 @@
  */
 import type { Engine } from '../../compute/engine';
 import { readTensorF32, type TensorEntry } from '../../formats/checkpoint';
-import type { DType } from '../../formats/dtype';
-import { memorySink } from '../memory-sink';
+import { decodeToF32, type DType } from '../../formats/dtype';
+import { isLoraSource, readInput } from '../lora-sources';
 import { planMerge } from '../plan';
 import { runMerge } from '../run';
 import { buildHeader } from '../safetensors-writer';
@@ -94,12 +94,17 @@ function cancelled(signal?: AbortSignal): Error {
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
+/** Elements [first, first + n) of an input as float32: read, or formed by the lora op for a role given as a LoRA adapter. */
+async function readF32(engine: Engine, e: TensorEntry, first: number, n: number): Promise<Float32Array> {
+  return isLoraSource(e) ? decodeToF32('F32', (await readInput(engine, e, first, n)).bytes) : readTensorF32(e, first, n);
+}
+
 /** out = aux − sft (float64) for the whole tensor, read chunk by chunk as float32. */
-async function readGamma(out: Float64Array, aux: TensorEntry, sft: TensorEntry, chunk: number, signal?: AbortSignal): Promise<void> {
+async function readGamma(engine: Engine, out: Float64Array, aux: TensorEntry, sft: TensorEntry, chunk: number, signal?: AbortSignal): Promise<void> {
   for (let first = 0; first < out.length; first += chunk) {
     if (signal?.aborted) throw cancelled(signal);
     const n = Math.min(chunk, out.length - first);
-    const [x, y] = await Promise.all([readTensorF32(aux, first, n), readTensorF32(sft, first, n)]);
+    const [x, y] = await Promise.all([readF32(engine, aux, first, n), readF32(engine, sft, first, n)]);
     for (let i = 0; i < n; i++) out[first + i] = x[i] - y[i];
   }
 }
@@ -167,7 +172,7 @@ export async function exportLora(o: LoraExportOptions): Promise<LoraExportResult
         progress.currentTensor = t.name;
         o.onProgress?.({ ...progress });
         let data: Float64Array = new Float64Array(rows * cols);
-        await readGamma(data, aux, sft, chunk, o.signal);
+        await readGamma(o.engine, data, aux, sft, chunk, o.signal);
         if (kind === 'embedding') data = transpose(data, cols, rows);
         inFlight.push({ i, kind, bytes, aux, sft, result: factor({ rows, cols, data }, { maxRank: o.maxRank, energy: o.energy, powerIterations, seed }) });
       }
@@ -176,14 +181,23 @@ export async function exportLora(o: LoraExportOptions): Promise<LoraExportResult
       await Promise.allSettled(inFlight.map((j) => j.result));
     }
 
-    // The side file: the extract merge itself, of every tensor not factored (bit for bit what `extract` writes for them).
+    // The side file: the extract merge itself, of every tensor not factored (bit for bit what `extract` writes for them),
+    // streamed into the sink chunk by chunk (a JAX checkpoint's kernels are no `.weight` modules: most of γ can be here).
+    // The export commits or aborts the sink as a whole.
     const denseNames = plan.tensors.filter((t) => !factored.has(t.name));
     const files: { name: string; bytes: Uint8Array }[] = [];
+    let denseSideBytes = 0;
     if (denseNames.length) {
-      const mem = memorySink();
       const exclude = factored.size ? [...(recipe.exclude ?? []), `/^(?:${[...factored].map(escapeRegex).join('|')})$/`] : recipe.exclude;
-      await runMerge({ ...recipe, exclude }, o.inputs, { engine: o.engine, sink: mem, fileName: DENSE_FILE, signal: o.signal });
-      files.push({ name: DENSE_FILE, bytes: mem.files.get(DENSE_FILE)! });
+      const sideSink: OutputSink = {
+        createFile: async (name, size) => {
+          if (name === DENSE_FILE) denseSideBytes = size;
+          return o.sink.createFile(name, size);
+        },
+        commit: async () => {},
+        abort: async () => {},
+      };
+      await runMerge({ ...recipe, exclude }, o.inputs, { engine: o.engine, sink: sideSink, fileName: DENSE_FILE, signal: o.signal, chunkElements: o.chunkElements });
       for (const t of denseNames) report.push({ name: t.name, kind: 'dense', shape: t.shape, denseBytes: t.byteLength, bytes: t.byteLength });
       progress.tensorsDone += denseNames.length;
       o.onProgress?.({ ...progress, currentTensor: DENSE_FILE });
@@ -200,14 +214,14 @@ export async function exportLora(o: LoraExportOptions): Promise<LoraExportResult
       adapter.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.byteLength), off);
       off += t.byteLength;
     }
-    files.unshift({ name: CONFIG_FILE, bytes: encoder.encode(JSON.stringify(config, null, 2) + '\n') }, { name: ADAPTER_FILE, bytes: adapter });
+    files.push({ name: CONFIG_FILE, bytes: encoder.encode(JSON.stringify(config, null, 2) + '\n') }, { name: ADAPTER_FILE, bytes: adapter });
     const result: LoraExportResult = {
       files: [],
       tensors: report,
       config,
       totals: {
         adapterBytes: adapter.length,
-        denseSideBytes: files.find((f) => f.name === DENSE_FILE)?.bytes.length ?? 0,
+        denseSideBytes,
         denseGammaBytes: plan.tensors.reduce((s, t) => s + t.byteLength, 0),
         modules: modules.length,
         dense: denseNames.length,
@@ -217,7 +231,7 @@ export async function exportLora(o: LoraExportOptions): Promise<LoraExportResult
       seconds: 0,
     };
     result.seconds = (performance.now() - started) / 1000;
-    result.files = [...files.map((f) => ({ name: f.name, bytes: f.bytes.length })), { name: REPORT_FILE, bytes: 0 }];
+    result.files = [...files.map((f) => ({ name: f.name, bytes: f.bytes.length })), ...(denseSideBytes ? [{ name: DENSE_FILE, bytes: denseSideBytes }] : []), { name: REPORT_FILE, bytes: 0 }];
     const reportBytes = encoder.encode(JSON.stringify({ ...result, files: result.files.slice(0, -1) }, null, 1) + '\n');
     result.files[result.files.length - 1].bytes = reportBytes.length;
     files.push({ name: REPORT_FILE, bytes: reportBytes });
