@@ -28,6 +28,12 @@ const numberRecord = (v: unknown, file: string, field: string): Record<string, n
   const out: Record<string, number> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     ensure(typeof x === 'number' && Number.isFinite(x) && x > 0, file, `${field}['${k}'] is not a positive number`);
+    // A key that cannot be compiled would match nothing, and its modules would silently take r / lora_alpha.
+    try {
+      new RegExp(patternSource(k));
+    } catch (e) {
+      throw new FormatError(file, `${field} key '${k}' is a regular expression this reader cannot compile (${e instanceof Error ? e.message : String(e)})`);
+    }
     out[k] = x;
   }
   return out;
@@ -80,13 +86,16 @@ export async function readLoraConfig(source: { name: string; size: number; read(
   return parseLoraConfig(text, source.name);
 }
 
+/** get_pattern_key's `(.*\.)?(key)$`, anchored at the start as re.match is. */
+const patternSource = (k: string) => `^(?:.*\\.)?(?:${k})$`;
+
 /** The first pattern key (in file order) matching `module` as PEFT's get_pattern_key does, if any. */
 export function patternKey(keys: readonly string[], module: string): string | undefined {
   return keys.find((k) => {
     try {
-      return new RegExp(`^(?:.*\\.)?(?:${k})$`).test(module);
+      return new RegExp(patternSource(k)).test(module);
     } catch {
-      return false; // a pattern JavaScript cannot compile matches nothing (PEFT would raise)
+      return false; // parseLoraConfig refuses such keys; a key given here directly matches nothing
     }
   });
 }

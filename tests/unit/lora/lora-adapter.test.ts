@@ -140,3 +140,12 @@ describe('a modules_to_save tensor shaped unlike θ_pre’s (a resized vocabular
     });
   }
 });
+
+describe('pattern keys JavaScript cannot compile', () => {
+  it('are refused naming the file and the key (they matched nothing: a module fell silently to lora_alpha’s scale)', () => {
+    // Python's named group: PEFT compiles it, JavaScript's RegExp does not.
+    expect(() => parseLoraConfig(config({ alpha_pattern: { '(?P<m>v_proj)': 3 } }), 'a/adapter_config.json'))
+      .toThrow("a/adapter_config.json: alpha_pattern key '(?P<m>v_proj)' is a regular expression this reader cannot compile (");
+    expect(() => parseLoraConfig(config({ rank_pattern: { 'q_proj[': 2 } }), 'a/adapter_config.json')).toThrow("rank_pattern key 'q_proj['");
+  });
+});
