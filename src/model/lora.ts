@@ -8,6 +8,7 @@
  * base's like any role's (DDP's `module.`, a missing `model.`). Every fault names the adapter's file.
  */
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
+import { decodeToF32, DTYPE_BITS, dtypeSize, isFloatDType } from '../formats/dtype';
 import { FormatError } from '../formats/errors';
 import { loraConfigOf, moduleScaling } from '../formats/lora-config';
 import { bestPrefixMapping, mapName } from './align';
@@ -35,6 +36,27 @@ export interface AdapterOnBase {
 const PEFT_PREFIX = 'base_model.model.';
 const FACTOR = /^(.*)\.(lora_A|lora_B|lora_embedding_A|lora_embedding_B)(?:\.([^.]+))?(?:\.weight)?$/;
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+/**
+ * A factor whose reads are checked: one NaN or ∞ in A or B spreads over a whole row and column of ΔW,
+ * so it stops the run with the file, the tensor and the element instead of being merged.
+ */
+function finiteFactor(t: TensorEntry, file: string): TensorEntry {
+  // Whole-byte float kinds only (the lora op reads F32/F16/BF16; packed kinds are decoded elsewhere).
+  if (!isFloatDType(t.dtype) || DTYPE_BITS[t.dtype] % 8 !== 0) return t;
+  const size = dtypeSize(t.dtype);
+  return {
+    ...t,
+    read: async (start = 0, length?: number) => {
+      const bytes = await t.read(start, length);
+      const x = decodeToF32(t.dtype, bytes);
+      for (let i = 0; i < x.length; i++) {
+        if (!Number.isFinite(x[i])) throw new FormatError(file, `'${t.name}' holds ${x[i]} (element ${start / size + i})`);
+      }
+      return bytes;
+    },
+  };
+}
 
 export const isLoraAdapter = (ck: Pick<Checkpoint, 'format'>) => ck.format === 'lora';
 
@@ -105,7 +127,7 @@ export function resolveAdapter(adapter: Checkpoint, base: Checkpoint, baseLabel 
     if (w.shape.length !== 2 || w.shape[0] !== shape[0] || w.shape[1] !== shape[1]) {
       throw new FormatError(file, `module '${module}': its factors (A ${fmt(f.A.shape)}, B ${fmt(f.B.shape)}) make a ${fmt(shape)} update, but ${baseLabel}'s '${target}' is ${fmt(w.shape)}`);
     }
-    updates.set(target, { module, A: f.A, B: f.B, rank: r, scale, transpose });
+    updates.set(target, { module, A: finiteFactor(f.A, file), B: finiteFactor(f.B, file), rank: r, scale, transpose });
   }
   const replaced = new Map<string, TensorEntry>();
   for (const [name, t] of full) {

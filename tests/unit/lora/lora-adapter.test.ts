@@ -8,7 +8,10 @@ import { bytesSource } from '../../../src/formats/byte-source';
 import { moduleScaling, parseLoraConfig, patternKey } from '../../../src/formats/lora-config';
 import { openCheckpoints } from '../../../src/formats/registry';
 import { resolveAdapter } from '../../../src/model/lora';
-import { buildSafetensors } from '../formats/st-builder';
+import { buildSafetensors, f32Bytes } from '../formats/st-builder';
+import { CpuEngine } from '../../../src/compute/cpu-engine';
+import { memorySink } from '../../../src/merge/memory-sink';
+import { runMerge } from '../../../src/merge/run';
 import { join } from 'node:path';
 import { adapterRoles } from '../../../src/merge/lora-sources';
 import { alignCheckpoints } from '../../../src/model/align';
@@ -147,5 +150,24 @@ describe('pattern keys JavaScript cannot compile', () => {
     expect(() => parseLoraConfig(config({ alpha_pattern: { '(?P<m>v_proj)': 3 } }), 'a/adapter_config.json'))
       .toThrow("a/adapter_config.json: alpha_pattern key '(?P<m>v_proj)' is a regular expression this reader cannot compile (");
     expect(() => parseLoraConfig(config({ rank_pattern: { 'q_proj[': 2 } }), 'a/adapter_config.json')).toThrow("rank_pattern key 'q_proj['");
+  });
+});
+
+describe('factors holding NaN or ∞', () => {
+  it('stop the merge with one message naming the adapter file, the tensor and the element (no NaN-filled rows written)', async () => {
+    const a = Array.from({ length: 4 * 5 }, (_, i) => 0.01 * i);
+    const b = Array.from({ length: 6 * 4 }, (_, i) => (i === 9 ? NaN : -0.02 * i));
+    const header = {
+      'base_model.model.model.layers.0.q_proj.lora_A.weight': { dtype: 'F32', shape: [4, 5], data_offsets: [0, 80] },
+      'base_model.model.model.layers.0.q_proj.lora_B.weight': { dtype: 'F32', shape: [6, 4], data_offsets: [80, 176] },
+    };
+    const [pre, vector] = await open([base(), bytesSource('n/adapter_config.json', enc.encode(config())), bytesSource('n/adapter_model.safetensors', buildSafetensors(header, f32Bytes([...a, ...b])))]);
+    const engine = new CpuEngine();
+    try {
+      await expect(runMerge({ ...defaultRecipe('apply'), params: { alpha: 1 } }, { pre, vector }, { engine, sink: memorySink() }))
+        .rejects.toThrow("n/adapter_model.safetensors: 'base_model.model.model.layers.0.q_proj.lora_B.weight' holds NaN (element 9)");
+    } finally {
+      engine.dispose();
+    }
   });
 });
