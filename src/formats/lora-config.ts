@@ -52,6 +52,10 @@ export function parseLoraConfig(text: string, file: string): LoraConfig {
   const type = o.peft_type;
   ensure(typeof type === 'string', file, 'adapter_config.json has no peft_type (not a PEFT adapter config)');
   ensure(type.toUpperCase() === 'LORA', file, `peft_type '${type}' is not supported (only LoRA adapters are read)`);
+  for (const flag of ['use_rslora', 'fan_in_fan_out', 'use_dora']) {
+    const v = o[flag];
+    ensure(v === undefined || v === null || typeof v === 'boolean', file, `adapter_config.json: ${flag} is not true or false (got ${JSON.stringify(v)})`);
+  }
   if (o.use_dora === true) throw new FormatError(file, 'DoRA adapters (use_dora: true) are not supported: their magnitude vectors rescale each column of W + ΔW');
   ensure(typeof o.r === 'number' && Number.isInteger(o.r) && o.r > 0, file, 'adapter_config.json: r is not a positive integer');
   const alpha = o.lora_alpha ?? 8;

@@ -171,3 +171,12 @@ describe('factors holding NaN or ∞', () => {
     }
   });
 });
+
+describe('flags of another type than true/false', () => {
+  it('are refused naming the field (PEFT reads any non-empty string as true: "false" would turn rsLoRA on there)', () => {
+    for (const field of ['use_rslora', 'fan_in_fan_out', 'use_dora']) {
+      expect(() => parseLoraConfig(config({ [field]: 'false' }), 'f/adapter_config.json'), field).toThrow(`f/adapter_config.json: adapter_config.json: ${field} is not true or false (got "false")`);
+    }
+    expect(parseLoraConfig(config({ use_rslora: null, fan_in_fan_out: false }), 'f').useRslora).toBe(false);
+  });
+});
