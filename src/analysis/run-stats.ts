@@ -67,10 +67,10 @@ export function planStatsTasks(plan: StatsPlan, byRole: Record<string, Checkpoin
     given[r] = byRole[r];
   }
   // A LoRA adapter's role is θ_pre + ΔW, so its τ is ΔW (formed per chunk by the engine).
-  const { byRole: ordered, adapters } = adapterRoles(given);
+  const { byRole: ordered, adapters, nameMaps: left } = adapterRoles(given, nameMaps);
   const fault = adapters.find((a) => a.fault);
   if (fault) throw new Error(fault.fault!);
-  const report = alignCheckpoints(ordered, nameMaps);
+  const report = alignCheckpoints(ordered, left);
   // An OpenVLA-OFT component file (action_head--….pt) names its tensors without the component: parse them under it.
   const oft = oftOf(ordered[plan.roles[0]].metadata);
   const tasks: StatsTask[] = [];

@@ -12,6 +12,7 @@ import type { ChunkInput, Engine } from '../compute/engine';
 import { readChunk } from '../compute/read-chunk';
 import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { FormatError } from '../formats/errors';
+import type { NameMapOverride } from '../model/align';
 import { adapterTargets, isLoraAdapter, resolveAdapter, type LoraUpdate } from '../model/lora';
 
 /** How an adapter role's tensor is formed: value = dense (− θ_pre when `minus`) + s·ΔW. */
@@ -44,8 +45,8 @@ function loraSource(base: TensorEntry, dense: TensorEntry, minus: TensorEntry | 
  * The checkpoint a role given as `adapter` plays against θ_pre `pre`. `difference`: the role holds a
  * difference (the `vector` role): untouched tensors are 0, replaced ones their difference to θ_pre.
  */
-export function adapterRole(adapter: Checkpoint, pre: Checkpoint, difference: boolean, preLabel = 'θ_pre'): Checkpoint {
-  const { updates, replaced } = resolveAdapter(adapter, pre, preLabel);
+export function adapterRole(adapter: Checkpoint, pre: Checkpoint, difference: boolean, preLabel = 'θ_pre', nameMap?: NameMapOverride): Checkpoint {
+  const { updates, replaced } = resolveAdapter(adapter, pre, preLabel, nameMap);
   const file = adapter.files[0] ?? adapter.name;
   const tensors = pre.tensors.map((t): TensorEntry => {
     const update = updates.get(t.name) ?? null;
@@ -92,9 +93,12 @@ export interface AdapterRoleInfo {
 /**
  * The roles with every adapter read as θ_pre + ΔW against the `pre` role (the alignment report and the
  * statistics): an adapter that cannot play (θ_pre missing or itself an adapter, factors that do not fit)
- * is left out of `byRole` with its fault.
+ * is left out of `byRole` with its fault. An adapter role's mapping set by hand (`nameMaps`) lines its
+ * names up with θ_pre's here; `nameMaps` gives the mappings left for the alignment (the adapter roles'
+ * tensors already carry θ_pre's names).
  */
-export function adapterRoles(byRole: Record<string, Checkpoint>): { byRole: Record<string, Checkpoint>; adapters: AdapterRoleInfo[] } {
+export function adapterRoles(byRole: Record<string, Checkpoint>, nameMaps: Readonly<Record<string, NameMapOverride>> = {}):
+  { byRole: Record<string, Checkpoint>; adapters: AdapterRoleInfo[]; nameMaps: Record<string, NameMapOverride> } {
   const out: Record<string, Checkpoint> = {};
   const adapters: AdapterRoleInfo[] = [];
   const given = Object.values(byRole);
@@ -119,16 +123,21 @@ export function adapterRoles(byRole: Record<string, Checkpoint>): { byRole: Reco
     else {
       try {
         const label = pre === byRole.pre ? `θ_pre (${pre.name})` : 'the other adapter';
-        const on = resolveAdapter(ck, pre, label);
+        const on = resolveAdapter(ck, pre, label, nameMaps[role]);
         info.updated = on.updates.size;
         info.replaced = on.replaced.size;
-        out[role] = adapterRole(ck, pre, false, label);
+        out[role] = adapterRole(ck, pre, false, label, nameMaps[role]);
       } catch (e) {
         info.fault = e instanceof Error ? e.message : String(e);
       }
     }
   }
-  return { byRole: out, adapters };
+  return { byRole: out, adapters, nameMaps: withoutAdapters(nameMaps, byRole) };
+}
+
+/** The mappings of the roles that are not LoRA adapters (an adapter role's is applied when it is read against θ_pre). */
+export function withoutAdapters(nameMaps: Readonly<Record<string, NameMapOverride>>, byRole: Readonly<Record<string, Checkpoint>>): Record<string, NameMapOverride> {
+  return Object.fromEntries(Object.entries(nameMaps).filter(([r]) => !(byRole[r] && isLoraAdapter(byRole[r]))));
 }
 
 /** The factor reads of a source (A then B), empty when it has none. */

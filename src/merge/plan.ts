@@ -8,7 +8,7 @@ import { dtypeSize, isComputeDType, isFloatDType, type DType } from '../formats/
 import { alignCheckpoints, describeMapping } from '../model/align';
 import { bufferKind } from '../model/buffers';
 import { isLoraAdapter } from '../model/lora';
-import { adapterRole, zeroBase } from './lora-sources';
+import { adapterRole, withoutAdapters, zeroBase } from './lora-sources';
 import { getMethod } from './registry';
 import type { MethodDef, TensorParams } from './define';
 import { LayerIndex } from './layer';
@@ -43,7 +43,7 @@ export function checkpointFor(inputs: MergeInputs, role: string): Checkpoint | u
  * A role given as a LoRA adapter becomes θ_pre + ΔW (the `vector` role: ΔW), against θ_pre's tensors
  * (lora-sources.ts); the base role and θ_pre itself must be full checkpoints.
  */
-function bindAdapters(byRole: Record<string, Checkpoint>, inputRoles: string[], inputs: MergeInputs, method: string): void {
+function bindAdapters(byRole: Record<string, Checkpoint>, inputRoles: string[], inputs: MergeInputs, method: string, nameMaps: Recipe['nameMaps'] = {}): void {
   const roleName = (r: string) => ROLE_FALLBACK[r] ?? r;
   const adapters = inputRoles.filter((r) => isLoraAdapter(byRole[r]));
   if (!adapters.length) return;
@@ -60,7 +60,8 @@ function bindAdapters(byRole: Record<string, Checkpoint>, inputRoles: string[], 
   }
   const base = readsPre ? inputs.pre! : zeroBase(adapters.map((r) => byRole[r]));
   const label = readsPre ? `θ_pre (${base.name})` : 'the other adapter';
-  for (const role of adapters) byRole[role] = adapterRole(byRole[role], base, role === 'vector', label);
+  // A mapping set by hand for an adapter role lines the adapter's names up with the base's (the alignment then sees the base's names).
+  for (const role of adapters) byRole[role] = adapterRole(byRole[role], base, role === 'vector', label, nameMaps[role]);
 }
 
 export interface PlanDetail extends MergePlan {
@@ -90,7 +91,8 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
     byRole[role] = ck;
   }
   for (const c of method.check?.(recipe, modelCount) ?? []) throw new MergePlanError(c, []);
-  bindAdapters(byRole, inputRoles, inputs, recipe.method);
+  const alignMaps = withoutAdapters(recipe.nameMaps ?? {}, byRole);
+  bindAdapters(byRole, inputRoles, inputs, recipe.method, recipe.nameMaps);
 
   const base = byRole[inputRoles[0]];
   for (const role of Object.keys(recipe.nameMaps ?? {})) {
@@ -101,7 +103,7 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
         : `a name mapping names role '${role}', which is not an input of ${recipe.method} (${others})`, []);
     }
   }
-  const report = alignCheckpoints(byRole, recipe.nameMaps);
+  const report = alignCheckpoints(byRole, alignMaps);
   const matched = new Map(report.matched.map((m) => [m.name, m]));
   const excluded = (name: string) => matchesAny(recipe.exclude, name);
   const optionalVector = method.roles.includes('vector');

@@ -11,7 +11,7 @@ import type { Checkpoint, TensorEntry } from '../formats/checkpoint';
 import { decodeToF32, DTYPE_BITS, dtypeSize, isFloatDType } from '../formats/dtype';
 import { FormatError } from '../formats/errors';
 import { loraConfigOf, moduleScaling } from '../formats/lora-config';
-import { bestPrefixMapping, mapName } from './align';
+import { bestPrefixMapping, mapName, type NameMapOverride } from './align';
 
 /** The factors of one base tensor's update. */
 export interface LoraUpdate {
@@ -100,12 +100,16 @@ export function adapterTargets(adapter: Checkpoint): { file: string; shapes: Map
   return { file, shapes, full: [...full.keys()] };
 }
 
-/** Reads the adapter's tensors against `base`; throws one FormatError naming the adapter's weights file. */
-export function resolveAdapter(adapter: Checkpoint, base: Checkpoint, baseLabel = 'θ_pre'): AdapterOnBase {
+/**
+ * Reads the adapter's tensors against `base`; throws one FormatError naming the adapter's weights file.
+ * `nameMap`: the user's mapping of the adapter's names (PEFT's prefix off) onto the base's, in place
+ * of the automatic one.
+ */
+export function resolveAdapter(adapter: Checkpoint, base: Checkpoint, baseLabel = 'θ_pre', nameMap?: NameMapOverride): AdapterOnBase {
   const { cfg, file, factors, full } = parseAdapter(adapter);
   const baseNames = new Set(base.tensors.map((t) => t.name));
   const wanted = [...[...factors.keys()].map((m) => `${m}.weight`), ...full.keys()];
-  const mapping = bestPrefixMapping(wanted, baseNames) ?? undefined;
+  const mapping = nameMap ?? bestPrefixMapping(wanted, baseNames) ?? undefined;
   const byName = new Map(base.tensors.map((t) => [t.name, t] as const));
 
   const updates = new Map<string, LoraUpdate>();

@@ -24,9 +24,9 @@ export function AlignmentReport() {
     return out;
   }, [checkpoints, roles]);
   // LoRA adapters line up as θ_pre + ΔW (merge/lora-sources.ts), as the merge and the statistics read them.
-  const asModels = useMemo(() => adapterRoles(byRole), [byRole]);
+  const asModels = useMemo(() => adapterRoles(byRole, nameMaps), [byRole, nameMaps]);
   const assigned = Object.keys(asModels.byRole);
-  const report = useMemo(() => (assigned.length >= 2 ? alignCheckpoints(asModels.byRole, nameMaps) : null), [asModels, assigned.length, nameMaps]);
+  const report = useMemo(() => (assigned.length >= 2 ? alignCheckpoints(asModels.byRole, asModels.nameMaps) : null), [asModels, assigned.length]);
 
   const counts = report && {
     missing: report.issues.filter((i) => i.kind === 'missing').length,
