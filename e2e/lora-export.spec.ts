@@ -77,7 +77,8 @@ test('extract → LoRA adapter: four files download, PEFT layout, every tensor r
 
   // The downloaded adapter reopens in the workbench.
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
-  await dropFiles(page, [{ path: 'gamma-lora/adapter_model.safetensors', data: new Uint8Array(readFileSync(saved.get('adapter_model.safetensors')!)) }]);
+  // With its config: PEFT's weights alone are refused (r and lora_alpha are in adapter_config.json).
+  await dropFiles(page, ['adapter_model.safetensors', 'adapter_config.json'].map((f) => ({ path: `gamma-lora/${f}`, data: new Uint8Array(readFileSync(saved.get(f)!)) })));
   await expect(card(page, 'gamma-lora')).toBeVisible();
   await expect(card(page, 'gamma-lora')).toContainText(String(2 * modules.length));
   noLeaks();
