@@ -58,7 +58,7 @@ export function parseLoraConfig(text: string, file: string): LoraConfig {
   }
   if (o.use_dora === true) throw new FormatError(file, 'DoRA adapters (use_dora: true) are not supported: their magnitude vectors rescale each column of W + ΔW');
   ensure(typeof o.r === 'number' && Number.isInteger(o.r) && o.r > 0, file, 'adapter_config.json: r is not a positive integer');
-  const alpha = o.lora_alpha ?? 8;
+  const alpha = o.lora_alpha === undefined ? 8 : o.lora_alpha;
   ensure(typeof alpha === 'number' && Number.isFinite(alpha), file, 'adapter_config.json: lora_alpha is not a number');
   const tm = o.target_modules;
   ensure(tm === undefined || tm === null || typeof tm === 'string' || (Array.isArray(tm) && tm.every((x) => typeof x === 'string')), file,

@@ -180,3 +180,10 @@ describe('flags of another type than true/false', () => {
     expect(parseLoraConfig(config({ use_rslora: null, fan_in_fan_out: false }), 'f').useRslora).toBe(false);
   });
 });
+
+describe('lora_alpha', () => {
+  it("absent is PEFT's default 8; null is refused (PEFT cannot scale by None), not read as 8", () => {
+    expect(parseLoraConfig(JSON.stringify({ peft_type: 'LORA', r: 4 }), 'c').loraAlpha).toBe(8);
+    expect(() => parseLoraConfig(config({ lora_alpha: null }), 'c/adapter_config.json')).toThrow('c/adapter_config.json: adapter_config.json: lora_alpha is not a number');
+  });
+});
