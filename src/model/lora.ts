@@ -2,7 +2,8 @@
  * What a PEFT LoRA adapter (formats/lora.ts) means for a base model, with PEFT's semantics: PEFT's
  * `base_model.model.` is stripped, `<module>.lora_A.weight` [r, in] and `.lora_B.weight` [out, r]
  * update the base's `<module>.weight` by ΔW = s·B·A ((B·A)ᵀ·s with fan_in_fan_out, whose base weight is
- * [in, out], and for `lora_embedding_A` [r, vocab] / `lora_embedding_B` [dim, r]), s from the module's
+ * [in, out] — as in PEFT, by the module's layout where the weight is not square — and for
+ * `lora_embedding_A` [r, vocab] / `lora_embedding_B` [dim, r]), s from the module's
  * rank and alpha (formats/lora-config.ts); any other tensor (modules_to_save, saved under the base's
  * own name or as `…modules_to_save.<adapter>.…`) replaces the base's. Names are lined up with the
  * base's like any role's (DDP's `module.`, a missing `model.`). Every fault names the adapter's file.
@@ -126,9 +127,12 @@ export function resolveAdapter(adapter: Checkpoint, base: Checkpoint, baseLabel 
     if (r !== rB) throw new FormatError(file, `module '${module}': lora_A ${fmt(f.A.shape)} and lora_B ${fmt(f.B.shape)} disagree on the rank`);
     const { r: rCfg, scale } = moduleScaling(cfg, module);
     if (rCfg !== r) throw new FormatError(file, `module '${module}': its factors have rank ${r} but adapter_config.json gives r = ${rCfg}`);
-    const transpose = f.embedding || cfg.fanInFanOut;
+    // PEFT decides fan_in_fan_out by the module (False for nn.Linear, stored [out, in]; True for Conv1D,
+    // stored [in, out]) whatever the config says: a non-square weight's layout tells which; a square one follows the config.
+    const fits = (t: boolean) => w.shape.length === 2 && w.shape[0] === (t ? inA : outB) && w.shape[1] === (t ? outB : inA);
+    const transpose = f.embedding || (fits(cfg.fanInFanOut) ? cfg.fanInFanOut : fits(!cfg.fanInFanOut) ? !cfg.fanInFanOut : cfg.fanInFanOut);
     const shape = transpose ? [inA, outB] : [outB, inA];
-    if (w.shape.length !== 2 || w.shape[0] !== shape[0] || w.shape[1] !== shape[1]) {
+    if (!fits(transpose)) {
       throw new FormatError(file, `module '${module}': its factors (A ${fmt(f.A.shape)}, B ${fmt(f.B.shape)}) make a ${fmt(shape)} update, but ${baseLabel}'s '${target}' is ${fmt(w.shape)}`);
     }
     updates.set(target, { module, A: finiteFactor(f.A, file), B: finiteFactor(f.B, file), rank: r, scale, transpose });

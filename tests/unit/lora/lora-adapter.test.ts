@@ -99,7 +99,8 @@ describe('PEFT LoRA semantics', () => {
     expect(await fault(config(), { ...q(), 'base_model.model.model.layers.0.q_proj.lora_B.bias': [6] })).toBe("x/adapter_model.safetensors: 'base_model.model.model.layers.0.q_proj.lora_B.bias' is a LoRA bias (lora_bias), which is not supported");
     expect(await fault(config(), { 'base_model.model.model.layers.0.k_proj.lora_A.weight': [4, 5], 'base_model.model.model.layers.0.k_proj.lora_B.weight': [6, 4] }))
       .toBe("x/adapter_model.safetensors: module 'model.layers.0.k_proj' updates 'model.layers.0.k_proj.weight', which θ_pre (base) does not have");
-    expect(await fault(config({ fan_in_fan_out: true }), q())).toBe("x/adapter_model.safetensors: module 'model.layers.0.q_proj': its factors (A [4, 5], B [6, 4]) make a [5, 6] update, but θ_pre (base)'s 'model.layers.0.q_proj.weight' is [6, 5]");
+    expect(await fault(config(), { 'base_model.model.model.layers.0.q_proj.lora_A.weight': [4, 7], 'base_model.model.model.layers.0.q_proj.lora_B.weight': [6, 4] }))
+      .toBe("x/adapter_model.safetensors: module 'model.layers.0.q_proj': its factors (A [4, 7], B [6, 4]) make a [6, 7] update, but θ_pre (base)'s 'model.layers.0.q_proj.weight' is [6, 5]");
     expect(await fault(config(), { ...q(), 'base_model.model.model.layers.0.q_proj.lora_magnitude_vector': [6] })).toBe("x/adapter_model.safetensors: DoRA adapters are not supported ('base_model.model.model.layers.0.q_proj.lora_magnitude_vector' is a magnitude vector: DoRA rescales each column of W + ΔW)");
     await expect(open([bytesSource('y/adapter_config.json', enc.encode('{"peft_type": "LORA"}')), st('y/adapter_model.safetensors', q())])).rejects.toThrow('y/adapter_config.json: adapter_config.json: r is not a positive integer');
     await expect(open([bytesSource('z/adapter_config.json', enc.encode(config()))])).rejects.toThrow('z/adapter_config.json: no adapter_model.safetensors or adapter_model.bin beside it');
@@ -185,5 +186,25 @@ describe('lora_alpha', () => {
   it("absent is PEFT's default 8; null is refused (PEFT cannot scale by None), not read as 8", () => {
     expect(parseLoraConfig(JSON.stringify({ peft_type: 'LORA', r: 4 }), 'c').loraAlpha).toBe(8);
     expect(() => parseLoraConfig(config({ lora_alpha: null }), 'c/adapter_config.json')).toThrow('c/adapter_config.json: adapter_config.json: lora_alpha is not a number');
+  });
+});
+
+describe('fan_in_fan_out as PEFT applies it: by the module, not the config alone', () => {
+  it("a weight stored [out, in] (nn.Linear) takes B·A, one stored [in, out] (Conv1D) (B·A)ᵀ, whatever the flag; a square one follows the flag", async () => {
+    const files = (dir: string, fiFo: boolean, tensors: Record<string, number[]>) => [bytesSource(`${dir}/adapter_config.json`, enc.encode(config({ fan_in_fan_out: fiFo }))), st(`${dir}/adapter_model.safetensors`, tensors)];
+    const lin = { ...q() };
+    const conv = { 'base_model.model.h.0.c_attn.lora_A.weight': [4, 5], 'base_model.model.h.0.c_attn.lora_B.weight': [6, 4] };
+    const sq = { 'base_model.model.h.0.c_proj.lora_A.weight': [4, 5], 'base_model.model.h.0.c_proj.lora_B.weight': [5, 4] };
+    const [b, gpt] = await open([base(), st('gpt/model.safetensors', { 'h.0.c_attn.weight': [5, 6], 'h.0.c_proj.weight': [5, 5] })]);
+    const [linT] = await open(files('l', true, lin));
+    // PEFT: "fan_in_fan_out is set to True but the target module is `torch.nn.Linear`. Setting fan_in_fan_out to False."
+    expect(resolveAdapter(linT, b).updates.get('model.layers.0.q_proj.weight')!.transpose).toBe(false);
+    for (const fiFo of [false, true]) {
+      const [c] = await open(files(`c${fiFo}`, fiFo, { ...conv, ...sq }));
+      const u = resolveAdapter(c, gpt).updates;
+      // "… the target module is `Conv1D`. Setting fan_in_fan_out to True."
+      expect(u.get('h.0.c_attn.weight')!.transpose, String(fiFo)).toBe(true);
+      expect(u.get('h.0.c_proj.weight')!.transpose, String(fiFo)).toBe(fiFo);
+    }
   });
 });
