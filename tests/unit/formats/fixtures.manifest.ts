@@ -235,6 +235,9 @@ export const MANIFEST: readonly FixtureRow[] = [
   ...LORA_EXPECTED.map((e): OpensRow => ({ path: `lora/expected/${e}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: e === 'bin-factors' ? 4 : e === 'extract-adapters' ? 6 : 13 })),
   data('lora/cases.json'),
   data('lora/stats.json'),
+  // γ's pair for the LoRA export, and torch's SVD of it (make_lora_export_golden.py, tests/unit/merge/lora-export.test.ts)
+  ...['aux', 'sft'].map((r): OpensRow => ({ path: `lora/${r}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: 10 })),
+  data('lora/golden.json'),
 ];
 
 /** The scripts that write the fixtures: not fixtures themselves. */
