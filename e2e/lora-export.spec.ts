@@ -83,3 +83,19 @@ test('extract → LoRA adapter: four files download, PEFT layout, every tensor r
   await expect(card(page, 'gamma-lora')).toContainText(String(2 * modules.length));
   noLeaks();
 });
+
+test('the LoRA export fields keep their values when the user visits another tab and comes back', async ({ page }) => {
+  await openApp(page, '#checkpoints');
+  await loadDemo(page);
+  await page.getByRole('tab', { name: 'Merge' }).click();
+  await page.getByLabel('Merge method').selectOption('extract');
+  await page.getByLabel('Export γ as LoRA adapter').check();
+  await page.getByLabel('LoRA rank (largest)').fill('7');
+  await page.getByLabel(/Energy kept per module/).fill('0.8');
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await page.getByRole('tab', { name: 'Merge' }).click();
+  await expect(page.getByLabel('Export γ as LoRA adapter')).toBeChecked();
+  await expect(page.getByLabel('LoRA rank (largest)')).toHaveValue('7');
+  await expect(page.getByLabel(/Energy kept per module/)).toHaveValue('0.8');
+  await expect(page.getByRole('button', { name: 'Export LoRA adapter' })).toBeVisible();
+});

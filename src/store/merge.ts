@@ -5,6 +5,7 @@ import type { EngineInfo, RunRequest } from '../workers/merge-protocol';
 import { startMerge, type MergeOutcome, type MergeRun } from '../workers/merge-client';
 import { mirrorToHash, queryFor } from './url-hash';
 import { defaultDraft, draftFromQuery, draftToQuery, withMethod, type MergeDraft, type OutputChoice } from '../merge/recipe-draft';
+import { DEFAULT_LORA_DRAFT, type LoraDraft } from '../ui/merge/lora-draft';
 
 /**
  * The merge panel's own state: the recipe draft (mirrored into the URL hash, '#merge?recipe=…', so a
@@ -22,6 +23,8 @@ export interface MergeState {
   modelIds: string[];
   /** Checkpoint id of a saved capability vector (method 'apply'). */
   vectorId?: string;
+  /** The 'Export γ as LoRA adapter' fields (method 'extract'), kept while the panel is not shown. */
+  loraDraft: LoraDraft;
 
   status: RunStatus;
   progress?: MergeProgress;
@@ -43,6 +46,7 @@ export interface MergeState {
   setShardSize(bytes: number): void;
   setEngine(e: EngineChoice): void;
   setOutput(o: OutputChoice): void;
+  setLoraDraft(d: LoraDraft): void;
   dismissUrlErrors(): void;
   start(req: Omit<RunRequest, 'type' | 'id'>): Promise<MergeOutcome>;
   cancel(): void;
@@ -63,7 +67,9 @@ export const useMergeStore = create<MergeState>()((set, get) => {
     draft: initial.draft,
     urlErrors: initial.errors,
     modelIds: [],
+    loraDraft: DEFAULT_LORA_DRAFT,
     status: 'idle',
+    setLoraDraft: (loraDraft) => set({ loraDraft }),
 
     setMethod: (m) => set((s) => ({ draft: withMethod(s.draft, m) })),
     setParam: (name, v) =>

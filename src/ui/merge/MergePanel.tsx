@@ -10,7 +10,7 @@ import { bindDraft, previewPlan } from './bindings';
 import { downloadFiles, saveBlob } from '../download';
 import { OutputOptions } from './OutputOptions';
 import { LoraOptions } from './LoraOptions';
-import { DEFAULT_LORA_DRAFT, loraRequest } from './lora-draft';
+import { loraRequest } from './lora-draft';
 import { ParamEditor } from './ParamEditor';
 import { FilterEditor, MismatchList, RoleSummary } from './RolesAndFilters';
 import { RunOutcome, RunProgress } from './RunStatus';
@@ -30,7 +30,9 @@ export default function MergePanel() {
   const urlErrors = useMergeStore((s) => s.urlErrors);
   const store = useMergeStore.getState();
   const [cacheNote, setCacheNote] = useState('');
-  const [loraDraft, setLoraDraft] = useState(DEFAULT_LORA_DRAFT);
+  // In the store: the panel unmounts when another tab is shown, and the fields must survive that.
+  const loraDraft = useMergeStore((s) => s.loraDraft);
+  const setLoraDraft = useMergeStore((s) => s.setLoraDraft);
   useEffect(() => syncDraftToUrl(), []);
 
   const binding = useMemo(() => bindDraft(draft.recipe, checkpoints, roles, modelIds, vectorId, nameMaps), [draft.recipe, checkpoints, roles, modelIds, vectorId, nameMaps]);
