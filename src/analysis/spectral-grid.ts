@@ -76,7 +76,9 @@ export interface SpectralGridValues extends GridValues {
  * A stacked tensor [L, out, in] whose name has no block (layers stacked on axis 0) shows each layer's
  * matrix in that layer's row; everything else stays in its own cell.
  */
-const ownRow = (block: number | null, s: TensorSpectral): number | null => (block === null && s.layer !== undefined ? s.layer : block);
+// A scanned stack whose statistics are split per layer (TensorStats.layers) already sits in each layer's cell: only that layer's spectrum is its.
+const ownRow = (block: number | null, s: TensorSpectral, t?: TensorStats): number | null =>
+  (s.layer !== undefined && (block === null || t?.layers) ? s.layer : block);
 
 /** The rows of the low-rank grid: blocks ascending after the non-block row, as the grid orders them. */
 export function spectralRows(g: GroupGrid, tensors: readonly TensorStats[], spectra: ReadonlyMap<string, readonly TensorSpectral[]>): (number | null)[] {
@@ -101,7 +103,7 @@ export function spectraAt(
     if (!cell) continue;
     for (const i of cell.tensors) {
       for (const s of spectra.get(tensors[i].name) ?? []) {
-        if (ownRow(b, s) !== block) continue;
+        if (ownRow(b, s, tensors[i]) !== block) continue;
         out.push(s);
         from ??= cell;
       }

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildGrids } from '../../../src/analysis/aggregate';
 import { capvectorPlan, pairIndex, vectorIndex } from '../../../src/analysis/plan';
 import { runSpectral, type TensorSpectral } from '../../../src/analysis/run-spectral';
+import { spectraAt, spectralGridValues } from '../../../src/analysis/spectral-grid';
 import { planStatsTasks, runStats, type TensorStats } from '../../../src/analysis/run-stats';
 import { gaussian, subspaceOverlap, topSvd } from '../../../src/analysis/spectral';
 import { truncatedLayerParts, type Truncation } from '../../../src/analysis/truncate';
@@ -86,6 +87,27 @@ describe('the γ–Δ overlap of a stacked tensor', () => {
       const opts = { k: 4, seed: 0 };
       const want = subspaceOverlap(await topSvd({ rows: 20, cols: 12, data: gamma }, opts), await topSvd({ rows: 20, cols: 12, data: delta }, opts), 4)!;
       expect(Math.abs(s.overlapGammaDelta! - want), `layer ${l}`).toBeLessThan(1e-12);
+    }
+  });
+});
+
+describe('the low-rank grid of a scanned stack (its statistics already split per layer)', () => {
+  it("each layer's row shows that layer's spectrum alone (spectraAt, spectralGridValues)", async () => {
+    const [pre, aux, sft, down] = await openPaths(writeFamily());
+    const plan = capvectorPlan({ down: true });
+    const { tasks } = planStatsTasks(plan, { pre, aux, sft, down });
+    const tensors: TensorStats[] = [];
+    await runStats({ plan, tasks, engine: new CpuEngine(), onTensor: (t) => tensors.push(t) });
+    const spectra = new Map<string, TensorSpectral[]>();
+    await runSpectral({ plan, tasks, k: 4, alpha: () => 0.4, onTensor: (s) => spectra.set(s.name, [...(spectra.get(s.name) ?? []), s]) });
+    const grid = buildGrids(plan, tensors)[0];
+    const module = grid.modules[0];
+    const gv = spectralGridValues(grid, tensors, spectra, 'stableRank', 0.9);
+    expect(gv.blocks).toEqual([0, 1, 2]);
+    for (const layer of [0, 1, 2]) {
+      const own = spectra.get(NAME)!.find((s) => s.layer === layer)!;
+      expect(spectraAt(grid, tensors, spectra, layer, module).spectra).toEqual([own]);
+      expect(gv.values[gv.blocks.indexOf(layer) * grid.modules.length]).toBe(own.gamma.stableRank);
     }
   });
 });
