@@ -124,6 +124,9 @@ export function viewToQuery(v: AnalysisView): string {
   return q.toString();
 }
 
+/** The most singular values per matrix the app asks for (the k field's bound; a link is held to it too). */
+export const MAX_SPECTRAL_K = 256;
+
 export function viewFromQuery(s: string): AnalysisView {
   const q = new URLSearchParams(s);
   const perLayer: Record<string, number> = {};
@@ -146,7 +149,7 @@ export function viewFromQuery(s: string): AnalysisView {
     group: q.get('group') ?? '',
     chart: q.get('chart') ?? '',
     spectral: k >= 1,
-    spectralK: k >= 1 ? k : DEFAULT_VIEW.spectralK,
+    spectralK: k >= 1 ? Math.min(MAX_SPECTRAL_K, k) : DEFAULT_VIEW.spectralK,
     spectralTau: q.get('tau') === '1',
     specMetric: spec && SPECTRAL_METRICS.some((m) => m.id === spec) ? spec : DEFAULT_VIEW.specMetric,
     specVector: vec && SPECTRAL_VECTORS.some((x) => x.id === vec) ? vec : DEFAULT_VIEW.specVector,

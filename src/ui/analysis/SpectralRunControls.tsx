@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { AnalysisView } from '../../store/analysis';
+import { MAX_SPECTRAL_K, type AnalysisView } from '../../store/analysis';
 
 /** Whether the next run adds the spectral pass (the low-rank view of γ), with its k and the τ_aux–τ_sft overlap. */
 export const SpectralRunControls = memo(function SpectralRunControls({ on, k, tau, disabled, setView }: {
@@ -14,8 +14,8 @@ export const SpectralRunControls = memo(function SpectralRunControls({ on, k, ta
       {on && (
         <>
           <label className="cv-field">k
-            <input type="number" min={1} max={256} step={1} value={k} disabled={disabled} style={{ width: 60 }} aria-label="Singular values per matrix (k)"
-              onChange={(e) => Number.isInteger(e.target.valueAsNumber) && e.target.valueAsNumber >= 1 && setView({ spectralK: Math.min(256, e.target.valueAsNumber) })} />
+            <input type="number" min={1} max={MAX_SPECTRAL_K} step={1} value={k} disabled={disabled} style={{ width: 60 }} aria-label="Singular values per matrix (k)"
+              onChange={(e) => Number.isInteger(e.target.valueAsNumber) && e.target.valueAsNumber >= 1 && setView({ spectralK: Math.min(MAX_SPECTRAL_K, e.target.valueAsNumber) })} />
           </label>
           <label className="cv-field">
             <input type="checkbox" checked={tau} disabled={disabled} onChange={(e) => setView({ spectralTau: e.target.checked })} aria-label="Also the τ_aux–τ_sft subspace overlap" />

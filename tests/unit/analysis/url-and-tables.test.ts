@@ -15,6 +15,10 @@ describe('analysis view in the URL', () => {
     const bad = viewFromQuery('spectral=x&spec=nope&vec=theta&q=0.5&rank=-3');
     expect([bad.spectral, bad.spectralK, bad.specMetric, bad.specVector, bad.energyQ, bad.rank]).toEqual([false, DEFAULT_VIEW.spectralK, DEFAULT_VIEW.specMetric, 'gamma', DEFAULT_VIEW.energyQ, 0]);
   });
+  it('a link cannot ask for more singular values per matrix than the k field allows (256): an exact SVD of every matrix would follow', () => {
+    expect(viewFromQuery('spectral=100000').spectralK).toBe(256);
+    expect(viewFromQuery('spectral=256').spectralK).toBe(256);
+  });
   it('falls back to defaults for missing or malformed fields', () => {
     const v = viewFromQuery('cmap=rainbow&alpha=abc&layerAlpha=language/3:x,bad');
     expect(v.cmap).toBe(DEFAULT_VIEW.cmap);
