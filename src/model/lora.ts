@@ -36,6 +36,18 @@ const PEFT_PREFIX = 'base_model.model.';
 const FACTOR = /^(.*)\.(lora_A|lora_B|lora_embedding_A|lora_embedding_B)(?:\.([^.]+))?(?:\.weight)?$/;
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
+/**
+ * The shape of the update a pair of factors makes, or null when they are no LoRA pair: linear A [r, in],
+ * B [out, r] → [out, in] ([in, out] transposed); convolution (PEFT's Conv1d/2d/3d LoRA) A [r, in, k…]
+ * and B [out, r, 1…] → [out, in, k…], since ΔW[o, i, k…] = Σ_r B[o, r]·A[r, i, k…] is the product of the
+ * flattened factors [out, r]·[r, in·k…] read row-major: the lora op forms it as a [out, in·k…] matrix.
+ */
+function updateShape(A: readonly number[], B: readonly number[], transpose: boolean): number[] | null {
+  if (A.length === 2 && B.length === 2) return transpose ? [A[1], B[0]] : [B[0], A[1]];
+  if (A.length >= 3 && B.length === A.length && !transpose && B.slice(2).every((d) => d === 1)) return [B[0], ...A.slice(1)];
+  return null;
+}
+
 export const isLoraAdapter = (ck: Pick<Checkpoint, 'format'>) => ck.format === 'lora';
 
 interface Factors { A?: TensorEntry; B?: TensorEntry; embedding: boolean }
@@ -72,8 +84,8 @@ export function adapterTargets(adapter: Checkpoint): { file: string; shapes: Map
   const { cfg, file, factors, full } = parseAdapter(adapter);
   const shapes = new Map<string, number[]>();
   for (const [module, f] of factors) {
-    if (f.A?.shape.length !== 2 || f.B?.shape.length !== 2) continue; // resolveAdapter names the fault
-    shapes.set(`${module}.weight`, f.embedding || cfg.fanInFanOut ? [f.A.shape[1], f.B.shape[0]] : [f.B.shape[0], f.A.shape[1]]);
+    const shape = f.A && f.B ? updateShape(f.A.shape, f.B.shape, f.embedding || cfg.fanInFanOut) : null;
+    if (shape) shapes.set(`${module}.weight`, shape); // else resolveAdapter names the fault
   }
   return { file, shapes, full: [...full.keys()] };
 }
@@ -92,17 +104,17 @@ export function resolveAdapter(adapter: Checkpoint, base: Checkpoint, baseLabel 
     const target = mapName(`${module}.weight`, mapping);
     const w = byName.get(target);
     if (!w) throw new FormatError(file, `module '${module}' updates '${target}', which ${baseLabel} does not have`);
-    if (f.A.shape.length !== 2 || f.B.shape.length !== 2) {
-      throw new FormatError(file, `module '${module}': factors of shape ${fmt(f.A.shape)} and ${fmt(f.B.shape)} are not matrices (convolution LoRA is not supported)`);
+    const transpose = f.embedding || cfg.fanInFanOut;
+    const shape = updateShape(f.A.shape, f.B.shape, transpose);
+    if (!shape) {
+      throw new FormatError(file, `module '${module}': factors of shape ${fmt(f.A.shape)} and ${fmt(f.B.shape)} are no LoRA pair (A [r, in] and B [out, r], or a convolution's A [r, in, k…] and B [out, r, 1…])`);
     }
-    const [r, inA] = f.A.shape;
-    const [outB, rB] = f.B.shape;
+    const r = f.A.shape[0];
+    const rB = f.B.shape[1];
     if (r !== rB) throw new FormatError(file, `module '${module}': lora_A ${fmt(f.A.shape)} and lora_B ${fmt(f.B.shape)} disagree on the rank`);
     const { r: rCfg, scale } = moduleScaling(cfg, module);
     if (rCfg !== r) throw new FormatError(file, `module '${module}': its factors have rank ${r} but adapter_config.json gives r = ${rCfg}`);
-    const transpose = f.embedding || cfg.fanInFanOut;
-    const shape = transpose ? [inA, outB] : [outB, inA];
-    if (w.shape.length !== 2 || w.shape[0] !== shape[0] || w.shape[1] !== shape[1]) {
+    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
       throw new FormatError(file, `module '${module}': its factors (A ${fmt(f.A.shape)}, B ${fmt(f.B.shape)}) make a ${fmt(shape)} update, but ${baseLabel}'s '${target}' is ${fmt(w.shape)}`);
     }
     updates.set(target, { module, A: f.A, B: f.B, rank: r, scale, transpose });
