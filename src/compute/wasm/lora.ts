@@ -1,22 +1,23 @@
 /**
  * Runs lora.wat: the CPU engine's lora op block by block in WebAssembly, the same float64 operations in
  * the same order as the JavaScript loops of kernels/lora/lora.cpu.ts (which stay as the fallback), so the
- * bits are the same. Here: the module's memory layout, the dense inputs' blocks decoded into it (the
- * loops' own decodeBlock), the row-segment walk, and writing each block out — the fast-range words
- * (writeFastBlock) or, when some value leaves that range, the careful rounding of the block's values.
+ * bits are the same. Here: the module's memory layout, the dense inputs' words copied in block by block,
+ * the row-segment walk, and writing each block out — the fast-range words (the kernel's bfloat16 words,
+ * or writeFastBlock) or, when some value leaves that range, the careful rounding of the block's values.
  */
 import type { LoraSpec } from '../kernels/lora/lora.ref';
 import { BLOCK, D, S32, outBuffer, roundBlock, roundingOf, writeBlock, writeFastBlock } from '../fused/block';
-import { decodeBlock, type Packed } from '../fused/packed';
+import type { Packed } from '../fused/packed';
 import { WASM_BASE64 } from './lora.wasm';
 import { wasmKernel } from './enabled';
 
 interface Kernel {
   memory: WebAssembly.Memory;
+  widen: (src: number, kind: number, dst: number, n: number) => void;
   terms: (ptab: number, k: number, pacc: number, m: number) => void;
   product: (pv: number, vs: number, pc: number, cs: number, r: number, pp: number, m: number) => void;
   fold: (pp: number, pacc: number, w: number, first: number, m: number) => void;
-  finish: (pbase: number, hasBase: number, pacc: number, sc: number, c: number, pout: number, m: number) => void;
+  finish: (pbase: number, hasBase: number, pacc: number, sc: number, c: number, pout: number, m: number, bf16: number) => number;
 }
 
 /** A factor pair decoded to float64 as lora.cpu.ts holds it: A, and B with a k-row contiguous for the (B·A)ᵀ layout. */
@@ -28,7 +29,7 @@ export const loraCounters = { blocks: 0 };
 const load = wasmKernel(WASM_BASE64, (inst): Kernel => {
   const e = inst.exports;
   return {
-    memory: e.memory as WebAssembly.Memory, terms: e.lora_terms as Kernel['terms'], product: e.lora_product as Kernel['product'],
+    memory: e.memory as WebAssembly.Memory, widen: e.lora_widen as Kernel['widen'], terms: e.lora_terms as Kernel['terms'], product: e.lora_product as Kernel['product'],
     fold: e.lora_fold as Kernel['fold'], finish: e.lora_finish as Kernel['finish'],
   };
 });
@@ -38,8 +39,9 @@ export function loraWasmAvailable(): boolean {
   return load() !== null;
 }
 
-/** A float64 block region with one element of padding (the kernel's elementwise exports work in pairs). */
-const REGION = (BLOCK + 2) * 8;
+/** A float64 block region with three elements of padding (the kernel's elementwise exports work in pairs and fours). */
+const REGION = (BLOCK + 4) * 8;
+const KIND: Record<string, number> = { F32: 0, BF16: 1, F16: 2 };
 /** The module's memory is addressed with i32: stay well below 2 GiB, leave bigger factors to JavaScript. */
 const MAX_BYTES = 2 ** 30;
 
@@ -50,9 +52,10 @@ const MAX_BYTES = 2 ** 30;
 export function loraWasm(dense: Packed[], factors: DecodedFactor[], spec: LoraSpec, n: number): Uint8Array | null {
   const k = load();
   if (!k) return null;
-  // Layout: +0.0 words (a missing b), the term records, one region per dense input, acc, p, the float32
-  // output words, then every factor's A and Bk (16-byte aligned, with a padding pair after the last).
-  const ZERO = 0, TAB = REGION, IN = TAB + 16 * spec.terms.length;
+  // Layout: +0.0 words (a missing b), the words of one dense input's block, the term records, one region
+  // per dense input, acc, p, the output words, then every factor's A and Bk (16-byte aligned, with a
+  // padding pair after the last).
+  const ZERO = 0, STAGE = REGION, TAB = STAGE + REGION, IN = TAB + 16 * spec.terms.length;
   const ACC = IN + dense.length * REGION, P = ACC + REGION, OUT = P + REGION, FAC = OUT + REGION;
   const at: number[] = [];
   let need = FAC;
@@ -65,7 +68,7 @@ export function loraWasm(dense: Packed[], factors: DecodedFactor[], spec: LoraSp
   if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
   const buf = k.memory.buffer;
   const f64 = new Float64Array(buf);
-  f64.fill(0, ZERO / 8, ZERO / 8 + BLOCK + 2);
+  f64.fill(0, ZERO / 8, ZERO / 8 + BLOCK + 4);
   const tab = new DataView(buf, TAB, 16 * spec.terms.length);
   spec.terms.forEach((t, j) => {
     tab.setInt32(16 * j, IN + t.a * REGION, true);
@@ -77,16 +80,22 @@ export function loraWasm(dense: Packed[], factors: DecodedFactor[], spec: LoraSp
     f64.set(f.Bk, at[2 * l + 1] / 8);
   });
   const used = [...new Set([...(spec.base === null ? [] : [spec.base]), ...spec.terms.flatMap((t) => (t.b === null ? [t.a] : [t.a, t.b]))])];
-  const views = dense.map((_, i) => new Float64Array(buf, IN + i * REGION, BLOCK));
+  const stage16 = new Uint16Array(buf, STAGE, BLOCK), stage32 = new Int32Array(buf, STAGE, BLOCK);
   const acc = new Float64Array(buf, ACC, BLOCK);
-  const words = new Int32Array(buf, OUT, BLOCK);
+  const words = new Int32Array(buf, OUT, BLOCK), words16 = new Uint16Array(buf, OUT, BLOCK);
+  const bf16 = spec.outDtype === 'BF16' ? 1 : 0;
   const out = outBuffer(spec.outDtype, n);
   const { c, lo, hi } = roundingOf(spec.outDtype);
   const { rows, cols, terms } = spec;
   const none = terms.length === 0;
   for (let st = 0; st < n; st += BLOCK) {
     const m = Math.min(BLOCK, n - st);
-    for (const i of used) decodeBlock(dense[i], st, m, views[i]);
+    for (const i of used) {
+      const x = dense[i];
+      if (x.dtype === 'F32') stage32.set(x.u32.subarray(st, st + m));
+      else stage16.set(x.u16.subarray(st, st + m));
+      k.widen(STAGE, KIND[x.dtype], IN + i * REGION, m);
+    }
     k.terms(TAB, terms.length, ACC, m);
     factors.forEach((f, l) => {
       const [pA, pB] = [at[2 * l], at[2 * l + 1]];
@@ -103,10 +112,16 @@ export function loraWasm(dense: Packed[], factors: DecodedFactor[], spec: LoraSp
       }
       k.fold(P, ACC, f.w, none && l === 0 ? 1 : 0, m);
     });
-    k.finish(spec.base === null ? 0 : IN + spec.base * REGION, spec.base === null ? 0 : 1, ACC, spec.scale, c, OUT, m);
+    const fine = k.finish(spec.base === null ? 0 : IN + spec.base * REGION, spec.base === null ? 0 : 1, ACC, spec.scale, c, OUT, m, bf16);
     loraCounters.blocks++;
-    S32.set(words.subarray(0, m));
-    if (writeFastBlock(out, st, m)) continue;
+    if (bf16 && fine) {
+      out.u16.set(words16.subarray(0, m), st);
+      continue;
+    }
+    if (!bf16) {
+      S32.set(words.subarray(0, m));
+      if (writeFastBlock(out, st, m)) continue;
+    }
     // some value is NaN, ±Inf, subnormal in the output or overflows: round the block's values with the patch list
     D.set(acc.subarray(0, m));
     writeBlock(out, st, m, roundBlock(m, c, lo, hi));

@@ -1,19 +1,58 @@
 ;; The CPU engine's lora op (kernels/lora/lora.cpu.ts) on float64 blocks, in the JavaScript loops' order,
 ;; two elements per f64x2 (no fused multiply-add: each product and sum is rounded as JavaScript rounds
-;; it, so every element gets the same bits). The caller (wasm/lora.ts) decodes the dense inputs' block
-;; and the whole factors to float64 in this memory, then calls, per block:
+;; it, so every element gets the same bits). The caller (wasm/lora.ts) puts the whole factors, decoded
+;; to float64, in this memory, then per block copies each dense input's words in and calls:
+;;   lora_widen    the words as float64 (exact)
 ;;   lora_terms    acc = w_0·(a_0 − b_0), acc = acc + w_j·(a_j − b_j) (no terms: acc = +0)
 ;;   per factor and row segment, lora_product: p = c_0·v_0, p = p + c_k·v_k for k = 1 … r − 1, ascending
 ;;   per factor, lora_fold: acc = w·p (no terms, first factor) or acc + w·p
 ;;   lora_finish   v = base + sc·acc (or sc·acc), kept in acc for a careful redo, and rounded to the
 ;;                 output's precision (Veltkamp: t = v·c, t − (t − v)) as float32 words, which the caller
-;;                 writes with writeFastBlock, redoing the block from acc when a value leaves the fast range.
+;;                 writes with writeFastBlock, redoing the block from acc when a value leaves the fast range;
+;;                 for bfloat16 output their top halves, the words, and whether all were in the fast range.
 ;; Term j is a record at ptab + 16j: a (i32), b (i32), w (f64); a missing b points at +0.0 words
-;; (a − (+0) = a for every a, −0 and NaN included). The elementwise exports work on whole pairs: regions
-;; hold one float64 of padding, so an odd m computes one spare lane there. lora_product, whose rows are
-;; the factors' own, stops at m with a scalar tail.
+;; (a − (+0) = a for every a, −0 and NaN included). The elementwise exports work on whole pairs (widen on
+;; fours): regions hold three float64 of padding, so an m that is not a multiple computes spare lanes there.
+;; lora_product, whose rows are the factors' own, stops at m with a scalar tail.
 (module
   (memory (export "memory") 1)
+
+  ;; float32 lanes of elements i..i+3 of the region at p, read in its kind (as combine-mixed.wat's $load4)
+  (func $load4 (param $p i32) (param $kind i32) (param $i i32) (result v128)
+    (local $u v128) (local $m v128)
+    (if (i32.eqz (local.get $kind))
+      (then (return (v128.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))))))
+    (local.set $u (v128.load16x4_u (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 1)))))
+    ;; bfloat16: the top half of a float32
+    (if (i32.eq (local.get $kind) (i32.const 1))
+      (then (return (i32x4.shl (local.get $u) (i32.const 16)))))
+    ;; half: normal rebiased (exponent + 112), Inf/NaN to exponent 255 (payload kept), subnormals and ±0
+    ;; as m·2^-24 (exact); the sign put back
+    (local.set $m (v128.and (local.get $u) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)))
+    (v128.or
+      (i32x4.shl (v128.and (local.get $u) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)) (i32.const 16))
+      (v128.bitselect
+        (f32x4.mul (f32x4.convert_i32x4_u (local.get $m)) (f32x4.splat (f32.const 0x1p-24)))
+        (i32x4.add (i32x4.shl (local.get $m) (i32.const 13))
+          (v128.bitselect
+            (v128.const i32x4 0x70000000 0x70000000 0x70000000 0x70000000)
+            (v128.const i32x4 0x38000000 0x38000000 0x38000000 0x38000000)
+            (i32x4.ge_s (local.get $m) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00))))
+        (i32x4.lt_s (local.get $m) (v128.const i32x4 0x400 0x400 0x400 0x400)))))
+
+  ;; lora_widen(src, kind, dst, n): n words of `kind` (0 float32, 1 bfloat16, 2 half) at src as float64 at dst
+  (func (export "lora_widen") (param $src i32) (param $kind i32) (param $dst i32) (param $n i32)
+    (local $i i32) (local $x v128) (local $q i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (call $load4 (local.get $src) (local.get $kind) (local.get $i)))
+        (local.set $q (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 3))))
+        (v128.store (local.get $q) (f64x2.promote_low_f32x4 (local.get $x)))
+        (v128.store offset=16 (local.get $q)
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
 
   (func (export "lora_terms") (param $ptab i32) (param $k i32) (param $pacc i32) (param $m i32)
     (local $i i32) (local $at i32) (local $j i32) (local $rec i32) (local $acc v128) (local $d v128)
@@ -153,8 +192,11 @@
         (br $next))))
 
   ;; v = base + sc·acc (no base: sc·acc) into acc; its float32 words, rounded to the output's precision, at pout
+  ;; (result 1). $bf16 = 1 (bfloat16 output): their top halves, the bfloat16 words, at pout, and the result
+  ;; says whether every value was in the fast range (exponent 1..254 or ±0, judged as writeFastBlock does).
   (func (export "lora_finish") (param $pbase i32) (param $hasbase i32) (param $pacc i32) (param $sc f64) (param $c f64) (param $pout i32) (param $m i32)
-    (local $i i32) (local $at i32) (local $vsc v128) (local $vc v128) (local $v v128) (local $t v128)
+    (param $bf16 i32) (result i32)
+    (local $i i32) (local $at i32) (local $vsc v128) (local $vc v128) (local $v v128) (local $t v128) (local $q v128) (local $ax v128) (local $flag v128)
     (local.set $vsc (f64x2.splat (local.get $sc)))
     (local.set $vc (f64x2.splat (local.get $c)))
     (block $done
@@ -166,8 +208,20 @@
           (then (local.set $v (f64x2.add (v128.load (i32.add (local.get $pbase) (local.get $at))) (local.get $v)))))
         (v128.store (i32.add (local.get $pacc) (local.get $at)) (local.get $v))
         (local.set $t (f64x2.mul (local.get $v) (local.get $vc)))
-        (v128.store64_lane 0 (i32.add (local.get $pout) (i32.shl (local.get $i) (i32.const 2)))
-          (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $v)))))
+        (local.set $q (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $v)))))
+        (if (local.get $bf16)
+          (then
+            ;; fast range: x = |bits|; (x + 2^23) | ((x − 2^23) & −x) is negative for exponent 255 and nonzero
+            ;; subnormals (the demoted zero lanes 2 and 3 pass)
+            (local.set $ax (v128.and (local.get $q) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+            (local.set $flag (v128.or (local.get $flag)
+              (v128.or
+                (i32x4.add (local.get $ax) (v128.const i32x4 0x00800000 0x00800000 0x00800000 0x00800000))
+                (v128.and (i32x4.sub (local.get $ax) (v128.const i32x4 0x00800000 0x00800000 0x00800000 0x00800000)) (i32x4.neg (local.get $ax))))))
+            (v128.store32_lane 0 (i32.add (local.get $pout) (i32.shl (local.get $i) (i32.const 1)))
+              (i16x8.narrow_i32x4_u (i32x4.shr_u (local.get $q) (i32.const 16)) (i32x4.shr_u (local.get $q) (i32.const 16)))))
+          (else (v128.store64_lane 0 (i32.add (local.get $pout) (i32.shl (local.get $i) (i32.const 2))) (local.get $q))))
         (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $next))))
+        (br $next)))
+    (i32.eqz (i32x4.bitmask (local.get $flag))))
 )

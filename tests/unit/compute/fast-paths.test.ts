@@ -94,7 +94,9 @@ const combine = (name: string, kernel: string, d: ComputeDType, spec: Omit<Combi
   return { name, kernels: [kernel], run: () => engine.combine(x, full), reference: () => refCombine(x, full) };
 };
 
-const LORA_KERNELS = ['lora_terms', 'lora_product', 'lora_fold', 'lora_finish'];
+const LORA_KERNELS = ['lora_widen', 'lora_terms', 'lora_product', 'lora_fold', 'lora_finish'];
+/** Without base or terms no dense input is read (widened). */
+const loraKernels = (spec: Omit<CombineSpec, 'outDtype'>) => (spec.base === null && spec.terms.length === 0 ? LORA_KERNELS.slice(1) : LORA_KERNELS);
 
 /**
  * The lora op on a [rows, cols] tensor, elements [first, first + n): dense inputs of the family above in
@@ -118,7 +120,7 @@ const lora = (
   const layout = ranks.map(({ r, transpose }) => `r ${r}${transpose ? ' (B·A)ᵀ' : ''}`).join(' + ');
   return {
     name: `lora ${what}: ${dtypes.join(', ')} with ${fac} factors ${layout} → ${out}, [${rows}, ${cols}] from ${first}`,
-    kernels: LORA_KERNELS, run: () => engine.lora(x, full), reference: () => refLora(x, full),
+    kernels: loraKernels(spec), run: () => engine.lora(x, full), reference: () => refLora(x, full),
   };
 };
 const WHOLE = (rows: number, cols: number) => ({ rows, cols, first: 0, n: rows * cols });
@@ -148,7 +150,7 @@ const zeros = (spec: Omit<CombineSpec, 'outDtype'>, what: string): FastPath => {
   const rows = 9, cols = 301, n = rows * cols, r = 5;
   const x = [signedZeros(n), signedZeros(n), signedZeros(n), signedZeros(r * cols), signedZeros(rows * r)];
   const full: LoraSpec = { ...spec, outDtype: 'F32', dense: 3, rows, cols, first: 0, factors: [{ a: 3, b: 4, rank: r, w: 0.5, transpose: false }] };
-  return { name: `lora on signed zeros, ${what}`, kernels: LORA_KERNELS, run: () => engine.lora(x, full), reference: () => refLora(x, full) };
+  return { name: `lora on signed zeros, ${what}`, kernels: loraKernels(spec), run: () => engine.lora(x, full), reference: () => refLora(x, full) };
 };
 
 const cancelling = (r: number, transpose: boolean): FastPath => {
@@ -165,14 +167,15 @@ const PATHS: FastPath[] = [
   // The lora op (wasm/lora.wat): blocks of part rows (cols < BLOCK), rows longer than a block, row blocks
   // that start and end mid-row, every dtype of factors and bases, ranks 1, 8 and 32.
   lora('capvector, a LoRA role', ['BF16'], 'BF16', 'BF16', WHOLE(24, 300), CAPVECTOR, [{ r: 8, w: 0.5, transpose: false }]),
-  lora('merge-and-unload', ['F16'], 'F16', 'F16', WHOLE(7, 1500), { base: 0, terms: [], scale: 1, }, [{ r: 32, w: 2, transpose: false }]),
+  // (base 1: the input with edge words)
+  lora('merge-and-unload', ['F16'], 'F16', 'F16', WHOLE(7, 1500), { base: 1, terms: [], scale: 1 }, [{ r: 32, w: 2, transpose: false }]),
   lora('fan_in_fan_out', ['F32'], 'F32', 'F32', WHOLE(900, 11), { base: 0, terms: [], scale: 0.9 }, [{ r: 32, w: 0.5, transpose: true }]),
   lora('task arithmetic, two adapters', ['F32'], 'F32', 'F32', WHOLE(40, 170), TASKS, [{ r: 1, w: 1.5, transpose: false }, { r: 8, w: -0.25, transpose: true }]),
   lora('rows longer than a block, a row block', ['BF16', 'F32', 'F32', 'F32'], 'F32', 'BF16', { rows: 6, cols: 5000, first: 3 * 5000 + 1777, n: 2 * BLOCK + 333 }, CAPVECTOR,
     [{ r: 32, w: 0.5, transpose: false }]),
   lora('embedding layout, a row block', ['F32', 'BF16', 'BF16', 'BF16'], 'BF16', 'F32', { rows: 300, cols: 64, first: 64 * 17 + 5, n: 3 * BLOCK + 77 }, CAPVECTOR,
     [{ r: 8, w: 1, transpose: true }, { r: 1, w: 0.5, transpose: false }]),
-  lora('no base, factor edges', ['F16', 'BF16', 'F32', 'F16'], 'F16', 'F16', WHOLE(33, 257), { base: null, terms: [{ a: 1, b: 2, w: 1 }], scale: 1 },
+  lora('no base, factor edges', ['BF16', 'F16', 'F32', 'F16'], 'F16', 'F16', WHOLE(33, 257), { base: null, terms: [{ a: 1, b: 2, w: 1 }], scale: 1 },
     [{ r: 8, w: 1, transpose: false }], true),
   lora('factor edges', ['BF16'], 'F32', 'BF16', WHOLE(65, 129), CAPVECTOR, [{ r: 32, w: 0.7, transpose: true }], true),
   lora('no terms, no base', ['F32'], 'BF16', 'F16', WHOLE(31, 97), { base: null, terms: [], scale: 1.25 }, [{ r: 1, w: 1, transpose: false }, { r: 8, w: 0.3, transpose: false }]),
