@@ -96,7 +96,8 @@ export function loraWasm(dense: Packed[], factors: DecodedFactor[], spec: LoraSp
       else stage16.set(x.u16.subarray(st, st + m));
       k.widen(STAGE, KIND[x.dtype], IN + i * REGION, m);
     }
-    k.terms(TAB, terms.length, ACC, m);
+    // Without terms the first factor's fold sets acc (as the loops' acc = w·p), unless there is none.
+    if (!none || factors.length === 0) k.terms(TAB, terms.length, ACC, m);
     factors.forEach((f, l) => {
       const [pA, pB] = [at[2 * l], at[2 * l + 1]];
       // Product k at element j of a row segment is coef(k)·V[k·cols + c0 + j], as lora.cpu.ts's rowProducts.

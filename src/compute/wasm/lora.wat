@@ -11,8 +11,9 @@
 ;;                 writes with writeFastBlock, redoing the block from acc when a value leaves the fast range;
 ;;                 for bfloat16 output their top halves, the words, and whether all were in the fast range.
 ;; Term j is a record at ptab + 16j: a (i32), b (i32), w (f64); a missing b points at +0.0 words
-;; (a − (+0) = a for every a, −0 and NaN included). The elementwise exports work on whole pairs (widen on
-;; fours): regions hold three float64 of padding, so an m that is not a multiple computes spare lanes there.
+;; (a − (+0) = a for every a, −0 and NaN included). The elementwise exports work on whole pairs (widen and
+;; finish on fours): regions hold three float64 of padding, so an m that is not a multiple computes spare
+;; lanes there (a spare lane out of the fast range only costs a redo).
 ;; lora_product, whose rows are the factors' own, stops at m with a scalar tail.
 (module
   (memory (export "memory") 1)
@@ -148,11 +149,55 @@
         (local.set $v (i32.add (local.get $v) (local.get $s)))
         (f64.store (local.get $q) (f64.add (local.get $x) (f64.mul (local.get $c4) (f64.load (local.get $v))))))))
 
+  ;; the first four k: p = c_1·v_1, then + c_2·v_2, + c_3·v_3, + c_4·v_4 (here c_1 … c_4 are k = 0 … 3)
+  (func $first4 (param $pv i32) (param $s i32) (param $c1 f64) (param $c2 f64) (param $c3 f64) (param $c4 f64) (param $pp i32) (param $m i32)
+    (local $i i32) (local $q i32) (local $v i32) (local $p v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128)
+    (local $x f64)
+    (local.set $d1 (f64x2.splat (local.get $c1)))
+    (local.set $d2 (f64x2.splat (local.get $c2)))
+    (local.set $d3 (f64x2.splat (local.get $c3)))
+    (local.set $d4 (f64x2.splat (local.get $c4)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $m)))
+        (local.set $q (i32.add (local.get $pp) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $v (i32.add (local.get $pv) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $p (f64x2.mul (local.get $d1) (v128.load (local.get $v))))
+        (local.set $v (i32.add (local.get $v) (local.get $s)))
+        (local.set $p (f64x2.add (local.get $p) (f64x2.mul (local.get $d2) (v128.load (local.get $v)))))
+        (local.set $v (i32.add (local.get $v) (local.get $s)))
+        (local.set $p (f64x2.add (local.get $p) (f64x2.mul (local.get $d3) (v128.load (local.get $v)))))
+        (local.set $v (i32.add (local.get $v) (local.get $s)))
+        (v128.store (local.get $q) (f64x2.add (local.get $p) (f64x2.mul (local.get $d4) (v128.load (local.get $v)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (if (i32.lt_u (local.get $i) (local.get $m))
+      (then
+        (local.set $q (i32.add (local.get $pp) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $v (i32.add (local.get $pv) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $x (f64.mul (local.get $c1) (f64.load (local.get $v))))
+        (local.set $v (i32.add (local.get $v) (local.get $s)))
+        (local.set $x (f64.add (local.get $x) (f64.mul (local.get $c2) (f64.load (local.get $v)))))
+        (local.set $v (i32.add (local.get $v) (local.get $s)))
+        (local.set $x (f64.add (local.get $x) (f64.mul (local.get $c3) (f64.load (local.get $v)))))
+        (local.set $v (i32.add (local.get $v) (local.get $s)))
+        (f64.store (local.get $q) (f64.add (local.get $x) (f64.mul (local.get $c4) (f64.load (local.get $v))))))))
+
   ;; p[0 … m) = Σ_k c_k·v_k, k ascending: row k of the products at pv + k·vs, coefficient k at pc + k·cs
   (func (export "lora_product") (param $pv i32) (param $vs i32) (param $pc i32) (param $cs i32) (param $r i32) (param $pp i32) (param $m i32)
     (local $k i32)
-    (call $first (local.get $pv) (f64.load (local.get $pc)) (local.get $pp) (local.get $m))
-    (local.set $k (i32.const 1))
+    (if (i32.ge_s (local.get $r) (i32.const 4))
+      (then
+        (call $first4 (local.get $pv) (local.get $vs)
+          (f64.load (local.get $pc))
+          (f64.load (i32.add (local.get $pc) (local.get $cs)))
+          (f64.load (i32.add (local.get $pc) (i32.shl (local.get $cs) (i32.const 1))))
+          (f64.load (i32.add (local.get $pc) (i32.mul (local.get $cs) (i32.const 3))))
+          (local.get $pp) (local.get $m))
+        (local.set $k (i32.const 4)))
+      (else
+        (call $first (local.get $pv) (f64.load (local.get $pc)) (local.get $pp) (local.get $m))
+        (local.set $k (i32.const 1))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 3)) (local.get $r)))
@@ -196,32 +241,38 @@
   ;; says whether every value was in the fast range (exponent 1..254 or ±0, judged as writeFastBlock does).
   (func (export "lora_finish") (param $pbase i32) (param $hasbase i32) (param $pacc i32) (param $sc f64) (param $c f64) (param $pout i32) (param $m i32)
     (param $bf16 i32) (result i32)
-    (local $i i32) (local $at i32) (local $vsc v128) (local $vc v128) (local $v v128) (local $t v128) (local $q v128) (local $ax v128) (local $flag v128)
+    (local $i i32) (local $at i32) (local $vsc v128) (local $vc v128) (local $lo v128) (local $hi v128) (local $t v128) (local $q v128) (local $ax v128) (local $flag v128)
     (local.set $vsc (f64x2.splat (local.get $sc)))
     (local.set $vc (f64x2.splat (local.get $c)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
-        (local.set $at (i32.shl (local.get $i) (i32.const 3)))
-        (local.set $v (f64x2.mul (local.get $vsc) (v128.load (i32.add (local.get $pacc) (local.get $at)))))
+        (local.set $at (i32.add (local.get $pacc) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $lo (f64x2.mul (local.get $vsc) (v128.load (local.get $at))))
+        (local.set $hi (f64x2.mul (local.get $vsc) (v128.load offset=16 (local.get $at))))
         (if (local.get $hasbase)
-          (then (local.set $v (f64x2.add (v128.load (i32.add (local.get $pbase) (local.get $at))) (local.get $v)))))
-        (v128.store (i32.add (local.get $pacc) (local.get $at)) (local.get $v))
-        (local.set $t (f64x2.mul (local.get $v) (local.get $vc)))
-        (local.set $q (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $v)))))
+          (then
+            (local.set $lo (f64x2.add (v128.load (i32.add (local.get $pbase) (i32.shl (local.get $i) (i32.const 3)))) (local.get $lo)))
+            (local.set $hi (f64x2.add (v128.load offset=16 (i32.add (local.get $pbase) (i32.shl (local.get $i) (i32.const 3)))) (local.get $hi)))))
+        (v128.store (local.get $at) (local.get $lo))
+        (v128.store offset=16 (local.get $at) (local.get $hi))
+        (local.set $t (f64x2.mul (local.get $lo) (local.get $vc)))
+        (local.set $lo (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $lo)))))
+        (local.set $t (f64x2.mul (local.get $hi) (local.get $vc)))
+        (local.set $hi (f32x4.demote_f64x2_zero (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $hi)))))
+        (local.set $q (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)))
         (if (local.get $bf16)
           (then
-            ;; fast range: x = |bits|; (x + 2^23) | ((x − 2^23) & −x) is negative for exponent 255 and nonzero
-            ;; subnormals (the demoted zero lanes 2 and 3 pass)
+            ;; fast range: x = |bits|; (x + 2^23) | ((x − 2^23) & −x) is negative for exponent 255 and nonzero subnormals
             (local.set $ax (v128.and (local.get $q) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
             (local.set $flag (v128.or (local.get $flag)
               (v128.or
                 (i32x4.add (local.get $ax) (v128.const i32x4 0x00800000 0x00800000 0x00800000 0x00800000))
                 (v128.and (i32x4.sub (local.get $ax) (v128.const i32x4 0x00800000 0x00800000 0x00800000 0x00800000)) (i32x4.neg (local.get $ax))))))
-            (v128.store32_lane 0 (i32.add (local.get $pout) (i32.shl (local.get $i) (i32.const 1)))
+            (v128.store64_lane 0 (i32.add (local.get $pout) (i32.shl (local.get $i) (i32.const 1)))
               (i16x8.narrow_i32x4_u (i32x4.shr_u (local.get $q) (i32.const 16)) (i32x4.shr_u (local.get $q) (i32.const 16)))))
-          (else (v128.store64_lane 0 (i32.add (local.get $pout) (i32.shl (local.get $i) (i32.const 2))) (local.get $q))))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+          (else (v128.store (i32.add (local.get $pout) (i32.shl (local.get $i) (i32.const 2))) (local.get $q))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (i32.eqz (i32x4.bitmask (local.get $flag))))
 )

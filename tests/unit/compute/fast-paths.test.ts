@@ -95,8 +95,9 @@ const combine = (name: string, kernel: string, d: ComputeDType, spec: Omit<Combi
 };
 
 const LORA_KERNELS = ['lora_widen', 'lora_terms', 'lora_product', 'lora_fold', 'lora_finish'];
-/** Without base or terms no dense input is read (widened). */
-const loraKernels = (spec: Omit<CombineSpec, 'outDtype'>) => (spec.base === null && spec.terms.length === 0 ? LORA_KERNELS.slice(1) : LORA_KERNELS);
+/** Without terms (and with factors, as here) there is no combine to run; without base or terms no dense input is read (widened). */
+const loraKernels = (spec: Omit<CombineSpec, 'outDtype'>) =>
+  LORA_KERNELS.filter((k) => (k !== 'lora_terms' || spec.terms.length > 0) && (k !== 'lora_widen' || spec.base !== null || spec.terms.length > 0));
 
 /**
  * The lora op on a [rows, cols] tensor, elements [first, first + n): dense inputs of the family above in
