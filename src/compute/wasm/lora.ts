@@ -23,9 +23,6 @@ interface Kernel {
 /** A factor pair decoded to float64 as lora.cpu.ts holds it: A, and B with a k-row contiguous for the (B·A)ᵀ layout. */
 export interface DecodedFactor { A: Float64Array; Bk: Float64Array; r: number; w: number; transpose: boolean }
 
-/** Blocks the kernel computed (tests and benches check it ran). */
-export const loraCounters = { blocks: 0 };
-
 const load = wasmKernel(WASM_BASE64, (inst): Kernel => {
   const e = inst.exports;
   return {
@@ -114,7 +111,6 @@ export function loraWasm(dense: Packed[], factors: DecodedFactor[], spec: LoraSp
       k.fold(P, ACC, f.w, none && l === 0 ? 1 : 0, m);
     });
     const fine = k.finish(spec.base === null ? 0 : IN + spec.base * REGION, spec.base === null ? 0 : 1, ACC, spec.scale, c, OUT, m, bf16);
-    loraCounters.blocks++;
     if (bf16 && fine) {
       out.u16.set(words16.subarray(0, m), st);
       continue;
