@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { CpuEngine } from '../src/compute/cpu-engine';
 import { setWasmEnabled } from '../src/compute/wasm/enabled';
-import type { ChunkInput, Engine } from '../src/compute/engine';
+import type { ChunkInput, Engine, LoraSpec } from '../src/compute/engine';
 import { BENCH_SPEC, chunked, engineOps } from './lib/engine-ops';
 import { benchInputs } from './lib/inputs';
 import { harnessPage } from './lib/serve';
@@ -80,6 +80,44 @@ export async function mixedDtypes(): Promise<string> {
   return rows.join('\n');
 }
 
+/**
+ * The lora op (a PEFT LoRA adapter's ΔW = s·B·A formed per chunk and folded in: θ_pre + s·B·A, PEFT's
+ * merge-and-unload) on a bf16 [1024, 4096] tensor with bf16 factors, in WebAssembly (wasm/lora.wat) and in
+ * the JavaScript loops it replaces (kept as the fallback), one 4M-element chunk, best of 5 alternating runs
+ * each in process CPU time, outputs compared.
+ * `npx tsx -e "import('./bench/engines.bench.ts').then(async (m) => console.log(await m.loraOp()))"` runs it alone.
+ */
+export async function loraOp(): Promise<string> {
+  const rows = 1024, cols = 4096, n = rows * cols;
+  const [pre] = benchInputs(n, 1);
+  const e = new CpuEngine();
+  const cases: [string, number, boolean][] = [['r = 8', 8, false], ['r = 32', 32, false], ['r = 32, (B·A)ᵀ (fan_in_fan_out)', 32, true]];
+  const lines = [`LoRA op θ_pre + s·B·A, bf16 [${rows}, ${cols}] with bf16 factors → bf16, one thread; load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} (${cpus().length} cores).`, '',
+    '| rank | WebAssembly (CPU ns / element) | JavaScript fallback (CPU ns / element) | speed-up | outputs bit-identical |', '|---|---|---|---|---|'];
+  for (const [name, r, transpose] of cases) {
+    // Factor words of the bench's bf16 kind (|x| ≈ 2^-8 … 2^-5), A [r, in] and B [out, r].
+    const [A, B] = [r * (transpose ? rows : cols), (transpose ? cols : rows) * r].map((len) => benchInputs(len, 1)[0]);
+    const spec: LoraSpec = { base: 0, terms: [], scale: 1, outDtype: 'BF16', dense: 1, rows, cols, first: 0, factors: [{ a: 1, b: 2, rank: r, w: 16 / r, transpose }] };
+    const timed = async (wasm: boolean) => {
+      setWasmEnabled(wasm);
+      const c0 = process.cpuUsage();
+      const out = await e.lora([pre, A, B], spec);
+      const c = process.cpuUsage(c0);
+      setWasmEnabled(true);
+      return { ms: (c.user + c.system) / 1000, out };
+    };
+    let fast = Infinity, slow = Infinity, same = true;
+    for (let k = 0; k < 5; k++) {
+      const a = await timed(true), b = await timed(false);
+      fast = Math.min(fast, a.ms);
+      slow = Math.min(slow, b.ms);
+      same &&= a.out.length === b.out.length && a.out.every((v, i) => v === b.out[i]);
+    }
+    lines.push(`| ${name} | ${((fast * 1e6) / n).toFixed(1)} | ${((slow * 1e6) / n).toFixed(1)} | ${(slow / fast).toFixed(1)}× | ${same ? 'yes' : 'NO'} |`);
+  }
+  return lines.join('\n');
+}
+
 const combineMs = async (engine: Engine, inputs: ChunkInput[]) => (await chunked(engine, inputs, (e, x) => e.combine(x, BENCH_SPEC), 2, ELEMENTS)).ms;
 
 export async function run(): Promise<string> {
@@ -92,7 +130,7 @@ export async function run(): Promise<string> {
   const cpuMs = await combineMs(cpu, inputs);
   rows.push(`| cpu | Node ${process.version} | ${cpuMs.toFixed(0)} | ${(mib / (cpuMs / 1000)).toFixed(0)} |`);
   cpu.dispose();
-  const perOp = [...(await cpuOps()), '', await mixedDtypes()];
+  const perOp = [...(await cpuOps()), '', await mixedDtypes(), '', await loraOp()];
   const load = `Load average at the start of the CPU part: ${loadAtStart.map((x) => x.toFixed(1)).join(', ')} (${cpus().length} cores, shared with other sessions: times vary by ±30% between runs).`;
   const head = [`combine θ_pre + 0.8·(θ_aux − θ_sft), bf16 → bf16, 3 × ${ELEMENTS / 2 ** 20}M elements (${mib} MiB of input), chunked by each engine's maxChunkElements.`, ''];
   const tail = ['', load, '', `Node CPU engine: ${((cpuMs * 1e6) / ELEMENTS).toFixed(1)} ns per output element for the combine above.`, '', ...perOp];

@@ -139,35 +139,10 @@ export async function sevenBShaped(): Promise<string[]> {
     let bytes = 0;
     for (const r of ['pre', 'aux', 'sft']) bytes += writeSparseFile(join(dir, `${r}.safetensors`), layout);
     const out = join(dir, 'out');
-    const child = spawn(process.execPath, [
-      'bin/capvector.mjs', 'merge', '--pre', join(dir, 'pre.safetensors'), '--aux', join(dir, 'aux.safetensors'),
+    const { code, seconds, rss, lastProgress } = await watchedCli([
+      'merge', '--pre', join(dir, 'pre.safetensors'), '--aux', join(dir, 'aux.safetensors'),
       '--sft', join(dir, 'sft.safetensors'), '--alpha', '0.8', '--no-hash', '--progress', '--shard-size', '5GB', '--out', out,
-    ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let lastProgress = '';
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const lines = stderr.split('\n');
-      stderr = lines.pop()!;
-      for (const l of lines) if (l.startsWith('merging')) lastProgress = l;
-    });
-    child.stdout.resume();
-    const rss: number[] = [];
-    const sampler = setInterval(() => {
-      try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) rss.push(Number(m[1]) * 1024);
-      } catch {
-        // exited
-      }
-    }, 100);
-    const t0 = performance.now();
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    const timer = setTimeout(() => child.kill('SIGINT'), SEVEN_B_SECONDS * 1000);
-    const code = await exited;
-    clearTimeout(timer);
-    clearInterval(sampler);
-    const seconds = (performance.now() - t0) / 1000;
+    ]);
     const left = existsSync(out) ? readdirSync(out) : [];
     const pct = Number(/merging ([\d.]+)%/.exec(lastProgress)?.[1] ?? NaN);
     const quarter = (q: number) => Math.max(...rss.slice(Math.floor((q * rss.length) / 4), Math.floor(((q + 1) * rss.length) / 4)).concat(0)) / 2 ** 20;
@@ -180,6 +155,41 @@ export async function sevenBShaped(): Promise<string[]> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs `capvector ARGS` for at most SEVEN_B_SECONDS (then SIGINT, as a person's Ctrl-C), sampling its RSS
+ * every 100 ms and keeping its last "merging …" progress line and the tail of its stderr.
+ */
+async function watchedCli(args: string[]): Promise<{ code: number | null; seconds: number; rss: number[]; lastProgress: string; tail: string }> {
+  const child = spawn(process.execPath, ['bin/capvector.mjs', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let lastProgress = '';
+  let stderr = '';
+  let tail = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    tail = (tail + d.toString()).slice(-2000);
+    const lines = stderr.split('\n');
+    stderr = lines.pop()!;
+    for (const l of lines) if (l.startsWith('merging')) lastProgress = l;
+  });
+  child.stdout.resume();
+  const rss: number[] = [];
+  const sampler = setInterval(() => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) rss.push(Number(m[1]) * 1024);
+    } catch {
+      // exited
+    }
+  }, 100);
+  const t0 = performance.now();
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const timer = setTimeout(() => child.kill('SIGINT'), SEVEN_B_SECONDS * 1000);
+  const code = await exited;
+  clearTimeout(timer);
+  clearInterval(sampler);
+  return { code, seconds: (performance.now() - t0) / 1000, rss, lastProgress, tail };
 }
 
 /**
@@ -206,37 +216,10 @@ export async function loraSevenB(scale = Number(process.env.LORA_BENCH_SCALE ?? 
     const targets = [...new Set(linear.map((t) => t.name.split('.').at(-2)!))];
     writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r, lora_alpha: 16, target_modules: targets, lora_dropout: 0, use_rslora: false }));
     const out = join(dir, 'out');
-    const child = spawn(process.execPath, [
-      'bin/capvector.mjs', 'apply', '--pre', join(dir, 'pre.safetensors'), '--vector', adapter, '--alpha', '1', '--no-hash', '--progress', '--shard-size', '5GB', '--out', out,
-    ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let lastProgress = '';
-    let stderr = '';
-    let tail = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      tail = (tail + d.toString()).slice(-2000);
-      const lines = stderr.split('\n');
-      stderr = lines.pop()!;
-      for (const l of lines) if (l.startsWith('merging')) lastProgress = l;
-    });
-    child.stdout.resume();
-    const rss: number[] = [];
-    const sampler = setInterval(() => {
-      try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) rss.push(Number(m[1]) * 1024);
-      } catch {
-        // exited
-      }
-    }, 100);
     const load = loadavg();
-    const t0 = performance.now();
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    const timer = setTimeout(() => child.kill('SIGINT'), SEVEN_B_SECONDS * 1000);
-    const code = await exited;
-    clearTimeout(timer);
-    clearInterval(sampler);
-    const seconds = (performance.now() - t0) / 1000;
+    const { code, seconds, rss, lastProgress, tail } = await watchedCli([
+      'apply', '--pre', join(dir, 'pre.safetensors'), '--vector', adapter, '--alpha', '1', '--no-hash', '--progress', '--shard-size', '5GB', '--out', out,
+    ]);
     if (code !== 0 && code !== null && !lastProgress) throw new Error(`the LoRA apply failed (${code}):\n${tail}`);
     const pct = code === 0 ? 100 : Number(/merging ([\d.]+)%/.exec(lastProgress)?.[1] ?? NaN);
     const left = existsSync(out) ? readdirSync(out) : [];

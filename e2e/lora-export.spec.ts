@@ -75,12 +75,14 @@ test('extract → LoRA adapter: four files download, PEFT layout, every tensor r
     expect(t.error).toBeLessThanOrEqual(t.eckartYoung * 1.0001 + 1e-12);
   }
 
-  // The downloaded adapter reopens in the workbench.
+  // The downloaded adapter reopens in the workbench as a LoRA adapter (its folder: config + weights).
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
-  // With its config: PEFT's weights alone are refused (r and lora_alpha are in adapter_config.json).
   await dropFiles(page, ['adapter_model.safetensors', 'adapter_config.json'].map((f) => ({ path: `gamma-lora/${f}`, data: new Uint8Array(readFileSync(saved.get(f)!)) })));
-  await expect(card(page, 'gamma-lora')).toBeVisible();
-  await expect(card(page, 'gamma-lora')).toContainText(String(2 * modules.length));
+  const reopened = card(page, 'gamma-lora');
+  await expect(reopened.getByTestId('format')).toHaveText('LoRA adapter');
+  await expect(reopened.locator('[data-field="tensors"]')).toHaveAttribute('data-value', String(2 * modules.length));
+  await expect(reopened.locator('[data-field="lora.modules"]')).toHaveText(String(modules.length));
+  await expect(reopened.locator('[data-field="lora.scale"]')).toHaveText('1 (alpha/r)');
   noLeaks();
 });
 

@@ -32,7 +32,7 @@ export class CpuEngine extends EngineBase {
   /** Shown in the UI (the engine's reason): what runs in WebAssembly, the paths that go to src/compute/wasm/. */
   get detail(): string {
     return wasmAvailable()
-      ? 'combine (bf16, f16, f32 and every mix of them), TIES, DARE and statistics in WebAssembly (SIMD); SHA-256 in WebAssembly'
+      ? 'combine (bf16, f16, f32 and every mix of them), TIES, DARE, LoRA (ΔW = B·A per chunk) and statistics in WebAssembly (SIMD); SHA-256 in WebAssembly'
       : 'JavaScript loops (WebAssembly SIMD missing or switched off)';
   }
 

@@ -147,11 +147,14 @@ export function factorEntries(e: TensorEntry): TensorEntry[] {
 
 const whole = (e: TensorEntry) => readChunk(e, 0, e.shape.reduce((a, b) => a * b, 1));
 
-/** [rows, cols] of a tensor as the lora op sees it (a vector as one row). */
+/**
+ * [rows, cols] of a tensor as the lora op sees it: [out, in·k…] (a convolution's update is the product of
+ * its flattened factors, src/model/lora.ts), a vector as one row.
+ */
 export function matrixOf(shape: number[]): { rows: number; cols: number } {
-  const cols = shape.length ? shape[shape.length - 1] : 1;
   const n = shape.reduce((a, b) => a * b, 1);
-  return { rows: cols ? n / cols : 0, cols };
+  if (shape.length < 2) return { rows: n ? 1 : 0, cols: n };
+  return { rows: shape[0], cols: shape[0] ? n / shape[0] : 0 };
 }
 
 /**

@@ -59,6 +59,18 @@ function finiteFactor(t: TensorEntry, file: string): TensorEntry {
   };
 }
 
+/**
+ * The shape of the update a pair of factors makes, or null when they are no LoRA pair: linear A [r, in],
+ * B [out, r] → [out, in] ([in, out] transposed); convolution (PEFT's Conv1d/2d/3d LoRA) A [r, in, k…]
+ * and B [out, r, 1…] → [out, in, k…], since ΔW[o, i, k…] = Σ_r B[o, r]·A[r, i, k…] is the product of the
+ * flattened factors [out, r]·[r, in·k…] read row-major: the lora op forms it as a [out, in·k…] matrix.
+ */
+function updateShape(A: readonly number[], B: readonly number[], transpose: boolean): number[] | null {
+  if (A.length === 2 && B.length === 2) return transpose ? [A[1], B[0]] : [B[0], A[1]];
+  if (A.length >= 3 && B.length === A.length && !transpose && B.slice(2).every((d) => d === 1)) return [B[0], ...A.slice(1)];
+  return null;
+}
+
 export const isLoraAdapter = (ck: Pick<Checkpoint, 'format'>) => ck.format === 'lora';
 
 interface Factors { A?: TensorEntry; B?: TensorEntry; embedding: boolean }
@@ -95,8 +107,8 @@ export function adapterTargets(adapter: Checkpoint): { file: string; shapes: Map
   const { cfg, file, factors, full } = parseAdapter(adapter);
   const shapes = new Map<string, number[]>();
   for (const [module, f] of factors) {
-    if (f.A?.shape.length !== 2 || f.B?.shape.length !== 2) continue; // resolveAdapter names the fault
-    shapes.set(`${module}.weight`, f.embedding || cfg.fanInFanOut ? [f.A.shape[1], f.B.shape[0]] : [f.B.shape[0], f.A.shape[1]]);
+    const shape = f.A && f.B ? updateShape(f.A.shape, f.B.shape, f.embedding || cfg.fanInFanOut) : null;
+    if (shape) shapes.set(`${module}.weight`, shape); // else resolveAdapter names the fault
   }
   return { file, shapes, full: [...full.keys()] };
 }
@@ -119,20 +131,23 @@ export function resolveAdapter(adapter: Checkpoint, base: Checkpoint, baseLabel 
     const target = mapName(`${module}.weight`, mapping);
     const w = byName.get(target);
     if (!w) throw new FormatError(file, `module '${module}' updates '${target}', which ${baseLabel} does not have`);
-    if (f.A.shape.length !== 2 || f.B.shape.length !== 2) {
-      throw new FormatError(file, `module '${module}': factors of shape ${fmt(f.A.shape)} and ${fmt(f.B.shape)} are not matrices (convolution LoRA is not supported)`);
+    // PEFT decides fan_in_fan_out by the module (False for nn.Linear, stored [out, in]; True for Conv1D,
+    // stored [in, out]) whatever the config says: a non-square weight's layout tells which; a square one follows the config.
+    const fits = (t: boolean) => {
+      const u = updateShape(f.A!.shape, f.B!.shape, t);
+      return !!u && u.length === w.shape.length && u.every((d, i) => d === w.shape[i]);
+    };
+    const transpose = f.embedding || (fits(cfg.fanInFanOut) ? cfg.fanInFanOut : fits(!cfg.fanInFanOut) ? !cfg.fanInFanOut : cfg.fanInFanOut);
+    const shape = updateShape(f.A.shape, f.B.shape, transpose);
+    if (!shape) {
+      throw new FormatError(file, `module '${module}': factors of shape ${fmt(f.A.shape)} and ${fmt(f.B.shape)} are no LoRA pair (A [r, in] and B [out, r], or a convolution's A [r, in, k…] and B [out, r, 1…])`);
     }
-    const [r, inA] = f.A.shape;
-    const [outB, rB] = f.B.shape;
+    const r = f.A.shape[0];
+    const rB = f.B.shape[1];
     if (r !== rB) throw new FormatError(file, `module '${module}': lora_A ${fmt(f.A.shape)} and lora_B ${fmt(f.B.shape)} disagree on the rank`);
     const { r: rCfg, scale } = moduleScaling(cfg, module);
     if (rCfg !== r) throw new FormatError(file, `module '${module}': its factors have rank ${r} but adapter_config.json gives r = ${rCfg}`);
-    // PEFT decides fan_in_fan_out by the module (False for nn.Linear, stored [out, in]; True for Conv1D,
-    // stored [in, out]) whatever the config says: a non-square weight's layout tells which; a square one follows the config.
-    const fits = (t: boolean) => w.shape.length === 2 && w.shape[0] === (t ? inA : outB) && w.shape[1] === (t ? outB : inA);
-    const transpose = f.embedding || (fits(cfg.fanInFanOut) ? cfg.fanInFanOut : fits(!cfg.fanInFanOut) ? !cfg.fanInFanOut : cfg.fanInFanOut);
-    const shape = transpose ? [inA, outB] : [outB, inA];
-    if (!fits(transpose)) {
+    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
       throw new FormatError(file, `module '${module}': its factors (A ${fmt(f.A.shape)}, B ${fmt(f.B.shape)}) make a ${fmt(shape)} update, but ${baseLabel}'s '${target}' is ${fmt(w.shape)}`);
     }
     updates.set(target, { module, A: finiteFactor(f.A, file), B: finiteFactor(f.B, file), rank: r, scale, transpose });

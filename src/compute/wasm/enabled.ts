@@ -1,5 +1,5 @@
 /**
- * The switch for every WebAssembly kernel of the CPU engine (combine, TIES, DARE, statistics, SHA-256): on
+ * The switch for every WebAssembly kernel of the CPU engine (combine, TIES, DARE, lora, statistics, SHA-256): on
  * unless CAPVECTOR_NO_WASM is set (Node); tests and benches turn it off to compare with the JavaScript
  * loops, which stay as the fallback wherever WebAssembly (SIMD) is missing.
  */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
 
-const DIR = join(__dirname, '../../fixtures/lora');
+const DIR = join(__dirname, '../../fixtures/lora-export');
 const AUX = join(DIR, 'aux.safetensors');
 const SFT = join(DIR, 'sft.safetensors');
 const golden = JSON.parse(readFileSync(join(DIR, 'golden.json'), 'utf8')) as { tensors: { name: string; kind: string; eckartYoung?: number[]; energyRank?: Record<string, number> }[] };

@@ -1,6 +1,6 @@
 /**
  * Every WebAssembly fast path of the CPU side (src/compute/wasm/*: combine on bf16, f16 and f32, task
- * arithmetic, TIES, DARE, statistics, SHA-256) run both ways — WebAssembly on, and off
+ * arithmetic, TIES, DARE, statistics, the lora op's low-rank products, SHA-256) run both ways — WebAssembly on, and off
  * (setWasmEnabled(false), the JavaScript fallback) — on inputs big enough for the kernels to run and
  * with edge values they hand back: the two results must be bit-identical and equal the independent
  * reference (kernels/common/run.ref.ts, the blockwise statistics contract, node:crypto).
@@ -9,10 +9,10 @@
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../../src/compute/cpu-engine';
-import type { ChunkInput, CombineSpec, DareSpec, StatsResult, StatsSpec, TiesSpec } from '../../../src/compute/engine';
+import type { ChunkInput, CombineSpec, DareSpec, LoraSpec, StatsResult, StatsSpec, TiesSpec } from '../../../src/compute/engine';
 import { BLOCK } from '../../../src/compute/fused/block';
 import { decodeF64, encodeF64 } from '../../../src/compute/kernels/common/f64.ref';
-import { refCombine, refDare, refTies } from '../../../src/compute/kernels/common/run.ref';
+import { refCombine, refDare, refLora, refTies } from '../../../src/compute/kernels/common/run.ref';
 import { WASM_BLOCK } from '../../../src/compute/wasm/combine';
 import { setWasmEnabled } from '../../../src/compute/wasm/enabled';
 import type { ComputeDType } from '../../../src/formats/dtype';
@@ -94,7 +94,98 @@ const combine = (name: string, kernel: string, d: ComputeDType, spec: Omit<Combi
   return { name, kernels: [kernel], run: () => engine.combine(x, full), reference: () => refCombine(x, full) };
 };
 
+const LORA_KERNELS = ['lora_widen', 'lora_terms', 'lora_product', 'lora_fold', 'lora_finish'];
+/** Without terms (and with factors, as here) there is no combine to run; without base or terms no dense input is read (widened). */
+const loraKernels = (spec: Omit<CombineSpec, 'outDtype'>) =>
+  LORA_KERNELS.filter((k) => (k !== 'lora_terms' || spec.terms.length > 0) && (k !== 'lora_widen' || spec.base !== null || spec.terms.length > 0));
+
+/**
+ * The lora op on a [rows, cols] tensor, elements [first, first + n): dense inputs of the family above in
+ * `dtypes` (edges in aux's first block), factors of `fac` with the given ranks (transpose: the (B·A)ᵀ layout
+ * of fan_in_fan_out and embeddings; `edgy` puts NaN/±Inf/subnormal words into the first factor's A).
+ */
+const lora = (
+  what: string, dtypes: ComputeDType[], fac: ComputeDType, out: ComputeDType, shape: { rows: number; cols: number; first: number; n: number },
+  spec: Omit<CombineSpec, 'outDtype'>, ranks: { r: number; w: number; transpose: boolean }[], edgy = false,
+): FastPath => {
+  const { rows, cols, first, n } = shape;
+  const dense = mixedFamily(dtypes, n);
+  const factors = ranks.flatMap(({ r, transpose }, l) => [
+    randomChunk(rnd, fac, r * (transpose ? rows : cols), edgy && l === 0 ? 0.002 : 0), randomChunk(rnd, fac, (transpose ? cols : rows) * r),
+  ]);
+  const x = [...dense, ...factors];
+  const full: LoraSpec = {
+    ...spec, outDtype: out, dense: dense.length, rows, cols, first,
+    factors: ranks.map(({ r, w, transpose }, l) => ({ a: dense.length + 2 * l, b: dense.length + 2 * l + 1, rank: r, w, transpose })),
+  };
+  const layout = ranks.map(({ r, transpose }) => `r ${r}${transpose ? ' (B·A)ᵀ' : ''}`).join(' + ');
+  return {
+    name: `lora ${what}: ${dtypes.join(', ')} with ${fac} factors ${layout} → ${out}, [${rows}, ${cols}] from ${first}`,
+    kernels: loraKernels(spec), run: () => engine.lora(x, full), reference: () => refLora(x, full),
+  };
+};
+const WHOLE = (rows: number, cols: number) => ({ rows, cols, first: 0, n: rows * cols });
+
+/**
+ * Float32 factors A [r, X], B [Y, r] whose products cancel in pairs: rows k and k + 1 of A are equal and
+ * B's coefficients there are opposite, from ~2^40 down by 2^5 a pair, so the running sum, taken k
+ * ascending one at a time, drops the low bits of what came before each pair (and later, finer pairs do not
+ * bring them back), which a sum grouped differently (a pair first) keeps: outputs that show at every
+ * precision whether a kernel sums in the reference's order.
+ */
+function cancellingFactors(r: number, X: number, Y: number): ChunkInput[] {
+  const A = new Float32Array(r * X), B = new Float32Array(Y * r);
+  for (let k = 0; k < r; k++) for (let j = 0; j < X; j++) A[k * X + j] = k >= 2 && k % 2 === 0 ? A[(k - 1) * X + j] : rnd() - 0.5;
+  for (let y = 0; y < Y; y++) {
+    for (let k = 0; k < r; k++) {
+      B[y * r + k] = k >= 2 && k % 2 === 0 ? -B[y * r + k - 1] : (k === 0 ? 1 : 2 ** (40 - 5 * ((k - 1) >> 1))) * (rnd() - 0.5);
+    }
+  }
+  return [{ dtype: 'F32', bytes: new Uint8Array(A.buffer) }, { dtype: 'F32', bytes: new Uint8Array(B.buffer) }];
+}
+
+/** Words that are +0 or −0 at random: the sign of every zero result follows the order of the operations. */
+const signedZeros = (n: number): ChunkInput => ({ dtype: 'F32', bytes: new Uint8Array(Uint32Array.from({ length: n }, () => (rnd() < 0.5 ? 0x80000000 : 0)).buffer) });
+
+const zeros = (spec: Omit<CombineSpec, 'outDtype'>, what: string): FastPath => {
+  const rows = 9, cols = 301, n = rows * cols, r = 5;
+  const x = [signedZeros(n), signedZeros(n), signedZeros(n), signedZeros(r * cols), signedZeros(rows * r)];
+  const full: LoraSpec = { ...spec, outDtype: 'F32', dense: 3, rows, cols, first: 0, factors: [{ a: 3, b: 4, rank: r, w: 0.5, transpose: false }] };
+  return { name: `lora on signed zeros, ${what}`, kernels: loraKernels(spec), run: () => engine.lora(x, full), reference: () => refLora(x, full) };
+};
+
+const cancelling = (r: number, transpose: boolean): FastPath => {
+  const rows = 21, cols = 211, n = rows * cols;
+  const x = [...family('F32', n), ...cancellingFactors(r, transpose ? rows : cols, transpose ? cols : rows)];
+  const spec: LoraSpec = { ...CAPVECTOR, outDtype: 'F32', dense: 4, rows, cols, first: 0, factors: [{ a: 4, b: 5, rank: r, w: 0.5, transpose }] };
+  return {
+    name: `lora, sums whose bits depend on their order: r ${r}${transpose ? ' (B·A)ᵀ' : ''} → F32`,
+    kernels: LORA_KERNELS, run: () => engine.lora(x, spec), reference: () => refLora(x, spec),
+  };
+};
+
 const PATHS: FastPath[] = [
+  // The lora op (wasm/lora.wat): blocks of part rows (cols < BLOCK), rows longer than a block, row blocks
+  // that start and end mid-row, every dtype of factors and bases, ranks 1, 8 and 32.
+  lora('capvector, a LoRA role', ['BF16'], 'BF16', 'BF16', WHOLE(24, 300), CAPVECTOR, [{ r: 8, w: 0.5, transpose: false }]),
+  // (base 1: the input with edge words)
+  lora('merge-and-unload', ['F16'], 'F16', 'F16', WHOLE(7, 1500), { base: 1, terms: [], scale: 1 }, [{ r: 32, w: 2, transpose: false }]),
+  lora('fan_in_fan_out', ['F32'], 'F32', 'F32', WHOLE(900, 11), { base: 0, terms: [], scale: 0.9 }, [{ r: 32, w: 0.5, transpose: true }]),
+  lora('task arithmetic, two adapters', ['F32'], 'F32', 'F32', WHOLE(40, 170), TASKS, [{ r: 1, w: 1.5, transpose: false }, { r: 8, w: -0.25, transpose: true }]),
+  lora('rows longer than a block, a row block', ['BF16', 'F32', 'F32', 'F32'], 'F32', 'BF16', { rows: 6, cols: 5000, first: 3 * 5000 + 1777, n: 2 * BLOCK + 333 }, CAPVECTOR,
+    [{ r: 32, w: 0.5, transpose: false }]),
+  lora('embedding layout, a row block', ['F32', 'BF16', 'BF16', 'BF16'], 'BF16', 'F32', { rows: 300, cols: 64, first: 64 * 17 + 5, n: 3 * BLOCK + 77 }, CAPVECTOR,
+    [{ r: 8, w: 1, transpose: true }, { r: 1, w: 0.5, transpose: false }]),
+  lora('no base, factor edges', ['BF16', 'F16', 'F32', 'F16'], 'F16', 'F16', WHOLE(33, 257), { base: null, terms: [{ a: 1, b: 2, w: 1 }], scale: 1 },
+    [{ r: 8, w: 1, transpose: false }], true),
+  lora('factor edges', ['BF16'], 'F32', 'BF16', WHOLE(65, 129), CAPVECTOR, [{ r: 32, w: 0.7, transpose: true }], true),
+  lora('no terms, no base', ['F32'], 'BF16', 'F16', WHOLE(31, 97), { base: null, terms: [], scale: 1.25 }, [{ r: 1, w: 1, transpose: false }, { r: 8, w: 0.3, transpose: false }]),
+  cancelling(8, false),
+  cancelling(32, true),
+  cancelling(11, false),
+  zeros({ base: null, terms: [{ a: 0, b: 1, w: 1 }], scale: 1 }, 'a term, no base'),
+  zeros({ base: null, terms: [], scale: 1 }, 'no terms, no base'),
+  zeros({ base: 2, terms: [{ a: 0, b: null, w: -1 }, { a: 1, b: 0, w: 2 }], scale: 0.5 }, 'two terms and a base'),
   combine('combine bf16 → bf16 (capvector: θ_pre + α·(θ_aux − θ_sft))', 'combine_bf16', 'BF16', { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8 }),
   combine('combine f16 → f16', 'combine_f16', 'F16', { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8 }),
   combine('combine f32 → f32', 'combine_f32', 'F32', { base: 0, terms: [{ a: 1, b: 2, w: 1 }], scale: 0.8 }),
@@ -183,7 +274,7 @@ describe('every WebAssembly fast path, with WebAssembly on and off', () => {
 describe('CpuEngine.detail (shown in the UI)', () => {
   it('names what the paths above run in WebAssembly, and says JavaScript loops with it off', () => {
     setWasmEnabled(true);
-    expect(engine.detail).toBe('combine (bf16, f16, f32 and every mix of them), TIES, DARE and statistics in WebAssembly (SIMD); SHA-256 in WebAssembly');
+    expect(engine.detail).toBe('combine (bf16, f16, f32 and every mix of them), TIES, DARE, LoRA (ΔW = B·A per chunk) and statistics in WebAssembly (SIMD); SHA-256 in WebAssembly');
     setWasmEnabled(false);
     try {
       expect(engine.detail).toBe('JavaScript loops (WebAssembly SIMD missing or switched off)');

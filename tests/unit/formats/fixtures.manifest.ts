@@ -213,6 +213,9 @@ export const MANIFEST: readonly FixtureRow[] = [
 
   // torch.linalg.svd float64 spectra written by make_spectral_golden.py (spectral.test.ts)
   data('spectral/golden.json'),
+  // γ = aux − sft for the LoRA export and its torch.linalg.svd goldens, by make_lora_export_golden.py (lora-export tests)
+  ...['aux', 'sft'].map((r): OpensRow => ({ path: `lora-export/${r}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: 10 })),
+  data('lora-export/golden.json'),
 
   // PEFT LoRA adapters, their bases and merge goldens written by make_lora_golden.py (tests/unit/lora)
   ...LORA_BASES.map(loraBase),
@@ -235,9 +238,6 @@ export const MANIFEST: readonly FixtureRow[] = [
   ...LORA_EXPECTED.map((e): OpensRow => ({ path: `lora/expected/${e}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: e === 'bin-factors' ? 4 : e === 'extract-adapters' ? 6 : 13 })),
   data('lora/cases.json'),
   data('lora/stats.json'),
-  // γ's pair for the LoRA export, and torch's SVD of it (make_lora_export_golden.py, tests/unit/merge/lora-export.test.ts)
-  ...['aux', 'sft'].map((r): OpensRow => ({ path: `lora/${r}.safetensors`, format: 'safetensors', golden: 'decoded', tensors: 10 })),
-  data('lora/golden.json'),
 ];
 
 /** The scripts that write the fixtures: not fixtures themselves. */

@@ -1,5 +1,5 @@
 /**
- * γ as a PEFT LoRA adapter (src/merge/lora/*) against tests/fixtures/lora/golden.json, made by
+ * γ as a PEFT LoRA adapter (src/merge/lora/*) against tests/fixtures/lora-export/golden.json, made by
  * tests/fixtures/make_lora_export_golden.py with torch.linalg.svd in float64. The written files are
  * read back here by a separate parser (the safetensors header by hand, float32 by DataView), γ is formed
  * here from the fixture's own bytes, and ΔW = s·B·A (transposed for an embedding) follows PEFT's rules,
@@ -16,7 +16,7 @@ import { runMerge } from '../../../src/merge/run';
 import type { MergeInputs, Recipe } from '../../../src/merge/types';
 import { openPaths } from '../../../src/node/paths';
 
-const DIR = join(__dirname, '../../fixtures/lora');
+const DIR = join(__dirname, '../../fixtures/lora-export');
 interface GoldenTensor {
   name: string;
   kind: string;

@@ -3,6 +3,7 @@
  * per call; each block of output elements is walked row segment by row segment with k outermost, so the
  * products of a segment run over contiguous rows of A (B transposed once for the (B·A)ᵀ layout) while
  * every element still adds its r products in ascending k, as the reference does: the same bits.
+ * The same loops run in WebAssembly SIMD first (../../wasm/lora.ts); these are the fallback.
  */
 import type { ChunkInput } from '../common/inputs';
 import { decodeF64 } from '../common/f64.ref';
@@ -10,8 +11,10 @@ import { ELEMENT_BYTES } from '../common/inputs';
 import { BLOCK } from '../../fused/block';
 import { pack, perBlock } from '../../fused/packed';
 import type { LoraSpec } from './lora.ref';
+import { loraWasm, type DecodedFactor } from '../../wasm/lora';
 
-interface Factor { A: Float64Array; /** [r, cols-of-the-product] so a k-row is contiguous */ Bk: Float64Array; r: number; w: number; transpose: boolean }
+/** Bk: [r, cols-of-the-product] so a k-row is contiguous. */
+type Factor = DecodedFactor;
 
 function decodeWhole(inp: ChunkInput): Float64Array {
   return decodeF64(inp.dtype, inp.bytes, new Float64Array(inp.bytes.byteLength / ELEMENT_BYTES[inp.dtype]));
@@ -67,6 +70,8 @@ function rowProducts(f: Factor, rows: number, cols: number, row: number, c0: num
 export function loraCpu(inputs: ChunkInput[], spec: LoraSpec, n: number): Uint8Array {
   const dense = inputs.slice(0, spec.dense).map((x) => pack(x, n));
   const factors = factorsOf(inputs, spec);
+  const fast = loraWasm(dense, factors, spec, n);
+  if (fast) return fast;
   const { terms, base, scale, rows, cols } = spec;
   const none = terms.length === 0;
   return perBlock(dense, n, spec.outDtype, (x, st, m, out) => {
