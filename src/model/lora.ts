@@ -107,7 +107,8 @@ export function adapterTargets(adapter: Checkpoint): { file: string; shapes: Map
   const { cfg, file, factors, full } = parseAdapter(adapter);
   const shapes = new Map<string, number[]>();
   for (const [module, f] of factors) {
-    const shape = f.A && f.B ? updateShape(f.A.shape, f.B.shape, f.embedding || cfg.fanInFanOut) : null;
+    // fan_in_fan_out never applies to a convolution (PEFT: Conv1D only), so a conv pair takes B·A under it too.
+    const shape = f.A && f.B ? updateShape(f.A.shape, f.B.shape, f.embedding || cfg.fanInFanOut) ?? updateShape(f.A.shape, f.B.shape, false) : null;
     if (shape) shapes.set(`${module}.weight`, shape); // else resolveAdapter names the fault
   }
   return { file, shapes, full: [...full.keys()] };

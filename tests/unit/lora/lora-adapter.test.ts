@@ -208,3 +208,15 @@ describe('fan_in_fan_out as PEFT applies it: by the module, not the config alone
     }
   });
 });
+
+describe('two adapters without θ_pre (extract), a convolution among their modules', () => {
+  it('line up under a fan_in_fan_out config too (PEFT applies it to Conv1D only, never to a convolution)', async () => {
+    const conv = { 'base_model.model.patch.proj.lora_A.weight': [2, 3, 4, 4], 'base_model.model.patch.proj.lora_B.weight': [8, 2, 1, 1] };
+    const [a, s] = await open([
+      bytesSource('a/adapter_config.json', enc.encode(config({ r: 2, fan_in_fan_out: true }))), st('a/adapter_model.safetensors', conv),
+      bytesSource('s/adapter_config.json', enc.encode(config({ r: 2, fan_in_fan_out: true }))), st('s/adapter_model.safetensors', conv),
+    ]);
+    const plan = planMerge({ ...defaultRecipe('extract') }, { aux: a, sft: s });
+    expect(plan.tensors.map((t) => [t.name, t.shape])).toEqual([['patch.proj.weight', [8, 3, 4, 4]]]);
+  });
+});
