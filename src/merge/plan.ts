@@ -132,7 +132,7 @@ export function planMerge(recipe: Recipe, inputs: MergeInputs): PlanDetail {
   if (vectorGaps) notes.push(`${vectorGaps} tensor(s) absent from the vector are copied from θ_pre`);
   if (blocking.length) {
     throw new MergePlanError(
-      `cannot merge: ${blocking.length} tensor(s) are missing or have mismatched shapes; exclude them (--exclude NAME) to copy them from ${inputRoles[0]} unchanged`,
+      `cannot merge: ${blocking.length} tensor(s) are missing or have mismatched shapes${blocking.some((b) => b.kind === 'collision') ? ' or are read twice by a name mapping' : ''}; exclude them (--exclude NAME) to copy them from ${inputRoles[0]} unchanged`,
       blocking,
     );
   }

@@ -31,6 +31,7 @@ export function AlignmentReport() {
   const counts = report && {
     missing: report.issues.filter((i) => i.kind === 'missing').length,
     shape: report.issues.filter((i) => i.kind === 'shape').length,
+    collision: report.issues.filter((i) => i.kind === 'collision').length,
     dtype: report.dtypeMismatches,
   };
 
@@ -79,6 +80,11 @@ export function AlignmentReport() {
             <strong data-count="missing">{counts!.missing}</strong> missing ·{' '}
             <strong data-count="shape">{counts!.shape}</strong> shape mismatches ·{' '}
             <strong data-count="dtype">{counts!.dtype}</strong> dtype mismatches
+            {counts!.collision > 0 && (
+              <>
+                {' '}· <strong data-count="collision">{counts!.collision}</strong> names read twice by a mapping
+              </>
+            )}
           </p>
           {report.mappings.length > 0 && (
             <ul className="cv-small cv-mono" aria-label="Name mappings" data-testid="name-mappings">

@@ -173,6 +173,7 @@ describe('a mapping that reads two of a role’s tensors as one name', () => {
       expect.unreachable('planMerge accepted two tensors read as one');
     } catch (e) {
       expect((e as { issues: { name: string; kind: string }[] }).issues).toEqual([expect.objectContaining({ name: 'a.weight', kind: 'collision' })]);
+      expect((e as Error).message).toMatch(/^cannot merge: 1 tensor\(s\) are missing or have mismatched shapes or are read twice by a name mapping;/);
     }
   });
 });
