@@ -18,7 +18,7 @@ function checkRange(src: { name: string; size: number }, offset: number, length:
 }
 
 /** A source whose reads are range-checked (a bad range rejects) before `readIn` runs. */
-export function checkedSource(name: string, size: number, readIn: (offset: number, length: number) => Uint8Array | Promise<Uint8Array>): ByteSource {
+function checkedSource(name: string, size: number, readIn: (offset: number, length: number) => Uint8Array | Promise<Uint8Array>): ByteSource {
   return {
     name,
     size,

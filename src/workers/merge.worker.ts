@@ -17,7 +17,6 @@ import { MergePlanError } from '../merge/plan';
 import type { MergeInputs } from '../merge/types';
 import { fsaSink, opfsSink, sweepOpfsRuns, type BrowserSink } from '../io/browser-sinks';
 import { reopenCheckpoint } from './reopen';
-import { recycleBlobReads, recyclingBlobSource } from '../io/blob-reads';
 import { serveCancellableRuns } from './cancellable-runs';
 import { epochNow, progressThrottle, type EngineInfo, type FromWorker, type RunRequest, type RunTimings } from './merge-protocol';
 
@@ -41,7 +40,7 @@ async function openInputs(req: RunRequest): Promise<MergeInputs> {
   const models: MergeInputs['models'] = [];
   const files: NonNullable<MergeInputs['files']> = [];
   for (const r of req.inputs) {
-    const ck = await reopenCheckpoint(r.files, recyclingBlobSource);
+    const ck = await reopenCheckpoint(r.files);
     if (r.role.startsWith('model:')) models[Number(r.role.slice(6))] = ck;
     else (inputs as Record<string, unknown>)[r.role] = ck;
     for (const f of r.files) {
@@ -98,8 +97,6 @@ async function run(req: RunRequest, signal: AbortSignal): Promise<void> {
       fileName: req.fileName,
       signal,
       toolVersion: 'capvector-workbench (browser)',
-      // Input chunks go back to the read pool once computed: no fresh memory per read.
-      recycle: recycleBlobReads,
       // Inputs hashed by an earlier merge (same path, size, lastModified) take their digest from IndexedDB.
       hashFiles: cachedHashFiles((s) => blobOf.get(s)!, hashBlobsInWorkers, req.hashCache === false ? null : idbHashCache()),
       onProgress: (p) => {
