@@ -7,7 +7,8 @@ import { WASM_BASE64 } from '../compute/wasm/sha256.wasm';
 import { instantiate, wasmEnabled } from '../compute/wasm/enabled';
 
 /**
- * The compression of whole blocks in WebAssembly (../compute/wasm/sha256.wat), ~2.5× the TypeScript
+ * The compression of whole blocks in WebAssembly (../compute/wasm/sha256.wat, rounds unrolled by
+ * scripts/gen-sha256-wat.mjs: ~330 MB per CPU-second in V8, against ~220 looped), faster than the TypeScript
  * loop below, which stays as the fallback where WebAssembly is missing or switched off (tests compare the
  * two). Input is copied into its memory 64 KB at a time.
  */
