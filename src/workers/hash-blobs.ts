@@ -5,7 +5,7 @@
  */
 export async function hashBlobsInWorkers(blobs: Blob[], names: string[], onBytes: (n: number) => void, signal?: AbortSignal): Promise<string[]> {
   const out: string[] = new Array(blobs.length);
-  // One per core, not one less: the merge itself is done long before the hashes (pure TypeScript, ~110 MB/s).
+  // One per core, not one less: the merge itself is done long before the hashes (WebAssembly SHA-256, ~330 MB per CPU-second: no SHA-NI instructions there, against Node's ~1.8 GB).
   const parallel = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2, blobs.length));
   const workers: Worker[] = [];
   let next = 0;
