@@ -118,7 +118,8 @@ export function subspaceOverlap(a: TopSvd, b: TopSvd, k: number = DEFAULT_SPECTR
   if (a.rows !== b.rows) throw new Error(`subspace overlap of matrices with ${a.rows} and ${b.rows} rows`);
   const ka = a.sigma.length, kb = b.sigma.length;
   const kk = Math.min(k, ka, kb);
-  if (kk === 0) return null;
+  // A zero matrix has no singular subspace to compare (its "vectors" are zero columns): no overlap, not 0.
+  if (kk === 0 || !(a.sigma[0] > 0) || !(b.sigma[0] > 0)) return null;
   let s = 0;
   for (let p = 0; p < kk; p++) {
     for (let q = 0; q < kk; q++) {

@@ -95,6 +95,11 @@ describe('spectral: definitions', () => {
     expect(z.summary.sigma).toEqual([0, 0, 0, 0]);
     expect(z.summary.stableRank).toBeNull();
     expect(z.summary.energyRank90).toBe(0);
+    // No singular subspace, so no overlap with any other matrix's (not a reading of 0 = orthogonal).
+    const other = await spectralSummary({ rows: 60, cols: 50, data: Float64Array.from({ length: 3000 }, (_, i) => Math.sin(i * i * 0.37 + i)) }, { k: 4 });
+    expect(subspaceOverlap(z.svd, other.svd, 4)).toBeNull();
+    expect(subspaceOverlap(other.svd, z.svd, 4)).toBeNull();
+    expect(subspaceOverlap(other.svd, other.svd, 4)).toBeCloseTo(1, 12);
     expect(frobeniusSq({ rows: 1, cols: 2, data: Float64Array.from([3, 4]) })).toBe(25);
   });
 
