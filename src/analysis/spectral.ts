@@ -110,6 +110,13 @@ export function stableRank(frobSq: number, sigma1: number): number | null {
   return sigma1 > 0 ? frobSq / (sigma1 * sigma1) : null;
 }
 
+/** The singular values above 1e-10·σ₁ (float64 SVDs leave ~1e-16·σ₁ where the matrix has no direction). */
+function numericalRank(sigma: Float64Array): number {
+  let r = 0;
+  while (r < sigma.length && sigma[r] > 1e-10 * sigma[0]) r++;
+  return r;
+}
+
 /**
  * ‖U₁ᵀU₂‖²_F / k ∈ [0, 1] of two matrices' leading left singular vectors (both with `rows` rows),
  * over the first k = min(k, columns of each) columns.
@@ -117,9 +124,11 @@ export function stableRank(frobSq: number, sigma1: number): number | null {
 export function subspaceOverlap(a: TopSvd, b: TopSvd, k: number = DEFAULT_SPECTRAL_K): number | null {
   if (a.rows !== b.rows) throw new Error(`subspace overlap of matrices with ${a.rows} and ${b.rows} rows`);
   const ka = a.sigma.length, kb = b.sigma.length;
-  const kk = Math.min(k, ka, kb);
-  // A zero matrix has no singular subspace to compare (its "vectors" are zero columns): no overlap, not 0.
-  if (kk === 0 || !(a.sigma[0] > 0) || !(b.sigma[0] > 0)) return null;
+  // Only directions the matrix has count: past its rank (a LoRA update's γ has rank ≤ 2r, often < k) the
+  // "singular vectors" are zero columns here and an arbitrary completion in a full SVD, so dividing by k
+  // would dilute a perfect alignment to rank/k. A zero matrix has none: no overlap, not 0 (orthogonal).
+  const kk = Math.min(k, numericalRank(a.sigma), numericalRank(b.sigma));
+  if (kk === 0) return null;
   let s = 0;
   for (let p = 0; p < kk; p++) {
     for (let q = 0; q < kk; q++) {

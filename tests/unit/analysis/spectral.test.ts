@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { energyRank, frobeniusSq, matrixShape, spectralSummary, subspaceOverlap, topSvd, type Matrix } from '../../../src/analysis/spectral';
+import { energyRank, frobeniusSq, gaussian, matrixShape, spectralSummary, subspaceOverlap, topSvd, type Matrix } from '../../../src/analysis/spectral';
 
 interface Case {
   shape: number[];
@@ -100,6 +100,32 @@ describe('spectral: definitions', () => {
     expect(subspaceOverlap(z.svd, other.svd, 4)).toBeNull();
     expect(subspaceOverlap(other.svd, z.svd, 4)).toBeNull();
     expect(subspaceOverlap(other.svd, other.svd, 4)).toBeCloseTo(1, 12);
+  });
+
+  it('overlap counts only the directions a matrix has: two rank-3 updates on one column space overlap fully at k = 8', async () => {
+    // M = U·Cᵀ with U 60×3 fixed and C 50×3 different per matrix: the same 3-dimensional column space.
+    const u = gaussian(11, 60 * 3);
+    const rank3 = (seed: number) => {
+      const c = gaussian(seed, 50 * 3);
+      const data = new Float64Array(60 * 50);
+      for (let i = 0; i < 60; i++) for (let j = 0; j < 50; j++) for (let t = 0; t < 3; t++) data[i * 50 + j] += u[i * 3 + t] * c[j * 3 + t];
+      return { rows: 60, cols: 50, data };
+    };
+    const [a, b] = await Promise.all([topSvd(rank3(1), { k: 8 }), topSvd(rank3(2), { k: 8 })]);
+    expect(subspaceOverlap(a, b, 8)).toBeCloseTo(1, 9);
+    // Against a full-rank matrix: the share of the 3 directions inside its leading 3 (≤ 1), not diluted by 8.
+    const full = await topSvd({ rows: 60, cols: 50, data: gaussian(7, 3000) }, { k: 8 });
+    expect([a.sigma.filter((x) => x > 0).length, full.sigma.filter((x) => x > 1e-6).length]).toEqual([3, 8]);
+    const direct = (() => {
+      let s = 0;
+      for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) {
+        let d = 0;
+        for (let i = 0; i < 60; i++) d += a.u[i * a.sigma.length + p] * full.u[i * full.sigma.length + q];
+        s += d * d;
+      }
+      return s / 3;
+    })();
+    expect(subspaceOverlap(a, full, 8)).toBeCloseTo(direct, 12);
     expect(frobeniusSq({ rows: 1, cols: 2, data: Float64Array.from([3, 4]) })).toBe(25);
   });
 
