@@ -62,6 +62,8 @@ export function AlignmentReport() {
                 ?? (a.onPre
                   ? `θ_pre + ΔW: ${a.updated} tensor${a.updated === 1 ? '' : 's'} updated${a.replaced ? `, ${a.replaced} replaced (modules_to_save)` : ''}, the rest θ_pre's`
                   : `ΔW alone (no θ_pre): ${a.updated} tensor${a.updated === 1 ? '' : 's'}; only differences of adapters (extract) are defined`)}
+              {/* A mapping set by hand for an adapter role lines its module names up here, not in the report below. */}
+              {!a.fault && nameMaps[a.role] && <> · <span className="cv-badge">set by hand</span> {describeMapping(nameMaps[a.role])}</>}
             </li>
           ))}
         </ul>
