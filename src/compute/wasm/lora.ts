@@ -44,7 +44,7 @@ const MAX_BYTES = 2 ** 30;
 
 /**
  * The lora op on the n elements of `dense` (packed dense inputs) with the decoded `factors`, or null when
- * the kernel cannot run (WebAssembly off or missing, factors too big for its memory).
+ * the kernel cannot run (WebAssembly off or missing, factors too big for its memory or its memory unable to grow).
  */
 export function loraWasm(dense: Packed[], factors: DecodedFactor[], spec: LoraSpec, n: number): Uint8Array | null {
   const k = load();
@@ -62,7 +62,14 @@ export function loraWasm(dense: Packed[], factors: DecodedFactor[], spec: LoraSp
   }
   need += 16;
   if (need > MAX_BYTES) return null;
-  if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+  if (k.memory.buffer.byteLength < need) {
+    // Growing to hundreds of MB can fail (RangeError: engine limit, no memory): the loops still can run.
+    try {
+      k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+    } catch {
+      return null;
+    }
+  }
   const buf = k.memory.buffer;
   const f64 = new Float64Array(buf);
   f64.fill(0, ZERO / 8, ZERO / 8 + BLOCK + 4);
