@@ -142,8 +142,12 @@ export async function exportLora(o: LoraExportOptions): Promise<LoraExportResult
     const inFlight: { i: number; kind: LoraKind; bytes: number; aux: TensorEntry; sft: TensorEntry; result: Promise<LowRank> }[] = [];
     const takeOldest = async () => {
       const { i, kind, aux, sft, result } = inFlight.shift()!;
-      const f = await result;
       const t = plan.tensors[i];
+      // A factoring fault names the tensor (a cancellation stays as it is).
+      const f = await result.catch((e: unknown) => {
+        if (e instanceof Error && e.name === 'AbortError') throw e;
+        throw new Error(`${t.name}: ${e instanceof Error ? e.message : String(e)}`);
+      });
       factored.add(t.name);
       const base = { name: t.name, shape: t.shape, denseBytes: t.byteLength, frobenius: Math.sqrt(f.frobeniusSq) };
       if (f.rank === 0) report.push({ ...base, kind: 'zero', bytes: 0, rank: 0, energyKept: 1, error: 0, eckartYoung: 0, exactSvd: f.exact });

@@ -52,6 +52,8 @@ export function chooseRank(sigma: ArrayLike<number>, frobSq: number, maxRank: nu
 export async function factorMatrix(m: Matrix, o: FactorOptions): Promise<LowRank> {
   const { rows, cols, data } = m;
   const fro = frobeniusSq(m);
+  // NaN or ±Inf entries make ‖M‖²_F non-finite (float32 inputs cannot overflow it); without this the rank came out 0.
+  if (!Number.isFinite(fro)) throw new Error(`the matrix holds NaN or ±Inf values: it has no low-rank factorisation`);
   const svd = await topSvd(m, { k: o.maxRank, oversample: o.oversample ?? 10, powerIterations: o.powerIterations ?? 2, seed: o.seed ?? 0 });
   const kk = svd.sigma.length;
   const r = fro > 0 ? chooseRank(svd.sigma, fro, o.maxRank, o.energy) : 0;
